@@ -1,0 +1,57 @@
+# PLATINIUM EDC — every task a newcomer needs. `make run` and `make test` do all the set-up.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+export DJANGO_SETTINGS_MODULE ?= platinium.settings
+
+.PHONY: help install run test lint migrations-check pytest bench messages clean-data worker
+
+help:
+	@echo "make run    - the app with demo data on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)"
+	@echo "make test   - lint + migrations check + the whole test suite"
+	@echo "make bench  - latency benchmarks, written to bench/results.json"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# The local development run: DEBUG on, 2FA optional, demo data, Celery worker when Redis answers.
+run: export DJANGO_DEBUG = true
+run: export PLATINIUM_REQUIRE_2FA ?= false
+run: install
+	@bash scripts/run.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+migrations-check: install
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+pytest: install
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint migrations-check pytest
+
+bench: install
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
+
+messages: install
+	cd $(CURDIR) && DJANGO_DEBUG=true $(PY) manage.py makemessages -l fr -l en --no-location --ignore=.venv --ignore=.data --ignore=tests --ignore=bench
+	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+worker: install
+	DJANGO_DEBUG=true $(VENV)/bin/celery -A platinium worker -B --loglevel=INFO
+
+clean-data:
+	@echo "This deletes the embedded database under .data/. Ctrl-C to cancel."; sleep 3; rm -rf .data

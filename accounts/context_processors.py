@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.access import has_capability, roles_of, visible_sites
+from accounts.navigation import menu_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"session_minutes": settings.SESSION_COOKIE_AGE // 60}
+    current = request.current_site.get() if hasattr(request, "current_site") else None
+    sites = list(visible_sites(user)) if not has_capability(user, "manage_users") else []
+    return {
+        "menu": menu_for(user),
+        "current_site": current,
+        "switchable_sites": sites if len(sites) > 1 else [],
+        "user_roles": sorted(roles_of(user)),
+        "session_minutes": settings.SESSION_COOKIE_AGE // 60,
+    }

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import GLOBAL_ROLES, Role
+
+
+@pghistory.track(exclude=["password", "last_login"])
+class User(AbstractUser):
+    """A person using the EDC. Never deleted: deactivated (is_active=False)."""
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+@pghistory.track()
+class Membership(models.Model):
+    """User × site × role. Site is empty for global roles (data manager, statistician…)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    site = models.ForeignKey(
+        "sites.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("site"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "site__code"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "site", "role"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="membership_unique_active",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=sorted(GLOBAL_ROLES), site__isnull=True)
+                    | (~models.Q(role__in=sorted(GLOBAL_ROLES)) & models.Q(site__isnull=False))
+                ),
+                name="membership_site_matches_role_scope",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(granted_by=models.F("user")),
+                name="membership_not_self_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.site.code if self.site_id else _("all sites")
+        return f"{self.user.username} · {self.get_role_display()} · {where}"

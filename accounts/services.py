@@ -1,0 +1,94 @@
+"""Protocol actions on accounts: each runs in a transaction and writes its audit event."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import forget_memberships
+from accounts.models import Membership, User
+from accounts.roles import GLOBAL_ROLES, Role
+from audit.services import record
+from sites.models import Site
+
+
+class AccountError(ValueError):
+    pass
+
+
+@transaction.atomic
+def create_user(
+    username: str,
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str,
+    by: User,
+) -> User:
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    record("user_created", target=user, by=by, data={"username": username})
+    return user
+
+
+@transaction.atomic
+def grant_role(user: User, *, role: str, site: Site | None, by: User) -> Membership:
+    """Give `user` a role (at `site` for site roles). Nobody grants a role to themselves."""
+    if user.pk == by.pk:
+        raise AccountError(_("You cannot grant a role to yourself."))
+    if role not in Role.values:
+        raise AccountError(_("Unknown role."))
+    if role in GLOBAL_ROLES and site is not None:
+        raise AccountError(_("This role applies to all sites; do not choose a site."))
+    if role not in GLOBAL_ROLES and site is None:
+        raise AccountError(_("Choose the site of this role."))
+    current = set(user.memberships.active().values_list("role", flat=True))
+    if role == Role.ADMIN and current - {Role.ADMIN}:
+        raise AccountError(_("A technical administrator cannot hold a clinical role."))
+    if role != Role.ADMIN and Role.ADMIN in current:
+        raise AccountError(_("A technical administrator cannot hold a clinical role."))
+    if user.memberships.active().filter(role=role, site=site).exists():
+        raise AccountError(_("This user already has this role."))
+    membership = Membership.objects.create(user=user, site=site, role=role, granted_by=by)
+    forget_memberships(user)
+    record(
+        "role_granted",
+        target=user,
+        by=by,
+        data={"role": role, "site": site.code if site else None},
+        site_code=site.code if site else "",
+    )
+    return membership
+
+
+@transaction.atomic
+def revoke_membership(membership: Membership, *, by: User, reason: str) -> Membership:
+    if membership.user_id == by.pk:
+        raise AccountError(_("You cannot change your own roles."))
+    membership.revoked_at = timezone.now()
+    membership.save(update_fields=["revoked_at"])
+    forget_memberships(membership.user)
+    record(
+        "role_revoked",
+        target=membership.user,
+        by=by,
+        data={"role": membership.role, "site": membership.site.code if membership.site else None},
+        reason=reason,
+    )
+    return membership
+
+
+@transaction.atomic
+def set_user_active(user: User, *, active: bool, by: User, reason: str) -> User:
+    """Deactivate (sessions stop working on the next request) or reactivate an account."""
+    if user.pk == by.pk:
+        raise AccountError(_("You cannot deactivate your own account."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    record("user_activated" if active else "user_deactivated", target=user, by=by, reason=reason)
+    return user

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import services
+from accounts.access import visible_sites
+from accounts.decorators import capability_required
+from accounts.forms import GrantRoleForm, LoginForm, ReasonForm, TokenForm, UserCreateForm
+from accounts.middleware import SESSION_SITE_KEY
+from accounts.models import Membership, User
+from accounts.roles import Capability as C
+from audit.services import record
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up (first time) or verify a TOTP second factor for this session."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    setting_up = device is None
+    if setting_up:
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, confirmed=False, defaults={"name": "authenticator"}
+        )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            if setting_up:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                record("two_factor_enrolled", target=user, by=user)
+            otp_login(request, device)
+            record("two_factor_verified", target=user, by=user)
+            next_url = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+                next_url = "/"
+            return redirect(next_url or "/")
+        record("two_factor_failed", target=user, by=user)
+        form.add_error("token", _("This code is not valid. Check your device's clock and retry."))
+    context = {"form": form, "setting_up": setting_up}
+    if setting_up:
+        image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+        buffer = io.BytesIO()
+        image.save(buffer)
+        context["qr_svg"] = buffer.getvalue().decode()
+        context["secret_b32"] = base64.b32encode(device.bin_key).decode()
+    return render(request, "accounts/two_factor.html", context)
+
+
+@require_POST
+@login_required
+def switch_site(request: HttpRequest) -> HttpResponse:
+    site = visible_sites(request.user).filter(pk=request.POST.get("site")).first()
+    if site is None:
+        raise Http404
+    request.session[SESSION_SITE_KEY] = site.pk
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    return redirect(next_url)
+
+
+@capability_required(C.MANAGE_USERS)
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = User.objects.prefetch_related("memberships__site").order_by("username")
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(username__icontains=query)
+    return render(request, "accounts/user_list.html", {"users": users, "q": query})
+
+
+@capability_required(C.MANAGE_USERS)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.create_user(
+            form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            password=form.cleaned_data["password"],
+            by=request.user,
+        )
+        messages.success(request, _("Account %(username)s created.") % {"username": user.username})
+        return redirect("accounts:user_detail", user_id=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@capability_required(C.MANAGE_USERS)
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=user_id)
+    grant_form = GrantRoleForm(request.POST or None)
+    if request.method == "POST" and grant_form.is_valid():
+        try:
+            services.grant_role(
+                account,
+                role=grant_form.cleaned_data["role"],
+                site=grant_form.cleaned_data["site"],
+                by=request.user,
+            )
+        except services.AccountError as error:
+            grant_form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Role granted."))
+            return redirect("accounts:user_detail", user_id=account.pk)
+    memberships = account.memberships.active().select_related("site")
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"account": account, "memberships": memberships, "grant_form": grant_form,
+         "reason_form": ReasonForm()},
+    )
+
+
+@require_POST
+@capability_required(C.MANAGE_USERS)
+def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.active(), pk=membership_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+    else:
+        try:
+            services.revoke_membership(membership, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Role revoked."))
+        except services.AccountError as error:
+            messages.error(request, str(error))
+    return redirect("accounts:user_detail", user_id=membership.user_id)
+
+
+@require_POST
+@capability_required(C.MANAGE_USERS)
+def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=user_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+    else:
+        try:
+            services.set_user_active(
+                account, active=request.POST.get("active") == "1", by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Account updated."))
+        except services.AccountError as error:
+            messages.error(request, str(error))
+    return redirect("accounts:user_detail", user_id=account.pk)

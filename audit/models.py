@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_target(self, target: models.Model) -> AuditEventQuerySet:
+        return self.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+
+    def at_sites(self, site_codes: list[str]) -> AuditEventQuerySet:
+        return self.filter(site_code__in=site_codes)
+
+
+class AuditEvent(models.Model):
+    """A business event (login, role granted, enrolment, export…), written by services.
+
+    Append-only: the database refuses UPDATE and DELETE (trigger below). Field-level
+    history of clinical rows is kept separately by django-pghistory triggers.
+    """
+
+    occurred_at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    target_type = models.CharField(_("object type"), max_length=100, blank=True)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("object"), max_length=200, blank=True)
+    site_code = models.CharField(_("site"), max_length=2, blank=True, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=36, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+        triggers = [
+            pgtrigger.Protect(
+                name="append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_repr}"

@@ -1,0 +1,60 @@
+"""`record()`: the one way services write a business event to the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from audit.context import current_request_id
+from audit.models import AuditEvent
+
+
+class ReasonRequired(ValueError):
+    """A change to data saved before needs a reason (21 CFR 11.10(e), ICH E6(R3))."""
+
+
+def site_code_of(target: models.Model | None) -> str:
+    if target is None:
+        return ""
+    if hasattr(target, "audit_site_code"):
+        return str(target.audit_site_code() or "")
+    site = getattr(target, "site", None)
+    return getattr(site, "code", "") or ""
+
+
+def record(
+    action: str,
+    *,
+    target: models.Model | None = None,
+    by: Any,
+    data: dict[str, Any] | None = None,
+    reason: str = "",
+    site_code: str | None = None,
+) -> AuditEvent:
+    """Write one append-only business event.
+
+    Call it inside the service's transaction so the event and the change commit or
+    roll back together. `data` must never hold a treatment arm (blinding).
+    """
+    actor = by if getattr(by, "pk", None) else None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_username=getattr(by, "username", "") or "",
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        site_code=site_code if site_code is not None else site_code_of(target),
+        data=data or {},
+        reason=reason,
+        request_id=current_request_id(),
+    )
+
+
+def require_reason(instance: models.Model, reason: str | None) -> str:
+    """Refuse a modification of already-saved data without a reason for change."""
+    reason = (reason or "").strip()
+    if instance.pk is not None and not instance._state.adding and not reason:
+        raise ReasonRequired("A reason for change is required.")
+    return reason

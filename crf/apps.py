@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrfConfig(AppConfig):
+    name = "crf"
+    verbose_name = _("Case report forms")

@@ -1,0 +1,53 @@
+"""`manage.py evaluate_eligibility FILE`: protocol.md §6, glue around eligibility.engine.
+
+Reads one case or a list of cases (FILE is a path or `-` for stdin) and prints the §6 output
+as JSON. Touches no database row; bad input exits non-zero with the field named.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from eligibility.case import CaseInputError
+from eligibility.engine import evaluate_payload
+
+
+class Command(BaseCommand):
+    help = "Evaluate eligibility of screening cases given as JSON (protocol.md §6)."
+    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="JSON file with one case or a list of cases, or -")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source = options["file"]
+        try:
+            text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"cannot read {source}: {error.strerror}") from error
+        try:
+            payload = json.loads(text, parse_float=str)
+        except json.JSONDecodeError as error:
+            raise CommandError(f"invalid JSON at line {error.lineno}: {error.msg}") from error
+        try:
+            result = evaluate_payload(_decimals(payload))
+        except CaseInputError as error:
+            raise CommandError(f"{error.field}: {error.message}") from error
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+
+def _decimals(value: Any) -> Any:
+    """JSON numbers with a fraction are parsed as strings above to keep their exact digits."""
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    if isinstance(value, str) and getattr(value, "_json_float", False):
+        return Decimal(value)
+    return value

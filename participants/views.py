@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts.access import has_capability
+from accounts.decorators import capability_required
+from accounts.roles import Capability as C
+from participants.models import Participant
+
+
+@capability_required(C.VIEW_PARTICIPANTS)
+def participant_list(request: HttpRequest) -> HttpResponse:
+    participants = Participant.objects.visible_to(request.user).select_related("site")
+    site = request.current_site.get()
+    if site is not None and request.GET.get("all") != "1":
+        participants = participants.at_site(site)
+    status = request.GET.get("status", "")
+    if status in Participant.Status.values:
+        participants = participants.filter(status=status)
+    return render(
+        request,
+        "participants/participant_list.html",
+        {
+            "participants": participants,
+            "statuses": Participant.Status.choices,
+            "status": status,
+            "can_view_clinical": has_capability(request.user, C.VIEW_CLINICAL_DATA),
+        },
+    )
+
+
+@capability_required(C.VIEW_PARTICIPANTS)
+def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
+    participant = get_object_or_404(Participant.objects.visible_to(request.user), code=code)
+    return render(
+        request,
+        "participants/participant_detail.html",
+        {
+            "participant": participant,
+            "can_view_clinical": has_capability(
+                request.user, C.VIEW_CLINICAL_DATA, participant.site_id
+            ),
+        },
+    )

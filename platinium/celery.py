@@ -1,0 +1,20 @@
+"""Celery application: tasks are thin (ids in, one service call) and live in <app>/tasks.py."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "platinium.settings")
+
+app = Celery("platinium")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Nightly, Europe/Paris: kits past their expiry date leave the available stock.
+    "expire-kits": {
+        "task": "randomization.tasks.expire_kits_task",
+        "schedule": crontab(hour=1, minute=5),
+    },
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make run`: start the database, migrate, load demo data, start Celery (if Redis answers)
+# and serve the app on http://127.0.0.1:8000. Idempotent: a second run keeps the data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+mkdir -p .data
+
+# The arm-encryption key of this local install (never committed, never in the database).
+if [[ -z "${PLATINIUM_ARM_KEY:-}" && ! -s .data/arm.key ]]; then
+  $PY -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > .data/arm.key
+  chmod 600 .data/arm.key
+  echo "run: generated a local arm-encryption key in .data/arm.key"
+fi
+
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  echo "run: DATABASE_URL is not set: using the embedded PostgreSQL in .data/pg"
+else
+  echo "run: using DATABASE_URL"
+fi
+
+$PY manage.py migrate --noinput
+$PY manage.py seed_demo
+$PY manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+
+worker_pid=""
+if $PY - <<'PYEOF' 2>/dev/null
+import os, redis
+redis.Redis.from_url(os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"), socket_connect_timeout=1).ping()
+PYEOF
+then
+  echo "run: Redis answers: starting a Celery worker (with beat) in the background (log: .data/celery.log)"
+  .venv/bin/celery -A platinium worker -B --loglevel=INFO --schedule .data/celerybeat-schedule >.data/celery.log 2>&1 &
+  worker_pid=$!
+  trap '[[ -n "$worker_pid" ]] && kill $worker_pid 2>/dev/null || true' EXIT
+else
+  export CELERY_TASK_ALWAYS_EAGER=true
+  echo "run: Redis is not reachable: Celery tasks run eagerly inside the web process"
+fi
+
+echo "run: PLATINIUM EDC on http://127.0.0.1:8000 (demo accounts in README.md, password demo-platinium)"
+$PY manage.py runserver 127.0.0.1:8000

@@ -1,0 +1,43 @@
+"""Shared fixtures: real PostgreSQL (DATABASE_URL or the embedded server), one user per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.factories import DEMO_ROLE_USERS, make_user_with_role
+
+
+@pytest.fixture
+def site11(db: Any):  # type: ignore[no-untyped-def]
+    from sites.models import Site
+
+    return Site.objects.get(code="11")
+
+
+@pytest.fixture
+def site16(db: Any):  # type: ignore[no-untyped-def]
+    from sites.models import Site
+
+    return Site.objects.get(code="16")
+
+
+@pytest.fixture
+def role_users(db: Any) -> dict[str, Any]:
+    """One user per role at site 11 (global roles: all sites), plus an investigator at 16."""
+    return {key: make_user_with_role(key, role, site) for key, (role, site) in DEMO_ROLE_USERS.items()}
+
+
+@pytest.fixture
+def client_for(role_users: dict[str, Any]) -> Callable[[str], Client]:
+    """A logged-in test client for a role key (`investigator`, `monitor`, …)."""
+
+    def make(key: str) -> Client:
+        client = Client()
+        client.force_login(role_users[key])
+        return client
+
+    return make
