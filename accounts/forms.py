@@ -18,6 +18,20 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account is disabled. Contact the trial administrator."),
     }
 
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # ModelBackend refuses inactive users before the form can tell them why; say
+            # "disabled" only to someone who knows the password (no account enumeration).
+            user = User.objects.filter(username=self.cleaned_data.get("username")).first()
+            password = self.cleaned_data.get("password") or ""
+            if user is not None and not user.is_active and user.check_password(password):
+                raise forms.ValidationError(
+                    self.error_messages["inactive"], code="inactive"
+                ) from None
+            raise
+
 
 class TokenForm(forms.Form):
     token = forms.CharField(

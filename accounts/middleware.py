@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from urllib.parse import quote
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from accounts.access import visible_sites
 
-# Paths a logged-in but not yet verified user may reach.
-_TWO_FACTOR_EXEMPT = ("/accounts/", "/i18n/", "/static/", "/healthz")
+# Pages a logged-in but not yet verified user may reach. Only the 2FA page itself,
+# login/logout and language: user management (/accounts/users/…) is NOT exempt.
+_TWO_FACTOR_EXEMPT_NAMES = ("accounts:login", "accounts:logout", "accounts:two_factor")
+_TWO_FACTOR_EXEMPT_PREFIXES = ("/i18n/", "/static/", "/healthz")
 SESSION_SITE_KEY = "current_site_id"
 
 
@@ -25,10 +29,17 @@ class TwoFactorMiddleware:
             settings.PLATINIUM_REQUIRE_2FA
             and user.is_authenticated
             and not user.is_verified()  # type: ignore[union-attr]
-            and not request.path.startswith(_TWO_FACTOR_EXEMPT)
+            and not _two_factor_exempt(request.path)
         ):
-            return redirect("accounts:two_factor")
+            target = reverse("accounts:two_factor")
+            return HttpResponseRedirect(f"{target}?next={quote(request.get_full_path())}")
         return self.get_response(request)
+
+
+def _two_factor_exempt(path: str) -> bool:
+    if path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES):
+        return True
+    return path in {reverse(name) for name in _TWO_FACTOR_EXEMPT_NAMES}
 
 
 class CurrentSiteMiddleware:

@@ -230,13 +230,20 @@ class _Reader:
         key: str,
         limit: Limit | None = None,
         convert: Callable[[Decimal], Decimal] | None = None,
-        path: str | None = None,
-        value: Any = None,
     ) -> Decimal | None:
-        path = path or self.at(key)
-        value = self.obj.get(key) if value is None else value
+        value = self.obj.get(key)
         if value is None:
             return None
+        return self.convert(value, self.at(key), limit, convert)
+
+    def convert(
+        self,
+        value: Any,
+        path: str,
+        limit: Limit | None = None,
+        convert: Callable[[Decimal], Decimal] | None = None,
+    ) -> Decimal:
+        """A number in the engine's unit, checked against its limits."""
         try:
             number = to_decimal(value)
         except (TypeError, ValueError):
@@ -283,13 +290,10 @@ class _Reader:
         raw = self.obj[used]
         convert = alternatives.get(used)
         if isinstance(raw, list):
-            numbers = [
-                self.number(used, limit, convert, path=f"{self.at(used)}[{i}]", value=item)
+            return tuple(
+                self.convert(item, f"{self.at(used)}[{i}]", limit, convert)
                 for i, item in enumerate(raw)
-            ]
-            if any(n is None for n in numbers):
-                raise CaseInputError(self.at(used), gettext_noop("A list of numbers is required"))
-            return tuple(n for n in numbers if n is not None)
+            )
         number = self.number(used, limit, convert)
         return () if number is None else (number,)
 
@@ -440,8 +444,12 @@ LAB_KEYS: Final = {*ScreeningLabs.__dataclass_fields__, "creatinine_mg_dl"}
 
 def _inclusion(reader: _Reader) -> InclusionAnswers:
     contraception = reader.raw("contraception_agreement")
-    if contraception is not None and contraception != NOT_APPLICABLE:
-        contraception = reader.boolean("contraception_agreement")
+    valid = contraception is None or isinstance(contraception, bool)
+    if not (valid or contraception == NOT_APPLICABLE):
+        raise CaseInputError(
+            reader.at("contraception_agreement"),
+            gettext_noop('true, false or "not_applicable" is required'),
+        )
     return InclusionAnswers(
         expected_icu_stay_over_10_days=reader.boolean("expected_icu_stay_over_10_days"),
         consent_obtained=reader.boolean("consent_obtained"),
@@ -541,6 +549,8 @@ def parse_case_with_warnings(obj: Any) -> tuple[Case, list[SoftLimitWarning]]:
     if case_id is not None and (isinstance(case_id, bool) or not isinstance(case_id, str | int)):
         raise CaseInputError("case_id", gettext_noop("A string is required"))
     age = top.number("age", limits.CASE["age"])
+    sex = top.choice("sex", ("M", "F"))
+    weight_kg = top.number("weight_kg", limits.CASE["weight_kg"])
     icu_admission = top.instant("icu_admission")
     evaluated_at = top.instant("evaluated_at")
     if icu_admission and evaluated_at and evaluated_at < icu_admission:
@@ -585,8 +595,8 @@ def parse_case_with_warnings(obj: Any) -> tuple[Case, list[SoftLimitWarning]]:
     case = Case(
         case_id=case_id,
         age=None if age is None else int(age),
-        sex=top.choice("sex", ("M", "F")),  # type: ignore[arg-type]
-        weight_kg=top.number("weight_kg", limits.CASE["weight_kg"]),
+        sex=sex,  # type: ignore[arg-type]
+        weight_kg=weight_kg,
         icu_admission=icu_admission,
         evaluated_at=evaluated_at,
         inclusion=_inclusion(

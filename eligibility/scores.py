@@ -552,21 +552,3 @@ def prednisone_equivalent_exceeds(
         return False
     with localcontext(prec=PRECISION):
         return daily_dose_mg * PREDNISONE_REFERENCE_MG > limit_mg_per_kg * weight_kg * equivalent
-
-
-__all__ = [
-    "APACHE_VARIABLES",
-    "CHRONIC_HEALTH_POINTS",
-    "CORTICOSTEROIDS",
-    "SOFA_COMPONENTS",
-    "ApacheIIInputs",
-    "ApacheIIScore",
-    "ArterialGas",
-    "SofaInputs",
-    "SofaScore",
-    "apache_ii",
-    "egfr_ckd_epi_2021",
-    "prednisone_equivalent_exceeds",
-    "prednisone_equivalent_mg",
-    "sofa",
-]

@@ -6,6 +6,7 @@ as JSON. Touches no database row; bad input exits non-zero with the field named.
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ from eligibility.engine import evaluate_payload
 
 
 class Command(BaseCommand):
-    help = "Evaluate eligibility of screening cases given as JSON (protocol.md §6)."
+    help = "Evaluate the eligibility of screening cases given as JSON (protocol.md §6)."
     requires_system_checks: list[str] = []  # type: ignore[assignment]
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="JSON file with one case or a list of cases, or -")
+        parser.add_argument(
+            "file", help="JSON file holding one case or a list of cases; - for stdin"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         source = options["file"]
@@ -30,24 +33,12 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot read {source}: {error.strerror}") from error
         try:
-            payload = json.loads(text, parse_float=str)
+            # Decimal keeps the digits as written: boundaries compare exactly.
+            payload = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as error:
             raise CommandError(f"invalid JSON at line {error.lineno}: {error.msg}") from error
         try:
-            result = evaluate_payload(_decimals(payload))
+            result = evaluate_payload(payload)
         except CaseInputError as error:
             raise CommandError(f"{error.field}: {error.message}") from error
         self.stdout.write(json.dumps(result, ensure_ascii=False))
-
-
-def _decimals(value: Any) -> Any:
-    """JSON numbers with a fraction are parsed as strings above to keep their exact digits."""
-    from decimal import Decimal
-
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decimals(v) for v in value]
-    if isinstance(value, str) and getattr(value, "_json_float", False):
-        return Decimal(value)
-    return value
