@@ -22,9 +22,7 @@ def memberships_of(user: Any) -> list[tuple[str, int | None, str | None]]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(
-            user.memberships.active().values_list("role", "site_id", "site__code")
-        )
+        cached = list(user.memberships.active().values_list("role", "site_id", "site__code"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

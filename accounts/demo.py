@@ -6,7 +6,7 @@ from accounts.models import Membership, User
 from accounts.roles import Role
 from sites.models import Site
 
-DEMO_PASSWORD = "demo-platinium"  # noqa: S105 - printed in the README, demo only
+DEMO_PASSWORD = "demo-platinium"
 
 # username → (role, site code or None)
 DEMO_ACCOUNTS: dict[str, tuple[str, str | None]] = {
@@ -31,14 +31,19 @@ def seed_accounts() -> dict[str, User]:
     for username, (role, site_code) in DEMO_ACCOUNTS.items():
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": f"{username}@platinium.invalid", "first_name": "Demo",
-                      "last_name": username.removeprefix("demo-").replace("-", " ").title()},
+            defaults={
+                "email": f"{username}@platinium.invalid",
+                "first_name": "Demo",
+                "last_name": username.removeprefix("demo-").replace("-", " ").title(),
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
         Membership.objects.get_or_create(
-            user=user, role=role, site=sites.get(site_code) if site_code else None,
+            user=user,
+            role=role,
+            site=sites.get(site_code) if site_code else None,
             revoked_at=None,
         )
         users[username] = user

@@ -50,12 +50,14 @@ class TokenForm(forms.Form):
 
 class UserCreateForm(forms.Form):
     username = forms.RegexField(
-        label=_("Username"), max_length=150, regex=r"^[\w.@+-]+$",
+        label=_("Username"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
         error_messages={"invalid": _("Letters, digits and @/./+/-/_ only.")},
     )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
 
     def clean_username(self) -> str:
@@ -78,8 +80,12 @@ class UserCreateForm(forms.Form):
 class GrantRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     site = forms.ModelChoiceField(
-        label=_("Site"), queryset=Site.objects.all(), required=False,
-        help_text=_("Leave empty for data manager, statistician, randomization manager and administrator."),
+        label=_("Site"),
+        queryset=Site.objects.all(),
+        required=False,
+        help_text=_(
+            "Leave empty for data manager, statistician, randomization manager and administrator."
+        ),
     )
 
 

@@ -127,8 +127,12 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "accounts/user_detail.html",
-        {"account": account, "memberships": memberships, "grant_form": grant_form,
-         "reason_form": ReasonForm()},
+        {
+            "account": account,
+            "memberships": memberships,
+            "grant_form": grant_form,
+            "reason_form": ReasonForm(),
+        },
     )
 
 
@@ -141,7 +145,9 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, _("Give a reason."))
     else:
         try:
-            services.revoke_membership(membership, by=request.user, reason=form.cleaned_data["reason"])
+            services.revoke_membership(
+                membership, by=request.user, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, _("Role revoked."))
         except services.AccountError as error:
             messages.error(request, str(error))
@@ -158,7 +164,9 @@ def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         try:
             services.set_user_active(
-                account, active=request.POST.get("active") == "1", by=request.user,
+                account,
+                active=request.POST.get("active") == "1",
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("Account updated."))

@@ -49,10 +49,21 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
         triggers = [
-            pgtrigger.Protect(
-                name="append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            ),
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_repr}"
+
+    @property
+    def has_trail_page(self) -> bool:
+        """Only objects with site-scoped visibility have an audit page (audit.views)."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.target_type)
+        except (LookupError, ValueError):
+            return False
+        return hasattr(model._default_manager, "visible_to") and getattr(
+            model, "AUDIT_PAGE", True
+        )

@@ -38,8 +38,12 @@ def object_trail(request: HttpRequest, model_label: str, pk: str) -> HttpRespons
     return render(
         request,
         "audit/object_trail.html",
-        {"object": obj, "history": object_history(obj), "events": events,
-         "model_name": model._meta.verbose_name},
+        {
+            "object": obj,
+            "history": object_history(obj),
+            "events": events,
+            "model_name": model._meta.verbose_name,
+        },
     )
 
 

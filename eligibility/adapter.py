@@ -21,12 +21,16 @@ from django.utils.translation import gettext
 from eligibility.case import (
     PARIS,
     CaseInputError,
+    ExclusionAnswers,
     SoftLimitWarning,
     parse_case_with_warnings,
 )
-from eligibility.criteria import CRITERIA_BY_CODE, EXCLUSION_QUESTIONS, INCLUSION_QUESTIONS
+from eligibility.criteria import CRITERIA_BY_CODE, INCLUSION_QUESTIONS
 from eligibility.criteria import gettext_noop as noop
 from eligibility.engine import EligibilityResult, evaluate
+
+# Every exclusion answer of the §6 JSON, including E13's and E19's supporting questions.
+EXCLUSION_KEYS = tuple(ExclusionAnswers.__dataclass_fields__)
 
 # crf-spec.md §2.1: hospital admission more than 60 days before ICU admission is implausible.
 HOSPITAL_BEFORE_ICU_SOFT_DAYS = 60
@@ -41,7 +45,7 @@ HEADER_FIELDS = (
     "contraception_agreement",
     "corticosteroids_given",
     *INCLUSION_QUESTIONS.values(),
-    *EXCLUSION_QUESTIONS.values(),
+    *EXCLUSION_KEYS,
 )
 SOFA_FIELDS = (
     "icu_day",
@@ -258,7 +262,7 @@ def to_case_dict(data: ScreeningData, case_id: str | None = None) -> dict[str, A
         | {"chronic_health": data.apache_ii.get("chronic_health") or None},
         "labs": _measures(data.labs, LAB_FIELDS),
         "corticosteroids": courses,
-        "exclusions": {key: h.get(key) for key in EXCLUSION_QUESTIONS.values()},
+        "exclusions": {key: h.get(key) for key in EXCLUSION_KEYS},
     }
 
 
@@ -285,7 +289,8 @@ def locate(path: str) -> tuple[str, int | None, str]:
 
 
 def translate(msgid: str, params: dict[str, str]) -> str:
-    return gettext(msgid).format(**params)
+    # Unit-less limits (GCS, pH) leave a double space in the engine's message: collapse it.
+    return " ".join(gettext(msgid).format(**params).split())
 
 
 def _message(path: str, msgid: str, params: dict[str, str]) -> FieldMessage:

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from eligibility.adapter import ScreeningData
+from eligibility.adapter import EXCLUSION_KEYS, ScreeningData
 from eligibility.case import PARIS
-from eligibility.criteria import EXCLUSION_QUESTIONS
 
 D = Decimal
 
@@ -38,8 +37,7 @@ def sample_data(
         "social_security_affiliation": True,
         "contraception_agreement": "not_applicable",
         "corticosteroids_given": True,
-        **dict.fromkeys(EXCLUSION_QUESTIONS.values(), False),
-        "non_steroid_immunosuppressive_drug": False,
+        **dict.fromkeys(EXCLUSION_KEYS, False),
     }
     data = ScreeningData(
         header=header,

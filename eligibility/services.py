@@ -212,7 +212,7 @@ def _store(
         if value is None and isinstance(Screening._meta.get_field(name), models.CharField):
             value = ""
         setattr(screening, name, value)
-    _store_rows(screening, SofaDay, "sofa_days", data.sofa, SOFA_FIELDS)
+    _store_rows(screening, SofaDay, "sofa_days", data.sofa, SOFA_FIELDS, key="icu_day")
     _store_rows(screening, MhlaDrResult, "mhla_dr_results", data.mhla_dr, MHLA_DR_FIELDS)
     _store_rows(
         screening, LymphocyteCount, "lymphocyte_counts", data.lymphocytes, LYMPHOCYTE_FIELDS
@@ -256,16 +256,24 @@ def _store_rows(
     related: str,
     rows: list[dict[str, Any]],
     names: tuple[str, ...],
+    key: str | None = None,
 ) -> None:
-    """Update rows by id, add new ones, void the current rows no longer present."""
+    """Update rows by id (or by `key`), add new ones, void the rows no longer present."""
     existing = {row.pk: row for row in getattr(screening, related).current()}
-    kept: set[int] = set()
+    by_key = {getattr(row, key): row for row in existing.values()} if key else {}
+    matched: list[tuple[Any, dict[str, Any]]] = []
     for values in rows:
         row = existing.get(values.get("id")) if values.get("id") else None
+        if row is None and key is not None:
+            row = by_key.get(values.get(key))
+        matched.append((row, values))
+    kept = {row.pk for row, _values in matched if row is not None}
+    for pk, row in existing.items():
+        if pk not in kept:
+            row.void()  # type: ignore[attr-defined]  # first: frees its unique ICU day
+    for row, values in matched:
         if row is None:
             row = model(screening=screening)
-        else:
-            kept.add(row.pk)
         changed = False
         for name in names:
             value = _clean(model, name, values.get(name))
@@ -276,9 +284,6 @@ def _store_rows(
                 changed = True
         if row.pk is None or changed:
             row.save()
-    for pk, row in existing.items():
-        if pk not in kept:
-            row.void()  # type: ignore[attr-defined]
 
 
 def _store_one(

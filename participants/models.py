@@ -42,7 +42,9 @@ class Participant(models.Model):
     )
     enrolled_at = models.DateTimeField(_("enrolled at"))
     enrolled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("enrolled by"),
     )
     eligibility_flag = models.BooleanField(
@@ -51,8 +53,12 @@ class Participant(models.Model):
     eligibility_flag_reason = models.TextField(_("flag reason"), blank=True)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("locked by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("locked by"),
     )
 
     objects = ParticipantQuerySet.as_manager()

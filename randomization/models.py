@@ -246,7 +246,7 @@ class KitQuerySet(models.QuerySet["Kit"]):
         return self.filter(site=site)
 
 
-@pghistory.track(exclude=["arm_token"])
+@pghistory.track(exclude=["arm_token"], model_name="KitHistory")
 class Kit(models.Model):
     """A blinded treatment kit. ``status`` changes only through ``randomization.kits.transition``."""
 
@@ -315,7 +315,7 @@ class KitEventQuerySet(models.QuerySet["KitEvent"]):
 class KitEvent(models.Model):
     """Append-only log of every kit status change (drug accountability)."""
 
-    kit = models.ForeignKey(Kit, on_delete=models.PROTECT, related_name="events")
+    kit = models.ForeignKey(Kit, on_delete=models.PROTECT, related_name="log")
     from_status = models.CharField(max_length=20, choices=Kit.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Kit.Status.choices)
     occurred_at = models.DateTimeField(_("when (UTC)"), default=timezone.now)

@@ -42,6 +42,9 @@ RESUPPLY_INITIAL_PER_ARM: Final[int] = 4  # shipped at site activation (4 + 4)
 RESUPPLY_TRIGGER_LEVEL: Final[int] = 6  # reorder when available + in transit <= this
 RESUPPLY_REORDER_PER_ARM: Final[int] = 2  # reorder quantity (2 + 2)
 
+# A kit is allocated or shipped only if it lasts the whole treatment (D0-D9) with margin.
+KIT_MIN_SHELF_LIFE_DAYS: Final[int] = 10
+
 # Deployment environments; an allocation list is bound to exactly one of them.
 ENV_UAT: Final[str] = "UAT"
 ENV_TRAIN: Final[str] = "TRAIN"

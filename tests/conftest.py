@@ -28,7 +28,9 @@ def site16(db: Any):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def role_users(db: Any) -> dict[str, Any]:
     """One user per role at site 11 (global roles: all sites), plus an investigator at 16."""
-    return {key: make_user_with_role(key, role, site) for key, (role, site) in DEMO_ROLE_USERS.items()}
+    return {
+        key: make_user_with_role(key, role, site) for key, (role, site) in DEMO_ROLE_USERS.items()
+    }
 
 
 @pytest.fixture

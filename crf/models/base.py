@@ -77,13 +77,23 @@ class CrfRecord(VersionedModel):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    entered_in_error_at = models.DateTimeField(_("marked entered in error at"), null=True, blank=True)
+    entered_in_error_at = models.DateTimeField(
+        _("marked entered in error at"), null=True, blank=True
+    )
     entered_in_error_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("marked entered in error by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("marked entered in error by"),
     )
     entered_in_error_reason = models.TextField(_("entered-in-error reason"), blank=True)
 

@@ -103,11 +103,24 @@ class CharlsonItem(models.TextChoices):
 
 
 CHARLSON_WEIGHTS: dict[str, int] = {
-    **{item: 1 for item in ("MI", "CHF", "PVD", "CEREBROVASCULAR", "DEMENTIA",
-                            "CHRONIC_PULMONARY", "CONNECTIVE_TISSUE", "PEPTIC_ULCER",
-                            "MILD_LIVER", "DIABETES")},
-    **{item: 2 for item in ("HEMIPLEGIA", "RENAL", "DIABETES_END_ORGAN", "TUMOUR",
-                            "LEUKAEMIA", "LYMPHOMA")},
+    **dict.fromkeys(
+        (
+            "MI",
+            "CHF",
+            "PVD",
+            "CEREBROVASCULAR",
+            "DEMENTIA",
+            "CHRONIC_PULMONARY",
+            "CONNECTIVE_TISSUE",
+            "PEPTIC_ULCER",
+            "MILD_LIVER",
+            "DIABETES",
+        ),
+        1,
+    ),
+    **dict.fromkeys(
+        ("HEMIPLEGIA", "RENAL", "DIABETES_END_ORGAN", "TUMOUR", "LEUKAEMIA", "LYMPHOMA"), 2
+    ),
     "SEVERE_LIVER": 3,
     "METASTATIC": 6,
     "AIDS": 6,
@@ -120,66 +133,94 @@ class Baseline(CrfRecord):
 
     FORM_CODE = "BASELINE"
     CDASH = {
-        "birth_year": "BRTHDAT", "birth_month": "BRTHDAT", "age_years": "AGE", "sex": "SEX",
+        "birth_year": "BRTHDAT",
+        "birth_month": "BRTHDAT",
+        "age_years": "AGE",
+        "sex": "SEX",
         "childbearing_potential": "RPORRES (RPTESTCD=CHILDPOT)",
-        "pregnancy_test": "LBORRES (LBTESTCD=HCG)", "pregnancy_test_date": "LBDAT",
-        "weight_kg": "VSORRES (VSTESTCD=WEIGHT)", "weight_method": "VSMETHOD",
-        "height_cm": "VSORRES (VSTESTCD=HEIGHT)", "bmi": "VSORRES (VSTESTCD=BMI)",
+        "pregnancy_test": "LBORRES (LBTESTCD=HCG)",
+        "pregnancy_test_date": "LBDAT",
+        "weight_kg": "VSORRES (VSTESTCD=WEIGHT)",
+        "weight_method": "VSMETHOD",
+        "height_cm": "VSORRES (VSTESTCD=HEIGHT)",
+        "bmi": "VSORRES (VSTESTCD=BMI)",
         "main_diagnosis": "MHTERM (MHCAT=ICU ADMISSION DIAGNOSIS)",
-        "admission_diagnosis_text": "MHTERM", "mccabe": "SCORRES (SCTESTCD=MCCABE)",
-        "charlson_items": "MHTERM (MHCAT=CHARLSON)", "residence": "SCORRES",
+        "admission_diagnosis_text": "MHTERM",
+        "mccabe": "SCORRES (SCTESTCD=MCCABE)",
+        "charlson_items": "MHTERM (MHCAT=CHARLSON)",
+        "residence": "SCORRES",
     }
     SERVER_FIELDS = ("age_years", "bmi", "charlson_index")
 
     birth_month = models.PositiveSmallIntegerField(_("month of birth"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    age_years = models.PositiveSmallIntegerField(_("age at randomisation (years)"), null=True,
-                                                 blank=True, editable=False)
+    age_years = models.PositiveSmallIntegerField(
+        _("age at randomisation (years)"), null=True, blank=True, editable=False
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
-    childbearing_potential = models.BooleanField(_("woman of childbearing potential"), null=True,
-                                                 blank=True)
-    pregnancy_test = models.CharField(_("pregnancy test"), max_length=10,
-                                      choices=PregnancyTest.choices, blank=True)
+    childbearing_potential = models.BooleanField(
+        _("woman of childbearing potential"), null=True, blank=True
+    )
+    pregnancy_test = models.CharField(
+        _("pregnancy test"), max_length=10, choices=PregnancyTest.choices, blank=True
+    )
     pregnancy_test_date = models.DateField(_("pregnancy test date"), null=True, blank=True)
-    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1, null=True,
-                                    blank=True)
-    weight_method = models.CharField(_("weight method"), max_length=10,
-                                     choices=WeightMethod.choices, blank=True)
+    weight_kg = models.DecimalField(
+        _("weight (kg)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    weight_method = models.CharField(
+        _("weight method"), max_length=10, choices=WeightMethod.choices, blank=True
+    )
     height_cm = models.PositiveSmallIntegerField(_("height (cm)"), null=True, blank=True)
-    bmi = models.DecimalField(_("BMI (kg/m²)"), max_digits=4, decimal_places=1, null=True,
-                              blank=True, editable=False)
-    admission_source = models.CharField(_("admission source"), max_length=20,
-                                        choices=AdmissionSource.choices, blank=True)
-    admission_type = models.CharField(_("admission type"), max_length=20,
-                                      choices=AdmissionType.choices, blank=True)
-    main_diagnosis = models.CharField(_("main diagnosis category at ICU admission"), max_length=24,
-                                      choices=MainDiagnosis.choices, blank=True)
-    main_diagnosis_other = models.CharField(_("other diagnosis (text)"), max_length=200,
-                                            blank=True)
-    sepsis_at_admission = models.BooleanField(_("sepsis (Sepsis-3) at ICU admission"), null=True,
-                                              blank=True)
+    bmi = models.DecimalField(
+        _("BMI (kg/m²)"), max_digits=4, decimal_places=1, null=True, blank=True, editable=False
+    )
+    admission_source = models.CharField(
+        _("admission source"), max_length=20, choices=AdmissionSource.choices, blank=True
+    )
+    admission_type = models.CharField(
+        _("admission type"), max_length=20, choices=AdmissionType.choices, blank=True
+    )
+    main_diagnosis = models.CharField(
+        _("main diagnosis category at ICU admission"),
+        max_length=24,
+        choices=MainDiagnosis.choices,
+        blank=True,
+    )
+    main_diagnosis_other = models.CharField(_("other diagnosis (text)"), max_length=200, blank=True)
+    sepsis_at_admission = models.BooleanField(
+        _("sepsis (Sepsis-3) at ICU admission"), null=True, blank=True
+    )
     sepsis_site = models.CharField(_("sepsis site"), max_length=100, blank=True)
-    admission_diagnosis_text = models.CharField(_("admission diagnosis (text, ICD-10)"),
-                                                max_length=200, blank=True)
-    mccabe = models.CharField(_("McCabe score"), max_length=20, choices=McCabe.choices,
-                              blank=True)
+    admission_diagnosis_text = models.CharField(
+        _("admission diagnosis (text, ICD-10)"), max_length=200, blank=True
+    )
+    mccabe = models.CharField(_("McCabe score"), max_length=20, choices=McCabe.choices, blank=True)
     charlson_items = ArrayField(
-        models.CharField(max_length=24, choices=CharlsonItem.choices), default=list, blank=True,
+        models.CharField(max_length=24, choices=CharlsonItem.choices),
+        default=list,
+        blank=True,
         verbose_name=_("Charlson comorbidities present"),
     )
     charlson_none = models.BooleanField(_("no Charlson comorbidity"), default=False)
-    charlson_index = models.PositiveSmallIntegerField(_("Charlson index"), null=True, blank=True,
-                                                      editable=False)
+    charlson_index = models.PositiveSmallIntegerField(
+        _("Charlson index"), null=True, blank=True, editable=False
+    )
     saps2 = models.PositiveSmallIntegerField(_("SAPS II, first 24 h"), null=True, blank=True)
-    residence = models.CharField(_("place of residence before admission"), max_length=20,
-                                 choices=Residence.choices, blank=True)
+    residence = models.CharField(
+        _("place of residence before admission"),
+        max_length=20,
+        choices=Residence.choices,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("demographics and baseline")
         verbose_name_plural = _("demographics and baseline")
         constraints = [
             models.UniqueConstraint(
-                fields=["participant"], condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
+                fields=["participant"],
+                condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
                 name="crf_baseline_one_per_participant",
             ),
         ]

@@ -53,41 +53,65 @@ class D10BiologyQuerySet(CrfQuerySet):
 class D10Biology(CrfRecord):
     FORM_CODE = "D10_BIOLOGY"
     CDASH = {
-        "sample_taken": "LBSTAT", "not_done_reason": "LBREASND", "sampled_at": "LBDAT/LBTIM",
-        "mhla_dr_abc": "LBORRES (LBTESTCD=MHLADR, LBORRESU=AB/C)", "method": "LBMETHOD",
-        "laboratory": "LBNAM", "lymphocytes_value": "LBORRES (LBTESTCD=LYM)",
-        "lymphocytes_g_l": "LBSTRESN", "leucocytes_g_l": "LBORRES (LBTESTCD=WBC)",
+        "sample_taken": "LBSTAT",
+        "not_done_reason": "LBREASND",
+        "sampled_at": "LBDAT/LBTIM",
+        "mhla_dr_abc": "LBORRES (LBTESTCD=MHLADR, LBORRESU=AB/C)",
+        "method": "LBMETHOD",
+        "laboratory": "LBNAM",
+        "lymphocytes_value": "LBORRES (LBTESTCD=LYM)",
+        "lymphocytes_g_l": "LBSTRESN",
+        "leucocytes_g_l": "LBORRES (LBTESTCD=WBC)",
         "monocytes_g_l": "LBORRES (LBTESTCD=MONO)",
     }
     SERVER_FIELDS = ("study_day", "lymphocytes_g_l")
     # The audit page hides these from whoever may not see the results.
-    BLINDED_FIELDS = ("mhla_dr_abc", "lymphocytes_value", "lymphocytes_unit", "lymphocytes_g_l",
-                      "leucocytes_g_l", "monocytes_g_l")
+    BLINDED_FIELDS = (
+        "mhla_dr_abc",
+        "lymphocytes_value",
+        "lymphocytes_unit",
+        "lymphocytes_g_l",
+        "leucocytes_g_l",
+        "monocytes_g_l",
+    )
 
     sample_taken = models.BooleanField(_("sample taken"), null=True, blank=True)
-    not_done_reason = models.CharField(_("reason not done"), max_length=16,
-                                       choices=NotDoneReason.choices, blank=True)
+    not_done_reason = models.CharField(
+        _("reason not done"), max_length=16, choices=NotDoneReason.choices, blank=True
+    )
     not_done_other = models.CharField(_("other reason"), max_length=200, blank=True)
     sampled_at = models.DateTimeField(_("sample date/time"), null=True, blank=True)
     study_day = models.SmallIntegerField(_("study day"), null=True, blank=True, editable=False)
     mhla_dr_abc = models.PositiveIntegerField(_("mHLA-DR (AB/C)"), null=True, blank=True)
-    method = models.CharField(_("method"), max_length=20, choices=MhlaDrMethod.choices,
-                              blank=True)
+    method = models.CharField(_("method"), max_length=20, choices=MhlaDrMethod.choices, blank=True)
     laboratory = models.CharField(_("laboratory ID"), max_length=64, blank=True)
-    hours_to_analysis = models.DecimalField(_("time from sampling to analysis (h)"),
-                                            max_digits=5, decimal_places=1, null=True,
-                                            blank=True)
-    lymphocytes_value = models.DecimalField(_("absolute lymphocyte count"), max_digits=7,
-                                            decimal_places=2, null=True, blank=True)
-    lymphocytes_unit = models.CharField(_("lymphocytes unit"), max_length=8,
-                                        choices=CountUnit.choices, blank=True)
-    lymphocytes_g_l = models.DecimalField(_("lymphocytes (G/L)"), max_digits=12,
-                                          decimal_places=4, null=True, blank=True,
-                                          editable=False)
-    leucocytes_g_l = models.DecimalField(_("leucocytes (G/L)"), max_digits=6, decimal_places=2,
-                                         null=True, blank=True)
-    monocytes_g_l = models.DecimalField(_("monocytes (G/L)"), max_digits=6, decimal_places=2,
-                                        null=True, blank=True)
+    hours_to_analysis = models.DecimalField(
+        _("time from sampling to analysis (h)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+    )
+    lymphocytes_value = models.DecimalField(
+        _("absolute lymphocyte count"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    lymphocytes_unit = models.CharField(
+        _("lymphocytes unit"), max_length=8, choices=CountUnit.choices, blank=True
+    )
+    lymphocytes_g_l = models.DecimalField(
+        _("lymphocytes (G/L)"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    leucocytes_g_l = models.DecimalField(
+        _("leucocytes (G/L)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    monocytes_g_l = models.DecimalField(
+        _("monocytes (G/L)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
 
     objects = D10BiologyQuerySet.as_manager()
 
@@ -96,7 +120,8 @@ class D10Biology(CrfRecord):
         verbose_name_plural = _("day-10 biology")
         constraints = [
             models.UniqueConstraint(
-                fields=["participant"], condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
+                fields=["participant"],
+                condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
                 name="crf_d10_one_per_participant",
             ),
         ]

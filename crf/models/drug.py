@@ -40,9 +40,16 @@ class StudyDrugAdministration(CrfRecord):
 
     FORM_CODE = "INJ"  # INJ1..INJ5 in crf/schedule.py: f"INJ{number}"
     CDASH = {
-        "number": "ECSPID", "given": "ECOCCUR", "reason_not_given": "ECREASOC",
-        "given_at": "ECSTDAT/ECSTTIM", "kit_code": "ECREFID", "volume_ml": "ECDOSE (ECDOSU=mL)",
-        "full_dose": "ECADJ", "injection_site": "ECLOC", "side": "ECLAT", "study_day": "ECSTDY",
+        "number": "ECSPID",
+        "given": "ECOCCUR",
+        "reason_not_given": "ECREASOC",
+        "given_at": "ECSTDAT/ECSTTIM",
+        "kit_code": "ECREFID",
+        "volume_ml": "ECDOSE (ECDOSU=mL)",
+        "full_dose": "ECADJ",
+        "injection_site": "ECLOC",
+        "side": "ECLAT",
+        "study_day": "ECSTDY",
     }
     SERVER_FIELDS = ("number", "study_day")
     TREATMENT_LABEL = "IFN-γ-1b 100 µg or placebo (MASKED)"  # ECTRT = MASKED
@@ -50,24 +57,30 @@ class StudyDrugAdministration(CrfRecord):
 
     number = models.PositiveSmallIntegerField(_("injection number"))
     given = models.BooleanField(_("injection given"), null=True, blank=True)
-    reason_not_given = models.CharField(_("reason not given"), max_length=24,
-                                        choices=ReasonNotGiven.choices, blank=True)
+    reason_not_given = models.CharField(
+        _("reason not given"), max_length=24, choices=ReasonNotGiven.choices, blank=True
+    )
     reason_not_given_other = models.CharField(_("other reason"), max_length=200, blank=True)
     given_at = models.DateTimeField(_("date and time of injection"), null=True, blank=True)
     study_day = models.SmallIntegerField(_("study day"), null=True, blank=True, editable=False)
     kit_code = models.CharField(_("kit number"), max_length=32, blank=True)
-    volume_ml = models.DecimalField(_("volume administered (mL)"), max_digits=4,
-                                    decimal_places=2, null=True, blank=True)
+    volume_ml = models.DecimalField(
+        _("volume administered (mL)"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
     full_dose = models.BooleanField(_("full dose given"), null=True, blank=True)
-    full_dose_reason = models.CharField(_("reason the full dose was not given"), max_length=200,
-                                        blank=True)
-    injection_site = models.CharField(_("injection site"), max_length=16,
-                                      choices=InjectionSite.choices, blank=True)
+    full_dose_reason = models.CharField(
+        _("reason the full dose was not given"), max_length=200, blank=True
+    )
+    injection_site = models.CharField(
+        _("injection site"), max_length=16, choices=InjectionSite.choices, blank=True
+    )
     side = models.CharField(_("side"), max_length=8, choices=Side.choices, blank=True)
-    local_reaction_previous = models.BooleanField(_("local reaction at the previous site"),
-                                                  null=True, blank=True)
-    administered_by = models.CharField(_("administered by (delegation log ID)"), max_length=64,
-                                       blank=True)
+    local_reaction_previous = models.BooleanField(
+        _("local reaction at the previous site"), null=True, blank=True
+    )
+    administered_by = models.CharField(
+        _("administered by (delegation log ID)"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("study drug administration")
@@ -79,8 +92,9 @@ class StudyDrugAdministration(CrfRecord):
                 condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
                 name="crf_injection_one_per_number",
             ),
-            models.CheckConstraint(condition=models.Q(number__gte=1, number__lte=5),
-                                   name="crf_injection_number_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1, number__lte=5), name="crf_injection_number_1_5"
+            ),
         ]
 
     def __str__(self) -> str:

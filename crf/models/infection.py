@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import site_filter
 from accounts.roles import Capability
-from crf.models.base import CrfRecord, CrfStatus
+from crf.models.base import CrfRecord
 
 
 class InfectionLocation(models.TextChoices):
@@ -113,11 +113,20 @@ class CarbapenemaseType(models.TextChoices):
 class SecondaryInfection(CrfRecord):
     FORM_CODE = "INFECTION"
     CDASH = {
-        "episode_number": "CESPID", "onset_date": "CESTDAT", "onset_time": "CESTTIM",
-        "location": "CELOC", "category": "CECAT=SECONDARY INFECTION; CEDECOD",
-        "pneumonia_level": "CESCAT", "bsi_origin": "CESCAT", "cri_type": "CESCAT",
-        "uti_type": "CESCAT", "ssi_depth": "CESCAT", "specimens": "MBSPEC",
-        "specimen_date": "MBDAT", "septic_shock": "FAORRES", "outcome": "CEOUT",
+        "episode_number": "CESPID",
+        "onset_date": "CESTDAT",
+        "onset_time": "CESTTIM",
+        "location": "CELOC",
+        "category": "CECAT=SECONDARY INFECTION; CEDECOD",
+        "pneumonia_level": "CESCAT",
+        "bsi_origin": "CESCAT",
+        "cri_type": "CESCAT",
+        "uti_type": "CESCAT",
+        "ssi_depth": "CESCAT",
+        "specimens": "MBSPEC",
+        "specimen_date": "MBDAT",
+        "septic_shock": "FAORRES",
+        "outcome": "CEOUT",
     }
     SERVER_FIELDS = ("episode_number", "study_day")
 
@@ -125,40 +134,57 @@ class SecondaryInfection(CrfRecord):
     onset_date = models.DateField(_("date of onset"), null=True, blank=True)
     onset_time = models.TimeField(_("time of onset (optional)"), null=True, blank=True)
     study_day = models.SmallIntegerField(_("study day"), null=True, blank=True, editable=False)
-    location = models.CharField(_("location at onset"), max_length=16,
-                                choices=InfectionLocation.choices, blank=True)
-    category = models.CharField(_("site category"), max_length=6,
-                                choices=InfectionCategory.choices, blank=True)
+    location = models.CharField(
+        _("location at onset"), max_length=16, choices=InfectionLocation.choices, blank=True
+    )
+    category = models.CharField(
+        _("site category"), max_length=6, choices=InfectionCategory.choices, blank=True
+    )
     category_other = models.CharField(_("other category (text)"), max_length=200, blank=True)
-    pneumonia_level = models.CharField(_("pneumonia: microbiological level"), max_length=3,
-                                       choices=PneumoniaLevel.choices, blank=True)
-    pneumonia_criteria_met = models.BooleanField(_("pneumonia: imaging and clinical criteria met"),
-                                                 null=True, blank=True)
-    bsi_origin = models.CharField(_("bloodstream infection: origin"), max_length=16,
-                                  choices=BsiOrigin.choices, blank=True)
-    cri_type = models.CharField(_("catheter-related infection type"), max_length=4,
-                                choices=CriType.choices, blank=True)
+    pneumonia_level = models.CharField(
+        _("pneumonia: microbiological level"),
+        max_length=3,
+        choices=PneumoniaLevel.choices,
+        blank=True,
+    )
+    pneumonia_criteria_met = models.BooleanField(
+        _("pneumonia: imaging and clinical criteria met"), null=True, blank=True
+    )
+    bsi_origin = models.CharField(
+        _("bloodstream infection: origin"), max_length=16, choices=BsiOrigin.choices, blank=True
+    )
+    cri_type = models.CharField(
+        _("catheter-related infection type"), max_length=4, choices=CriType.choices, blank=True
+    )
     uti_type = models.CharField(_("UTI type"), max_length=5, choices=UtiType.choices, blank=True)
-    ssi_depth = models.CharField(_("SSI depth"), max_length=12, choices=SsiDepth.choices,
-                                 blank=True)
-    specimens = ArrayField(models.CharField(max_length=16, choices=Specimen.choices),
-                           default=list, blank=True, verbose_name=_("diagnostic specimens"))
+    ssi_depth = models.CharField(
+        _("SSI depth"), max_length=12, choices=SsiDepth.choices, blank=True
+    )
+    specimens = ArrayField(
+        models.CharField(max_length=16, choices=Specimen.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("diagnostic specimens"),
+    )
     specimen_date = models.DateField(_("specimen date"), null=True, blank=True)
-    microbiologically_documented = models.BooleanField(_("microbiologically documented"),
-                                                       null=True, blank=True)
+    microbiologically_documented = models.BooleanField(
+        _("microbiologically documented"), null=True, blank=True
+    )
     septic_shock = models.BooleanField(_("septic shock at onset"), null=True, blank=True)
     source_control = models.BooleanField(_("source control procedure"), null=True, blank=True)
     source_control_type = models.CharField(_("source control type"), max_length=200, blank=True)
-    outcome = models.CharField(_("episode outcome"), max_length=16,
-                               choices=InfectionOutcome.choices, blank=True)
+    outcome = models.CharField(
+        _("episode outcome"), max_length=16, choices=InfectionOutcome.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("secondary infection episode")
         verbose_name_plural = _("secondary infection episodes")
         ordering = ["participant_id", "episode_number"]
         constraints = [
-            models.UniqueConstraint(fields=["participant", "episode_number"],
-                                    name="crf_infection_unique_number"),
+            models.UniqueConstraint(
+                fields=["participant", "episode_number"], name="crf_infection_unique_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,8 +194,7 @@ class SecondaryInfection(CrfRecord):
 class MicroorganismQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> MicroorganismQuerySet:
         return self.filter(
-            site_filter(user, Capability.VIEW_CLINICAL_DATA,
-                        field="infection__participant__site")
+            site_filter(user, Capability.VIEW_CLINICAL_DATA, field="infection__participant__site")
         )
 
 
@@ -177,31 +202,60 @@ class MicroorganismQuerySet(models.QuerySet):
 class InfectionMicroorganism(models.Model):
     """Microorganism 1–3 of an episode with its resistance markers (MB/MS)."""
 
-    CDASH = {"organism": "MBORRES (MBTESTCD=ORGANISM)", "mrsa": "MSORRES (MRSA)",
-             "vre": "MSORRES (VRE)", "c3g_resistant": "MSORRES (C3G-R)", "esbl": "MSORRES (ESBL)",
-             "carbapenem_resistant": "MSORRES (CARBA-R)", "carbapenemase": "MSORRES (CARBAPENEMASE)"}
+    CDASH = {
+        "organism": "MBORRES (MBTESTCD=ORGANISM)",
+        "mrsa": "MSORRES (MRSA)",
+        "vre": "MSORRES (VRE)",
+        "c3g_resistant": "MSORRES (C3G-R)",
+        "esbl": "MSORRES (ESBL)",
+        "carbapenem_resistant": "MSORRES (CARBA-R)",
+        "carbapenemase": "MSORRES (CARBAPENEMASE)",
+    }
 
-    infection = models.ForeignKey(SecondaryInfection, on_delete=models.PROTECT,
-                                  related_name="microorganisms", verbose_name=_("episode"))
+    infection = models.ForeignKey(
+        SecondaryInfection,
+        on_delete=models.PROTECT,
+        related_name="microorganisms",
+        verbose_name=_("episode"),
+    )
     position = models.PositiveSmallIntegerField(_("microorganism number"))
     organism = models.CharField(_("microorganism (HAI-Net code or text)"), max_length=100)
-    mrsa = models.CharField(_("MRSA (S. aureus oxacillin-R)"), max_length=2,
-                            choices=MarkerResult.choices, default=MarkerResult.NOT_TESTED)
-    vre = models.CharField(_("VRE (Enterococcus glycopeptide-R)"), max_length=2,
-                           choices=MarkerResult.choices, default=MarkerResult.NOT_TESTED)
-    c3g_resistant = models.CharField(_("3rd-generation cephalosporin-R"), max_length=2,
-                                     choices=MarkerResult.choices,
-                                     default=MarkerResult.NOT_TESTED)
-    esbl = models.CharField(_("ESBL"), max_length=2, choices=MarkerResult.choices,
-                            default=MarkerResult.NOT_TESTED)
-    carbapenem_resistant = models.CharField(_("carbapenem-R"), max_length=2,
-                                            choices=MarkerResult.choices,
-                                            default=MarkerResult.NOT_TESTED)
-    carbapenemase = models.CharField(_("carbapenemase"), max_length=2,
-                                     choices=MarkerResult.choices,
-                                     default=MarkerResult.NOT_TESTED)
-    carbapenemase_type = models.CharField(_("carbapenemase type"), max_length=6,
-                                          choices=CarbapenemaseType.choices, blank=True)
+    mrsa = models.CharField(
+        _("MRSA (S. aureus oxacillin-R)"),
+        max_length=2,
+        choices=MarkerResult.choices,
+        default=MarkerResult.NOT_TESTED,
+    )
+    vre = models.CharField(
+        _("VRE (Enterococcus glycopeptide-R)"),
+        max_length=2,
+        choices=MarkerResult.choices,
+        default=MarkerResult.NOT_TESTED,
+    )
+    c3g_resistant = models.CharField(
+        _("3rd-generation cephalosporin-R"),
+        max_length=2,
+        choices=MarkerResult.choices,
+        default=MarkerResult.NOT_TESTED,
+    )
+    esbl = models.CharField(
+        _("ESBL"), max_length=2, choices=MarkerResult.choices, default=MarkerResult.NOT_TESTED
+    )
+    carbapenem_resistant = models.CharField(
+        _("carbapenem-R"),
+        max_length=2,
+        choices=MarkerResult.choices,
+        default=MarkerResult.NOT_TESTED,
+    )
+    carbapenemase = models.CharField(
+        _("carbapenemase"),
+        max_length=2,
+        choices=MarkerResult.choices,
+        default=MarkerResult.NOT_TESTED,
+    )
+    carbapenemase_type = models.CharField(
+        _("carbapenemase type"), max_length=6, choices=CarbapenemaseType.choices, blank=True
+    )
     # Removing an organism voids it (never a DELETE).
     entered_in_error = models.BooleanField(_("entered in error"), default=False)
 
@@ -212,8 +266,10 @@ class InfectionMicroorganism(models.Model):
         verbose_name_plural = _("microorganisms")
         ordering = ["infection_id", "position"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(position__gte=1, position__lte=3),
-                                   name="crf_microorganism_position_1_3"),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, position__lte=3),
+                name="crf_microorganism_position_1_3",
+            ),
         ]
 
     def __str__(self) -> str:

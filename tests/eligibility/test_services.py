@@ -106,8 +106,11 @@ def test_consent_by_a_proxy_needs_the_continuation_status(site11: Any) -> None:
     screening = make_screening(site11)
     with pytest.raises(ValidationError) as error:
         record_consent(
-            screening, by=site_investigator(site11), given_by="PROXY",
-            consented_at=screening.evaluated_at, information_sheet_version="1.0",
+            screening,
+            by=site_investigator(site11),
+            given_by="PROXY",
+            consented_at=screening.evaluated_at,
+            information_sheet_version="1.0",
         )
     assert "continuation_outcome" in error.value.message_dict
 
@@ -116,7 +119,9 @@ def test_consent_before_icu_admission_is_refused(site11: Any) -> None:
     screening = make_screening(site11)
     with pytest.raises(ValidationError):
         record_consent(
-            screening, by=site_investigator(site11), given_by="PATIENT",
+            screening,
+            by=site_investigator(site11),
+            given_by="PATIENT",
             consented_at=screening.icu_admission.replace(year=2024),
             information_sheet_version="1.0",
         )
@@ -206,8 +211,12 @@ def test_correction_requires_a_reason(site11: Any) -> None:
     participant = make_enrolled_participant(site11)
     screening = Screening.objects.get(participant=participant)
     with pytest.raises(ReasonRequired):
-        correct_screening(screening, by=site_investigator(site11), reason=" ",
-                          changes=data_from_screening(screening))
+        correct_screening(
+            screening,
+            by=site_investigator(site11),
+            reason=" ",
+            changes=data_from_screening(screening),
+        )
 
 
 def test_correction_that_makes_the_patient_ineligible_flags_the_participant(
@@ -217,8 +226,9 @@ def test_correction_that_makes_the_patient_ineligible_flags_the_participant(
     screening = Screening.objects.get(participant=participant)
     changes = data_from_screening(screening)
     changes.header["age"] = 17
-    correct_screening(screening, by=site_investigator(site11),
-                      reason="Age transcription error", changes=changes)
+    correct_screening(
+        screening, by=site_investigator(site11), reason="Age transcription error", changes=changes
+    )
     participant.refresh_from_db()
     screening.refresh_from_db()
     assert participant.eligibility_flag is True

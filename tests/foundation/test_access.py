@@ -27,8 +27,11 @@ pytestmark = pytest.mark.django_db
 def participants(role_users: dict[str, Any], site11: Any, site16: Any) -> dict[str, Participant]:
     def make(site: Any, seq: int, by: Any) -> Participant:
         return Participant.objects.create(
-            site=site, seq=seq, code=Participant.format_code(site.code, seq),
-            enrolled_at=timezone.now(), enrolled_by=by,
+            site=site,
+            seq=seq,
+            code=Participant.format_code(site.code, seq),
+            enrolled_at=timezone.now(),
+            enrolled_by=by,
         )
 
     return {
@@ -51,9 +54,7 @@ def test_all_sites_role_holds_its_capability_everywhere(role_users, site11, site
     assert has_capability(data_manager, C.VIEW_CLINICAL_DATA, site11)
     assert has_capability(data_manager, C.VIEW_CLINICAL_DATA, site16)
     assert not has_capability(data_manager, C.ENTER_CRF, site11)
-    assert set(sites_with(data_manager, C.VIEW_PARTICIPANTS)) == set(
-        type(site11).objects.all()
-    )
+    assert set(sites_with(data_manager, C.VIEW_PARTICIPANTS)) == set(type(site11).objects.all())
 
 
 def test_site_filter_limits_querysets_to_the_users_sites(role_users, participants) -> None:
@@ -103,10 +104,14 @@ def test_anonymous_user_has_no_capability(site11) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     assert not has_capability(AnonymousUser(), C.VIEW_PARTICIPANTS, site11)
-    assert not Participant.objects.filter(site_filter(AnonymousUser(), C.VIEW_PARTICIPANTS)).exists()
+    assert not Participant.objects.filter(
+        site_filter(AnonymousUser(), C.VIEW_PARTICIPANTS)
+    ).exists()
 
 
-def test_memberships_are_read_once_per_request(role_users, site11, django_assert_num_queries) -> None:
+def test_memberships_are_read_once_per_request(
+    role_users, site11, django_assert_num_queries
+) -> None:
     user = make_user_with_role("cached-investigator", Role.INVESTIGATOR, "11")
     with django_assert_num_queries(1):
         for capability in (C.SCREEN, C.ENTER_CRF, C.SIGN, C.VIEW_AUDIT):

@@ -29,7 +29,10 @@ EVENT_TABLES = [
 def participant(role_users: dict[str, Any], site11: Any) -> Participant:
     with acting_user(role_users["investigator"]):
         return Participant.objects.create(
-            site=site11, seq=7, code="11-007", enrolled_at=timezone.now(),
+            site=site11,
+            seq=7,
+            code="11-007",
+            enrolled_at=timezone.now(),
             enrolled_by=role_users["investigator"],
         )
 
@@ -84,8 +87,8 @@ def test_history_event_tables_refuse_update_and_delete(
     model = apps.get_model(label)
     row = model.objects.order_by("-pgh_id").first()
     assert row is not None, f"{table} has no row to tamper with"
-    assert _refused(f"UPDATE {table} SET pgh_label = %s WHERE pgh_id = %s", ["forged", row.pk])  # noqa: S608
-    assert _refused(f"DELETE FROM {table} WHERE pgh_id = %s", [row.pk])  # noqa: S608
+    assert _refused(f"UPDATE {table} SET pgh_label = %s WHERE pgh_id = %s", ["forged", row.pk])
+    assert _refused(f"DELETE FROM {table} WHERE pgh_id = %s", [row.pk])
     assert model.objects.get(pk=row.pk).pgh_label == row.pgh_label
 
 
@@ -137,8 +140,13 @@ def test_require_reason_refuses_a_change_of_saved_data_without_reason(
     with pytest.raises(ReasonRequired):
         require_reason(participant, None)
     assert require_reason(participant, " typo in date ") == "typo in date"
-    new = Participant(site=site11, seq=8, code="11-008", enrolled_at=timezone.now(),
-                      enrolled_by=role_users["investigator"])
+    new = Participant(
+        site=site11,
+        seq=8,
+        code="11-008",
+        enrolled_at=timezone.now(),
+        enrolled_by=role_users["investigator"],
+    )
     assert require_reason(new, "") == ""
 
 
@@ -165,8 +173,13 @@ def test_raw_sql_update_is_captured_by_the_trigger(participant: Participant) -> 
 
 def test_record_writes_actor_target_site_and_reason(participant, role_users) -> None:
     investigator = role_users["investigator"]
-    event = record("status_changed", target=participant, by=investigator,
-                   data={"to": "withdrawn"}, reason="patient request")
+    event = record(
+        "status_changed",
+        target=participant,
+        by=investigator,
+        data={"to": "withdrawn"},
+        reason="patient request",
+    )
     assert event.actor == investigator
     assert event.actor_username == investigator.username
     assert (event.target_type, event.target_id) == ("participants.participant", str(participant.pk))

@@ -58,7 +58,7 @@ MATRIX = """
 | load allocation list / kit list | — | — | — | — | — | — | Y | — |
 | manage users and memberships | — | — | — | — | — | — | — | Y |
 | recruitment and data-quality dashboards (no arm) | S | S | S (kits) | S | Y | Y | — | — |
-"""
+"""  # noqa: E501 (rows copied verbatim)
 
 # Each row → (capabilities a full grant gives, capabilities a read-only grant gives).
 ROW_CAPABILITIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -211,8 +211,12 @@ def test_global_roles_are_the_all_sites_none_and_technical_scopes() -> None:
         lambda caps: caps[Role.COORDINATOR].pop(C.RANDOMIZE),
         lambda caps: caps[Role.ADMIN].__setitem__(C.VIEW_AUDIT, ALL),
     ],
-    ids=["pharmacist-sees-crf", "monitor-sdv-all-sites", "coordinator-cannot-randomize",
-         "admin-sees-audit"],
+    ids=[
+        "pharmacist-sees-crf",
+        "monitor-sdv-all-sites",
+        "coordinator-cannot-randomize",
+        "admin-sees-audit",
+    ],
 )
 def test_comparison_catches_a_drift_from_the_matrix(mutate) -> None:  # type: ignore[no-untyped-def]
     """Negative control: a wrong grant in the code is reported."""

@@ -32,7 +32,7 @@ def _entries(po_text: str) -> list[tuple[str, str, bool]]:
                 fields[current] = match.group(2)
             elif line.startswith('"') and current:
                 fields[current] += line[1:-1]
-        if "msgid" in fields and fields["msgid"]:
+        if fields.get("msgid"):
             msgstrs = [v for k, v in fields.items() if k.startswith("msgstr")]
             entries.append((fields["msgid"], " ".join(msgstrs) if all(msgstrs) else "", fuzzy))
     return entries
@@ -59,18 +59,39 @@ def test_catalogue_contains_every_string_of_the_code(tmp_path: Path) -> None:
     # Work on a copy of the sources so makemessages cannot touch the real catalogue.
     source = tmp_path / "src"
     shutil.copytree(
-        ROOT, source,
-        ignore=shutil.ignore_patterns(".venv", ".data", ".git", "locale", "node_modules",
-                                      "__pycache__", ".pytest_cache", ".hypothesis"),
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".data",
+            ".git",
+            "locale",
+            "node_modules",
+            "__pycache__",
+            ".pytest_cache",
+            ".hypothesis",
+        ),
     )
     (source / "locale").mkdir()
     env = {**os.environ, "DJANGO_DEBUG": "true", "PLATINIUM_DATA_DIR": str(ROOT / ".data")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("PLATINIUM_LOCALE_DIR", None)
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location",
-         "--ignore=tests", "--ignore=bench"],
-        cwd=source, env=env, check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-location",
+            "--ignore=tests",
+            "--ignore=bench",
+        ],
+        cwd=source,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     fresh_po = (source / "locale/fr/LC_MESSAGES/django.po").read_text(encoding="utf-8")
     fresh = {m for m, _s, _f in _entries(fresh_po)}

@@ -17,11 +17,16 @@ class Command(BaseCommand):
     help = "Create the demo accounts (one per role) and demo trial data."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--participants", type=int, default=0,
-                            help="Also build a synthetic trial with this many participants.")
+        parser.add_argument(
+            "--participants",
+            type=int,
+            default=0,
+            help="Also build a synthetic trial with this many participants.",
+        )
         parser.add_argument("--seed", type=int, default=20250709)
-        parser.add_argument("--force", action="store_true",
-                            help="Allow with DEBUG=false (test/UAT databases only).")
+        parser.add_argument(
+            "--force", action="store_true", help="Allow with DEBUG=false (test/UAT databases only)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -31,11 +36,15 @@ class Command(BaseCommand):
             users = seed_accounts()
         with acting_user(users["demo-investigator"], reason="demo data"):
             self._seed_trial(users, rng, options)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo accounts ready (password {DEMO_PASSWORD!r}): " + ", ".join(DEMO_ACCOUNTS)
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo accounts ready (password {DEMO_PASSWORD!r}): " + ", ".join(DEMO_ACCOUNTS)
+            )
+        )
 
-    def _seed_trial(self, users: dict[str, Any], rng: random.Random, options: dict[str, Any]) -> None:
+    def _seed_trial(
+        self, users: dict[str, Any], rng: random.Random, options: dict[str, Any]
+    ) -> None:
         # Each app seeds its own data, lower layers first.
         from crf.demo import seed as seed_crf
         from eligibility.demo import seed as seed_eligibility

@@ -1,0 +1,32 @@
+"""Who may see day-10 biology results (randomization.md "Blinding beyond the arm field").
+
+Decided in docs/decisions/0010-d10-biology-visibility.md: data management (who enters
+them) always; everyone else with clinical access only after database lock, unless the
+sponsor relaxes it with PLATINIUM_D10_VISIBLE_BEFORE_LOCK. Settings are read here, at
+call time, so tests and a sponsor decision change one value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from accounts.access import has_capability
+from accounts.roles import Capability
+
+
+def database_locked() -> bool:
+    """The database lock. Until a lock record exists (a later issue) it is the setting
+    PLATINIUM_DATABASE_LOCKED_AT (empty = not locked): fail-safe, never inferred."""
+    return bool(getattr(settings, "PLATINIUM_DATABASE_LOCKED_AT", ""))
+
+
+def d10_results_visible(user: Any) -> bool:
+    if has_capability(user, Capability.ENTER_D10_BIOLOGY):
+        return True
+    if not has_capability(user, Capability.VIEW_CLINICAL_DATA):
+        return False
+    if getattr(settings, "PLATINIUM_D10_VISIBLE_BEFORE_LOCK", False):
+        return True
+    return database_locked()

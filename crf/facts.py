@@ -1,0 +1,68 @@
+"""The participant facts that cross-form rules need, read once per save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from crf.schedule import d0_from_randomized_at, to_study_date
+
+
+@dataclass(frozen=True)
+class ParticipantFacts:
+    randomized_at: datetime | None
+    d0: date | None
+    now: datetime
+    today: date  # Europe/Paris
+    death_date: date | None = None
+    death_at: datetime | None = None
+    # (admitted_at, discharged_at or None), stay number order; entered-in-error excluded.
+    icu_stays: tuple[tuple[int, datetime, datetime | None], ...] = ()
+    weight_kg: Decimal | None = None
+    sex: str = ""
+    kit_codes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def randomized(self) -> bool:
+        return self.randomized_at is not None
+
+    def study_day(self, on: date) -> int | None:
+        return None if self.d0 is None else (on - self.d0).days
+
+
+def participant_facts(participant: Any, *, now: datetime | None = None) -> ParticipantFacts:
+    from crf.models import Baseline, Death, IcuStay
+    from randomization.selectors import kit_codes_for, randomized_at
+
+    now = now or timezone.now()
+    t_r = randomized_at(participant)
+    death = Death.objects.current().filter(participant=participant).first()
+    stays = tuple(
+        IcuStay.objects.current()
+        .filter(participant=participant)
+        .order_by("stay_number")
+        .values_list("stay_number", "admitted_at", "discharged_at")
+    )
+    baseline = (
+        Baseline.objects.current()
+        .filter(participant=participant)
+        .values("weight_kg", "sex")
+        .first()
+        or {}
+    )
+    return ParticipantFacts(
+        randomized_at=t_r,
+        d0=d0_from_randomized_at(t_r) if t_r else None,
+        now=now,
+        today=to_study_date(now),
+        death_date=death.death_date if death else None,
+        death_at=death.death_at if death else None,
+        icu_stays=stays,
+        weight_kg=baseline.get("weight_kg"),
+        sex=baseline.get("sex") or "",
+        kit_codes=frozenset(kit_codes_for(participant)),
+    )

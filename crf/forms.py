@@ -1,0 +1,121 @@
+"""Crispy model forms of the CRF. Types are checked here; protocol rules run in the
+services (crf/rules/*), whose refusals the views put back on the fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from audit.forms import ReasonForChangeMixin
+from crf.models import (
+    AdverseEvent,
+    Baseline,
+    ConcomitantMedication,
+    D10Biology,
+    DailyFollowUp,
+    EndOfStudy,
+    FollowUp,
+    HospitalDischarge,
+    IcuStay,
+    ProtocolDeviation,
+    SecondaryInfection,
+    StudyDrugAdministration,
+)
+from crf.models.infection import CarbapenemaseType, MarkerResult
+from crf.services.core import data_fields
+
+# Fields fixed by the URL (number, visit, day), never typed in the form.
+URL_FIXED = frozenset({"day_date", "number", "visit"})
+
+
+def _widget(field: models.Field) -> forms.Widget | None:
+    if isinstance(field, models.DateTimeField):
+        return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    if isinstance(field, models.DateField):
+        return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    if isinstance(field, models.TimeField):
+        return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    if isinstance(field, models.BooleanField) and field.null:
+        return forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))])
+    return None
+
+
+class CrfForm(ReasonForChangeMixin, forms.ModelForm):
+    """Base form: every item optional (a missing one leaves the form in progress),
+    a hidden version for optimistic locking, the reason for change once saved."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in {"reason_for_change"}:
+                field.required = False
+        if self.instance.pk and not self.is_bound:
+            self.initial["expected_version"] = self.instance.version
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def model_data(self) -> dict[str, Any]:
+        """The cleaned values of model fields, for the service."""
+        names = {f.name for f in data_fields(type(self.instance))}
+        return {k: v for k, v in self.cleaned_data.items() if k in names}
+
+
+def form_for(model: type[models.Model]) -> type[CrfForm]:
+    fields = [f.name for f in data_fields(model) if f.name not in URL_FIXED]
+    widgets = {f.name: w for f in data_fields(model) if (w := _widget(f)) is not None}
+    attrs: dict[str, Any] = {}
+    for f in data_fields(model):
+        # Arrays of codes (Charlson items, specimens) are ticked, not typed.
+        if isinstance(f, ArrayField) and f.base_field.choices:
+            attrs[f.name] = forms.MultipleChoiceField(
+                label=f.verbose_name, choices=f.base_field.choices, required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+    attrs["Meta"] = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
+    return type(f"{model.__name__}Form", (CrfForm,), attrs)
+
+
+
+
+# One form class per CRF model (plain explicit mapping).
+FORMS: dict[type, type[CrfForm]] = {
+    model: form_for(model)
+    for model in (
+        Baseline, StudyDrugAdministration, DailyFollowUp, D10Biology, IcuStay,
+        HospitalDischarge, SecondaryInfection, AdverseEvent, ConcomitantMedication, FollowUp,
+        EndOfStudy, ProtocolDeviation,
+    )
+}
+
+
+class MicroorganismForm(forms.Form):
+    organism = forms.CharField(label=_("Microorganism"), max_length=100, required=False)
+    mrsa = forms.ChoiceField(label="MRSA", choices=MarkerResult.choices, initial="NT")
+    vre = forms.ChoiceField(label="VRE", choices=MarkerResult.choices, initial="NT")
+    c3g_resistant = forms.ChoiceField(label=_("C3G-R"), choices=MarkerResult.choices,
+                                      initial="NT")
+    esbl = forms.ChoiceField(label="ESBL", choices=MarkerResult.choices, initial="NT")
+    carbapenem_resistant = forms.ChoiceField(label=_("Carbapenem-R"),
+                                             choices=MarkerResult.choices, initial="NT")
+    carbapenemase = forms.ChoiceField(label=_("Carbapenemase"), choices=MarkerResult.choices,
+                                      initial="NT")
+    carbapenemase_type = forms.ChoiceField(
+        label=_("Type"), choices=[("", "—"), *CarbapenemaseType.choices], required=False
+    )
+
+
+MicroorganismFormSet = forms.formset_factory(MicroorganismForm, extra=0, max_num=3,
+                                             absolute_max=3)
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(
+        attrs={"rows": 2}))
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

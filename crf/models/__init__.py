@@ -1,0 +1,56 @@
+"""CRF models (crf-spec.md §2.3, §2.5–2.17); crf/README.md lists them with their keys."""
+
+from crf.models.base import CrfQuerySet, CrfRecord, CrfStatus, DeathCause, VitalStatus
+from crf.models.baseline import Baseline
+from crf.models.biology import D10Biology
+from crf.models.daily import DailyFollowUp
+from crf.models.drug import StudyDrugAdministration
+from crf.models.flags import EditCheckFlag, SoftFlag
+from crf.models.followup import EndOfStudy, FollowUp, ProtocolDeviation, Readmission
+from crf.models.infection import InfectionMicroorganism, SecondaryInfection
+from crf.models.safety import AdverseEvent, ConcomitantMedication
+from crf.models.stays import Death, HospitalDischarge, IcuStay
+
+# Every participant-level CRF model, in the order of the participant page. Plain list,
+# no registry: the timeline reads `status` (and `study_day`) from each.
+CRF_MODELS = (
+    Baseline,
+    StudyDrugAdministration,
+    DailyFollowUp,
+    D10Biology,
+    IcuStay,
+    HospitalDischarge,
+    Death,
+    FollowUp,
+    EndOfStudy,
+    SecondaryInfection,
+    AdverseEvent,
+    ConcomitantMedication,
+    ProtocolDeviation,
+)
+
+__all__ = [
+    "CRF_MODELS",
+    "AdverseEvent",
+    "Baseline",
+    "ConcomitantMedication",
+    "CrfQuerySet",
+    "CrfRecord",
+    "CrfStatus",
+    "D10Biology",
+    "DailyFollowUp",
+    "Death",
+    "DeathCause",
+    "EditCheckFlag",
+    "EndOfStudy",
+    "FollowUp",
+    "HospitalDischarge",
+    "IcuStay",
+    "InfectionMicroorganism",
+    "ProtocolDeviation",
+    "Readmission",
+    "SecondaryInfection",
+    "SoftFlag",
+    "StudyDrugAdministration",
+    "VitalStatus",
+]

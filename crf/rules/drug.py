@@ -1,0 +1,126 @@
+"""Study drug administration (crf-spec.md §1 injection rules, §2.5), via crf.injections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from crf.facts import ParticipantFacts
+from crf.injections import Injection, InjectionContext, check_injection
+from crf.rules.common import Finding, Severity, conditional, hard, paris_date, require
+
+GIVEN_FIELDS = (
+    "given_at",
+    "kit_code",
+    "volume_ml",
+    "full_dose",
+    "injection_site",
+    "side",
+    "local_reaction_previous",
+    "administered_by",
+    "full_dose_reason",
+)
+
+
+def skipped(values: Mapping[str, Any]) -> set[str]:
+    out: set[str] = set()
+    if values.get("given") is False:
+        out |= set(GIVEN_FIELDS)
+    if values.get("given") is True:
+        out |= {"reason_not_given", "reason_not_given_other"}
+    if values.get("reason_not_given") != "OTHER":
+        out.add("reason_not_given_other")
+    if values.get("full_dose") is not False:
+        out.add("full_dose_reason")
+    return out
+
+
+def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
+    at = values.get("given_at")
+    return {"study_day": facts.study_day(paris_date(at)) if at and facts.d0 else None}
+
+
+def _injection(values: Mapping[str, Any], number: int | None) -> Injection:
+    return Injection(
+        number=number,
+        given=bool(values.get("given")),
+        given_at=values.get("given_at"),
+        kit_code=values.get("kit_code") or None,
+        volume_ml=values.get("volume_ml"),
+        site=values.get("injection_site") or None,
+    )
+
+
+def check(
+    values: Mapping[str, Any],
+    facts: ParticipantFacts,
+    instance: Any = None,
+    *,
+    others: Sequence[Any] = (),
+) -> list[Finding]:
+    """`others`: the participant's other current injection rows (model instances)."""
+    found = require(values, ["given"])
+    given = values.get("given")
+    found += conditional(values, given is False, ["reason_not_given"])
+    found += conditional(
+        values, values.get("reason_not_given") == "OTHER", ["reason_not_given_other"]
+    )
+    found += conditional(
+        values, given is True, ["volume_ml", "full_dose", "injection_site", "side"]
+    )
+    found += conditional(values, values.get("full_dose") is False, ["full_dose_reason"])
+    if facts.randomized_at is None:
+        return [hard("given", gettext_noop("The participant is not randomised."))]
+    if given is not True:
+        return found
+    ctx = InjectionContext(
+        randomized_at=facts.randomized_at,
+        allocated_kit_codes=facts.kit_codes,
+        death_at=facts.death_at,
+        icu_stays=tuple((admitted, discharged) for _n, admitted, discharged in facts.icu_stays),
+        now=facts.now,
+    )
+    number = values.get("number")
+    result = check_injection(
+        _injection(values, number),
+        [
+            _injection(
+                {
+                    f: getattr(o, f)
+                    for f in ("given", "given_at", "kit_code", "volume_ml", "injection_site")
+                },
+                o.number,
+            )
+            for o in others
+        ],
+        ctx,
+    )
+    field_map = {"site": "injection_site", "number": "given"}
+    for issue in result.errors:
+        name = field_map.get(issue.field, issue.field)
+        if issue.msgid.startswith("Enter the"):
+            found.append(Finding(name, "This item is required.", {}, Severity.MISSING))
+        else:
+            found.append(Finding(name, issue.msgid, dict(issue.params), Severity.HARD))
+    for issue in result.warnings:
+        found.append(
+            Finding(
+                field_map.get(issue.field, issue.field),
+                issue.msgid,
+                dict(issue.params),
+                Severity.SOFT,
+            )
+        )
+    at = values.get("given_at")
+    if facts.death_at is None and facts.death_date and at and paris_date(at) > facts.death_date:
+        # crf.injections checks a death time; a death known by its date only is checked here.
+        found.append(
+            hard(
+                "given_at",
+                gettext_noop("The injection cannot be after the death (%(death)s)."),
+                death=facts.death_date.isoformat(),
+            )
+        )
+    return found

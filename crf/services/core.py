@@ -1,0 +1,231 @@
+"""The one save path of every CRF form: rules, derived fields, optimistic lock, flags, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.context import change_reason
+from audit.services import record, require_reason
+from audit.versioning import save_versioned
+from crf.facts import ParticipantFacts, participant_facts
+from crf.models import CrfRecord, CrfStatus, EditCheckFlag
+from crf.rules.common import Finding, Severity
+from participants.models import Participant
+
+# Columns of CrfRecord and VersionedModel: never form data.
+BOOKKEEPING = frozenset(
+    {
+        "id",
+        "participant",
+        "status",
+        "created_at",
+        "created_by",
+        "entered_in_error_at",
+        "entered_in_error_by",
+        "entered_in_error_reason",
+        "version",
+        "updated_at",
+        "updated_by",
+    }
+)
+
+
+class CrfRefused(Exception):
+    """Hard edit checks failed: nothing was saved."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.findings = [f for f in findings if f.severity == Severity.HARD]
+        super().__init__("; ".join(f.english for f in self.findings))
+
+
+class ParticipantLocked(Exception):
+    """The participant's casebook is locked: its forms are read-only."""
+
+    def __init__(self) -> None:
+        super().__init__(str(_("This participant is locked: the forms are read-only.")))
+
+
+@dataclass(frozen=True)
+class FormRules:
+    check: Callable[..., list[Finding]]
+    skipped: Callable[[Mapping[str, Any]], set[str]] = lambda values: set()
+    derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = lambda values, facts: {}
+
+
+@dataclass
+class SaveResult:
+    obj: Any
+    created: bool
+    warnings: list[Finding] = field(default_factory=list)  # soft: flagged
+    missing: list[Finding] = field(default_factory=list)  # form stays in progress
+
+
+def data_fields(model: type[CrfRecord]) -> list[models.Field]:
+    """The fields a form may write: concrete, editable, not bookkeeping, not server-owned."""
+    server = set(getattr(model, "SERVER_FIELDS", ()))
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.editable and f.name not in BOOKKEEPING and f.name not in server
+    ]
+
+
+def values_of(obj: models.Model) -> dict[str, Any]:
+    return {
+        f.name: getattr(obj, f.name) for f in obj._meta.concrete_fields if f.name not in BOOKKEEPING
+    }
+
+
+def blank_value(model_field: models.Field) -> Any:
+    if isinstance(model_field, ArrayField):
+        return []
+    if model_field.null:
+        return None
+    if isinstance(model_field, models.BooleanField):
+        return False
+    return ""
+
+
+def lock_participant(participant: Participant) -> Participant:
+    """Serialize the writes of one participant (cross-form rules read consistent data)."""
+    fresh = Participant.objects.select_for_update().get(pk=participant.pk)
+    if fresh.locked_at is not None:
+        raise ParticipantLocked
+    return fresh
+
+
+def sync_flags(obj: CrfRecord, warnings: list[Finding], *, by: Any) -> None:
+    """Open a flag per new soft finding; close flags the new values no longer trip."""
+    label = obj._meta.label_lower
+    wanted = {(f.field, f.msgid, _key(f.params)): f for f in warnings}
+    existing = list(EditCheckFlag.objects.open().filter(model_label=label, object_id=obj.pk))
+    now = timezone.now()
+    for flag in existing:
+        key = (flag.field, flag.msgid, _key(flag.params))
+        if key in wanted:
+            wanted.pop(key)
+        else:
+            flag.closed_at = now
+            flag.save(update_fields=["closed_at"])
+    EditCheckFlag.objects.bulk_create(
+        EditCheckFlag(
+            participant_id=obj.participant_id,
+            model_label=label,
+            object_id=obj.pk,
+            field=f.field,
+            msgid=f.msgid,
+            params=_jsonable(f.params),
+            message=f.english[:500],
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        for f in wanted.values()
+    )
+
+
+def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+        for k, v in params.items()
+    }
+
+
+def _key(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, str(v)) for k, v in params.items()))
+
+
+def save_form(
+    model: type[CrfRecord],
+    participant: Participant,
+    rules: FormRules,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: CrfRecord | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+    fixed: Mapping[str, Any] | None = None,
+    check_kwargs: Mapping[str, Any] | None = None,
+    extra_findings: Callable[[dict[str, Any], ParticipantFacts, CrfRecord], list[Finding]]
+    | None = None,
+) -> SaveResult:
+    """Create or update one CRF row. Must run inside the caller's transaction.
+
+    `data`: form values (server-owned fields in it are ignored: roles.md invariant 3);
+    `fixed`: values the service owns (number, day, visit…); `instance` is None to create.
+    Raises ParticipantLocked, audit ReasonRequired, CrfRefused, StaleVersion.
+    """
+    participant = lock_participant(participant)
+    created = instance is None
+    if instance is not None:
+        if instance.participant_id != participant.pk:
+            raise ValueError("the form belongs to another participant")
+        if instance.status == CrfStatus.ENTERED_IN_ERROR:
+            raise CrfRefused([Finding("__all__", "This form was marked entered in error.")])
+        reason = require_reason(instance, reason)
+    obj = instance or model(participant=participant, created_by=by)
+    allowed = {f.name: f for f in data_fields(model)}
+    values = values_of(obj)
+    values.update({k: v for k, v in data.items() if k in allowed})
+    values.update(fixed or {})
+    all_fields = {f.name: f for f in model._meta.concrete_fields}
+    for name in rules.skipped(values):
+        if name in all_fields:
+            values[name] = blank_value(all_fields[name])
+    facts = participant_facts(participant)
+    findings = rules.check(values, facts, instance, **(check_kwargs or {}))
+    hard = [f for f in findings if f.severity == Severity.HARD]
+    if hard:
+        raise CrfRefused(hard)
+    values.update(rules.derive(values, facts))
+    changed = sorted(k for k, v in values.items() if getattr(obj, k, None) != v)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    if extra_findings is not None:
+        findings += extra_findings(values, facts, obj)
+    missing = [f for f in findings if f.severity == Severity.MISSING]
+    warnings = [f for f in findings if f.severity == Severity.SOFT]
+    obj.status = CrfStatus.IN_PROGRESS if missing else CrfStatus.COMPLETE
+    with change_reason(reason):
+        save_versioned(obj, expected_version=expected_version, by=by)
+    sync_flags(obj, warnings, by=by)
+    record(
+        f"crf.{model._meta.model_name}.{'create' if created else 'update'}",
+        target=obj,
+        by=by,
+        reason=reason,
+        data={"status": obj.status, "fields": changed, "flags": len(warnings)},
+    )
+    return SaveResult(obj=obj, created=created, warnings=warnings, missing=missing)
+
+
+@transaction.atomic
+def mark_entered_in_error(
+    obj: CrfRecord, *, by: Any, reason: str, expected_version: int | None = None
+) -> CrfRecord:
+    """Void a form (audited, with a reason); it stays in the database and in the trail."""
+    reason = (reason or "").strip()
+    if not reason:
+        from audit.services import ReasonRequired
+
+        raise ReasonRequired("A reason is required to mark a form entered in error.")
+    lock_participant(obj.participant)
+    obj.status = CrfStatus.ENTERED_IN_ERROR
+    obj.entered_in_error_at = timezone.now()
+    obj.entered_in_error_by = by
+    obj.entered_in_error_reason = reason
+    with change_reason(reason):
+        save_versioned(
+            obj,
+            expected_version=expected_version if expected_version is not None else obj.version,
+            by=by,
+        )
+    EditCheckFlag.objects.open().for_object(obj).update(closed_at=timezone.now())
+    record(f"crf.{obj._meta.model_name}.entered_in_error", target=obj, by=by, reason=reason)
+    return obj

@@ -1,0 +1,570 @@
+"""One save function per CRF form (style.md: a service per protocol action)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.access import has_capability
+from accounts.roles import Capability
+from crf.models import (
+    AdverseEvent,
+    Baseline,
+    ConcomitantMedication,
+    CrfStatus,
+    D10Biology,
+    DailyFollowUp,
+    EndOfStudy,
+    FollowUp,
+    HospitalDischarge,
+    IcuStay,
+    InfectionMicroorganism,
+    ProtocolDeviation,
+    SecondaryInfection,
+    StudyDrugAdministration,
+)
+from crf.rules import baseline, biology, daily, drug, followup, infection, safety, stays
+from crf.rules.common import Finding, hard, paris_date, soft
+from crf.services.core import CrfRefused, FormRules, SaveResult, save_form
+from crf.services.events import after_sae_saved, record_death_from
+from participants.models import Participant
+
+# The rules of each form: a plain explicit table, read by the services and the forms.
+RULES: dict[type, FormRules] = {
+    Baseline: FormRules(baseline.check, baseline.skipped, baseline.derive),
+    StudyDrugAdministration: FormRules(drug.check, drug.skipped, drug.derive),
+    DailyFollowUp: FormRules(daily.check, daily.skipped, daily.derive),
+    D10Biology: FormRules(biology.check, biology.skipped, biology.derive),
+    IcuStay: FormRules(stays.icu_check, stays.icu_skipped),
+    HospitalDischarge: FormRules(stays.hospital_check, stays.hospital_skipped),
+    SecondaryInfection: FormRules(infection.check, infection.skipped, infection.derive),
+    AdverseEvent: FormRules(safety.ae_check, safety.ae_skipped),
+    ConcomitantMedication: FormRules(safety.cm_check, safety.cm_skipped, safety.cm_derive),
+    FollowUp: FormRules(followup.fu_check, followup.fu_skipped, followup.fu_derive),
+    EndOfStudy: FormRules(followup.eos_check, followup.eos_skipped),
+    ProtocolDeviation: FormRules(followup.deviation_check),
+}
+
+
+def check_kwargs_for(
+    model: type, participant: Participant, instance: Any, fixed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The extra rows a form's cross-row rules need."""
+    if model is StudyDrugAdministration:
+        return {
+            "others": list(
+                StudyDrugAdministration.objects.current()
+                .filter(participant=participant)
+                .exclude(pk=getattr(instance, "pk", None))
+            )
+        }
+    if model is SecondaryInfection:
+        return {
+            "others": list(
+                SecondaryInfection.objects.current()
+                .filter(participant=participant)
+                .exclude(pk=getattr(instance, "pk", None))
+            )
+        }
+    if model is D10Biology:
+        last = (
+            StudyDrugAdministration.objects.current()
+            .filter(participant=participant, given=True)
+            .aggregate(m=Max("given_at"))["m"]
+        )
+        return {"last_injection_at": last}
+    if model is AdverseEvent:
+        first_given = (
+            StudyDrugAdministration.objects.current()
+            .filter(participant=participant, given=True, given_at__isnull=False)
+            .order_by("given_at")
+            .values_list("given_at", flat=True)
+            .first()
+        )
+        return {"first_injection_date": paris_date(first_given) if first_given else None}
+    if model is IcuStay:
+        stay_number = fixed.get("stay_number") or getattr(instance, "stay_number", 1)
+        return {"last_daily_date": _last_daily_date(participant, stay_number)}
+    return {}
+
+
+def _last_daily_date(participant: Participant, stay_number: int) -> date | None:
+    """The last daily form on or after this stay's admission (before the next stay)."""
+    stays = list(
+        IcuStay.objects.current()
+        .filter(participant=participant)
+        .order_by("stay_number")
+        .values_list("stay_number", "admitted_at")
+    )
+    admitted = next((a for n, a in stays if n == stay_number), None)
+    following = next((a for n, a in stays if n > stay_number), None)
+    qs = DailyFollowUp.objects.current().filter(participant=participant)
+    if admitted is not None:
+        qs = qs.filter(day_date__gte=paris_date(admitted))
+    if following is not None:
+        qs = qs.filter(day_date__lt=paris_date(following))
+    return qs.aggregate(m=Max("day_date"))["m"]
+
+
+def _save(
+    model: type,
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: Any,
+    expected_version: int | None,
+    reason: str,
+    fixed: Mapping[str, Any] | None = None,
+    extra_findings: Any = None,
+) -> SaveResult:
+    fixed = fixed or {}
+    return save_form(
+        model,
+        participant,
+        RULES[model],
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed=fixed,
+        check_kwargs=check_kwargs_for(model, participant, instance, fixed),
+        extra_findings=extra_findings,
+    )
+
+
+def _require_randomized(participant: Participant) -> None:
+    from randomization.selectors import randomized_at
+
+    if randomized_at(participant) is None:
+        raise CrfRefused([hard("__all__", "The participant is not randomised.")])
+
+
+@transaction.atomic
+def save_baseline(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: Baseline | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    return _save(
+        Baseline,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def save_injection(
+    participant: Participant,
+    *,
+    number: int,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: StudyDrugAdministration | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    _require_randomized(participant)
+    if not 1 <= number <= 5:
+        raise CrfRefused(
+            [hard("number", "The injection number must be between 1 and %(max)d.", max=5)]
+        )
+    return _save(
+        StudyDrugAdministration,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed={"number": number},
+    )
+
+
+@transaction.atomic
+def save_daily(
+    participant: Participant,
+    *,
+    day_date: date,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: DailyFollowUp | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    _require_randomized(participant)
+    return _save(
+        DailyFollowUp,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed={"day_date": day_date},
+    )
+
+
+@transaction.atomic
+def save_d10_biology(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: D10Biology | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    # randomization.md: day-10 results are entered by data management only.
+    if not has_capability(by, Capability.ENTER_D10_BIOLOGY, participant.site_id):
+        raise PermissionDenied
+    _require_randomized(participant)
+    return _save(
+        D10Biology,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def save_icu_stay(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: IcuStay | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    """An ICU stay: admission (a readmission reopens the daily forms) and its discharge."""
+    _require_randomized(participant)
+    if instance is None:
+        last = (
+            IcuStay.objects.filter(participant=participant).aggregate(m=Max("stay_number"))["m"]
+            or 0
+        )
+        fixed = {"stay_number": last + 1}
+    else:
+        fixed = {"stay_number": instance.stay_number}
+    result = _save(
+        IcuStay,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed=fixed,
+    )
+    stay = result.obj
+    if stay.vital_status == "DEAD" and stay.death_at:
+        record_death_from(
+            participant,
+            by=by,
+            source="icu_stay",
+            death_at=stay.death_at,
+            cause=stay.death_cause,
+            cause_other=stay.death_cause_other,
+            after_lst_withdrawal=stay.death_after_lst_withdrawal,
+            reason=reason,
+        )
+    return result
+
+
+@transaction.atomic
+def record_icu_discharge(
+    stay: IcuStay,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    """The ICU discharge form of a stay (§2.11): discharge date/time, vital status, death."""
+    return save_icu_stay(
+        stay.participant,
+        by=by,
+        data=data,
+        instance=stay,
+        expected_version=expected_version,
+        reason=reason or ("ICU discharge" if stay.discharged_at is None else ""),
+    )
+
+
+@transaction.atomic
+def save_hospital_discharge(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: HospitalDischarge | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    _require_randomized(participant)
+    return _save(
+        HospitalDischarge,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def save_infection(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    microorganisms: Sequence[Mapping[str, Any]] | None = None,
+    instance: SecondaryInfection | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    """An episode and its microorganisms (1–3; a row with `entered_in_error` voids one)."""
+    _require_randomized(participant)
+    for position, organism in enumerate(microorganisms or [], start=1):
+        errors = infection.check_microorganism(organism)
+        if errors:
+            raise CrfRefused(
+                [hard(f"organism_{position}_{f.field}", f.msgid, **f.params) for f in errors]
+            )
+    if instance is None:
+        last = (
+            SecondaryInfection.objects.filter(participant=participant).aggregate(
+                m=Max("episode_number")
+            )["m"]
+            or 0
+        )
+        fixed = {"episode_number": last + 1}
+    else:
+        fixed = {"episode_number": instance.episode_number}
+    result = _save(
+        SecondaryInfection,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed=fixed,
+    )
+    if microorganisms is not None:
+        _save_microorganisms(result.obj, microorganisms)
+    return result
+
+
+MICROORGANISM_FIELDS = (
+    "organism",
+    "mrsa",
+    "vre",
+    "c3g_resistant",
+    "esbl",
+    "carbapenem_resistant",
+    "carbapenemase",
+    "carbapenemase_type",
+    "entered_in_error",
+)
+
+
+def _save_microorganisms(episode: SecondaryInfection, rows: Sequence[Mapping[str, Any]]) -> None:
+    existing = {m.position: m for m in episode.microorganisms.all()}
+    for position, row in enumerate(rows, start=1):
+        if position > 3:
+            raise CrfRefused([hard("microorganisms", "At most 3 microorganisms per episode.")])
+        current = existing.get(position)
+        if current is None:
+            if not row.get("organism"):
+                continue
+            current = InfectionMicroorganism(infection=episode, position=position)
+        for name in MICROORGANISM_FIELDS:
+            if name in row:
+                setattr(current, name, row[name])
+        current.save()
+
+
+@transaction.atomic
+def save_adverse_event(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: AdverseEvent | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    """An AE; the first save as serious starts the 24-hour SAE clock and e-mails vigilance."""
+    _require_randomized(participant)
+    if instance is None:
+        last = (
+            AdverseEvent.objects.filter(participant=participant).aggregate(m=Max("ae_number"))["m"]
+            or 0
+        )
+        fixed: dict[str, Any] = {"ae_number": last + 1}
+    else:
+        fixed = {"ae_number": instance.ae_number}
+    newly_serious = bool(data.get("serious")) and (instance is None or not instance.sae_recorded_at)
+    if newly_serious:
+        fixed["sae_recorded_at"] = timezone.now()
+
+    def late(values: dict[str, Any], facts: Any, obj: AdverseEvent) -> list[Finding]:
+        if obj.serious and obj.reported_late:
+            return [
+                soft(
+                    "awareness_date",
+                    "SAE entered more than 24 h after the investigator became aware.",
+                )
+            ]
+        return []
+
+    result = _save(
+        AdverseEvent,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed=fixed,
+        extra_findings=late,
+    )
+    if newly_serious:
+        after_sae_saved(result.obj, by=by)
+    return result
+
+
+@transaction.atomic
+def save_concomitant_medication(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: ConcomitantMedication | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    return _save(
+        ConcomitantMedication,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def save_follow_up(
+    participant: Participant,
+    *,
+    visit: str,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: FollowUp | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    _require_randomized(participant)
+    if visit not in {"FU_D30", "FU_D60", "FU_D90"}:
+        raise CrfRefused([hard("visit", "Unknown follow-up visit.")])
+    result = _save(
+        FollowUp,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        fixed={"visit": visit},
+    )
+    fu = result.obj
+    if fu.vital_status == "DEAD" and fu.death_date:
+        record_death_from(
+            participant,
+            by=by,
+            source=f"follow_up_{visit}",
+            death_date=fu.death_date,
+            cause=fu.death_cause,
+            cause_other=fu.death_cause_other,
+            reason=reason,
+        )
+    return result
+
+
+@transaction.atomic
+def save_protocol_deviation(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: ProtocolDeviation | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    return _save(
+        ProtocolDeviation,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+# End-of-study status → participant status (withdrawal keeps every row already saved).
+END_TO_PARTICIPANT_STATUS = {
+    "COMPLETED": Participant.Status.COMPLETED,
+    "DEATH": Participant.Status.DIED,
+    "LOST_TO_FOLLOW_UP": Participant.Status.LOST,
+}
+
+
+@transaction.atomic
+def save_end_of_study(
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: EndOfStudy | None = None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> SaveResult:
+    _require_randomized(participant)
+    result = _save(
+        EndOfStudy,
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+    )
+    eos = result.obj
+    if eos.status == CrfStatus.COMPLETE:
+        status = END_TO_PARTICIPANT_STATUS.get(eos.end_status, Participant.Status.WITHDRAWN)
+        Participant.objects.filter(pk=participant.pk).update(status=status)
+    return result

@@ -1,0 +1,373 @@
+"""CRF pages: casebook, create / view / edit of each form, entered in error, SAE list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import capability_required
+from accounts.roles import Capability as C
+from audit.services import ReasonRequired
+from audit.versioning import StaleVersion
+from crf import services
+from crf.access import ACKNOWLEDGE_SAE, can_enter, get_participant_for_user, require_enter
+from crf.forms import FORMS, CrfForm, EnteredInErrorForm, MicroorganismFormSet
+from crf.models import (
+    AdverseEvent,
+    Baseline,
+    ConcomitantMedication,
+    CrfStatus,
+    D10Biology,
+    DailyFollowUp,
+    EditCheckFlag,
+    EndOfStudy,
+    FollowUp,
+    HospitalDischarge,
+    IcuStay,
+    ProtocolDeviation,
+    SecondaryInfection,
+    StudyDrugAdministration,
+)
+from crf.services.core import values_of
+from participants.models import Participant
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    slug: str
+    model: type
+    save: Callable[..., services.SaveResult]
+    title: Any
+    enter: str = C.ENTER_CRF
+    # Name of the URL query parameter that fixes a key of the form (number, visit, day).
+    fixed: str = ""
+    single: bool = False  # one per participant
+
+
+SPECS: dict[str, FormSpec] = {
+    spec.slug: spec
+    for spec in (
+        FormSpec("baseline", Baseline, services.save_baseline, _("Demographics and baseline"),
+                 single=True),
+        FormSpec("injection", StudyDrugAdministration, services.save_injection,
+                 _("Study drug administration"), fixed="number"),
+        FormSpec("daily", DailyFollowUp, services.save_daily, _("Daily ICU follow-up"),
+                 fixed="day_date"),
+        FormSpec("d10", D10Biology, services.save_d10_biology, _("Day-10 biology"),
+                 enter=C.ENTER_D10_BIOLOGY, single=True),
+        FormSpec("icu-stay", IcuStay, services.save_icu_stay, _("ICU stay and discharge")),
+        FormSpec("hospital-discharge", HospitalDischarge, services.save_hospital_discharge,
+                 _("Hospital discharge"), single=True),
+        FormSpec("infection", SecondaryInfection, services.save_infection,
+                 _("Secondary infection episode")),
+        FormSpec("adverse-event", AdverseEvent, services.save_adverse_event,
+                 _("Adverse event")),
+        FormSpec("medication", ConcomitantMedication, services.save_concomitant_medication,
+                 _("Concomitant medication")),
+        FormSpec("follow-up", FollowUp, services.save_follow_up, _("Follow-up visit"),
+                 fixed="visit"),
+        FormSpec("end-of-study", EndOfStudy, services.save_end_of_study, _("End of study"),
+                 single=True),
+        FormSpec("deviation", ProtocolDeviation, services.save_protocol_deviation,
+                 _("Protocol deviation")),
+    )
+}
+
+
+def _spec(form: str) -> FormSpec:
+    try:
+        return SPECS[form]
+    except KeyError:
+        raise Http404 from None
+
+
+def _fixed_value(spec: FormSpec, raw: str | None) -> Any:
+    """The key fixed by the URL, validated (bad input: 404, never a 500)."""
+    if not spec.fixed:
+        return None
+    if raw is None:
+        raise Http404
+    try:
+        if spec.fixed == "number":
+            value: Any = int(raw)
+            if not 1 <= value <= 5:
+                raise ValueError
+        elif spec.fixed == "day_date":
+            value = date.fromisoformat(raw)
+        else:
+            if raw not in {"FU_D30", "FU_D60", "FU_D90"}:
+                raise ValueError
+            value = raw
+    except ValueError:
+        raise Http404 from None
+    return value
+
+
+def _object(spec: FormSpec, participant: Participant, user: Any, pk: int) -> Any:
+    qs = spec.model.objects.visible_to(user).filter(participant=participant)
+    return get_object_or_404(qs, pk=pk)
+
+
+def _locked(participant: Participant) -> bool:
+    return participant.locked_at is not None
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def casebook(request: HttpRequest, code: str) -> HttpResponse:
+    """The participant's CRF rows by form, with status (the timeline comes later)."""
+    participant = get_participant_for_user(request.user, code)
+    sections = []
+    for spec in SPECS.values():
+        if spec.model is D10Biology:
+            rows = list(D10Biology.objects.progress_visible_to(request.user)
+                        .filter(participant=participant))
+            readable = {r.pk for r in D10Biology.objects.visible_to(request.user)
+                        .filter(participant=participant).only("id")}
+        else:
+            rows = list(spec.model.objects.visible_to(request.user)
+                        .filter(participant=participant))
+            readable = {r.pk for r in rows}
+        sections.append({"spec": spec, "rows": rows, "readable": readable,
+                         "can_enter": can_enter(request.user, participant, spec.enter)})
+    return render(request, "crf/casebook.html", {
+        "participant": participant, "sections": sections, "locked": _locked(participant),
+        "open_flags": EditCheckFlag.objects.open().filter(participant=participant).count(),
+    })
+
+
+def _service_kwargs(spec: FormSpec, fixed: Any) -> dict[str, Any]:
+    return {spec.fixed: fixed} if spec.fixed else {}
+
+
+def _apply_refusal(form: CrfForm, refused: services.CrfRefused) -> None:
+    for finding in refused.findings:
+        name = finding.field if finding.field in form.fields else None
+        form.add_error(name, finding.message)
+
+
+def _stale_context(form: CrfForm, current: Any) -> dict[str, Any]:
+    """What changed since the user opened the form: both values, side by side."""
+    theirs = values_of(current)
+    mine = form.model_data() if hasattr(form, "cleaned_data") else {}
+    diff = [
+        {"field": current._meta.get_field(name).verbose_name, "mine": mine.get(name),
+         "theirs": theirs.get(name)}
+        for name in mine
+        if mine.get(name) != theirs.get(name)
+    ]
+    who = current.updated_by.username if current.updated_by else "?"
+    when = timezone.localtime(current.updated_at).strftime("%H:%M")
+    return {"stale": {"who": who, "when": when, "diff": diff, "version": current.version}}
+
+
+def _edit(request: HttpRequest, spec: FormSpec, participant: Participant, instance: Any,
+          fixed: Any) -> HttpResponse:
+    form_class = FORMS[spec.model]
+    formset = None
+    context: dict[str, Any] = {}
+    target = instance or spec.model(participant=participant)
+    if spec.fixed and instance is None:
+        setattr(target, spec.fixed, fixed)
+    if request.method == "POST":
+        form = form_class(request.POST, instance=target)
+        if spec.model is SecondaryInfection:
+            formset = MicroorganismFormSet(request.POST, prefix="organism")
+        if _locked(participant):
+            messages.error(request, gettext("This participant is locked: the forms are "
+                                            "read-only."))
+        elif form.is_valid() and (formset is None or formset.is_valid()):
+            kwargs: dict[str, Any] = _service_kwargs(spec, fixed)
+            if formset is not None:
+                kwargs["microorganisms"] = [f.cleaned_data for f in formset.forms
+                                            if f.cleaned_data.get("organism")]
+            try:
+                result = spec.save(
+                    participant, by=request.user, data=form.model_data(),
+                    instance=instance, expected_version=form.cleaned_data.get("expected_version"),
+                    reason=form.cleaned_data.get("reason_for_change", ""), **kwargs,
+                )
+            except services.CrfRefused as refused:
+                _apply_refusal(form, refused)
+            except ReasonRequired:
+                form.add_error(None, gettext("Give a reason for this change."))
+            except StaleVersion as stale:
+                context.update(_stale_context(form, stale.current))
+                data = request.POST.copy()
+                data["expected_version"] = str(stale.current.version)
+                form = form_class(data, instance=target)
+                form.is_valid()
+            except services.ParticipantLocked as locked:
+                form.add_error(None, str(locked))
+            except IntegrityError:
+                form.add_error(None, gettext("This form already exists for this participant."))
+            else:
+                _report(request, result)
+                response = redirect("crf:form_detail", code=participant.code, form=spec.slug,
+                                    pk=result.obj.pk)
+                response["X-Draft-Saved"] = "1"
+                return response
+    else:
+        form = form_class(instance=target)
+        if spec.model is SecondaryInfection:
+            initial = [
+                {k: getattr(m, k) for k in ("organism", "mrsa", "vre", "c3g_resistant", "esbl",
+                                            "carbapenem_resistant", "carbapenemase",
+                                            "carbapenemase_type")}
+                for m in (instance.microorganisms.filter(entered_in_error=False)
+                          if instance else [])
+            ]
+            formset = MicroorganismFormSet(initial=initial or [{}], prefix="organism")
+    context.update({
+        "participant": participant, "spec": spec, "form": form, "formset": formset,
+        "instance": instance, "fixed": fixed, "locked": _locked(participant),
+        "draft_key": f"{request.path}|{request.user.pk}",
+    })
+    return render(request, "crf/form.html", context)
+
+
+def _report(request: HttpRequest, result: services.SaveResult) -> None:
+    if result.missing:
+        messages.warning(request, gettext("Saved as in progress: %(count)d required item(s) "
+                                          "missing.") % {"count": len(result.missing)})
+    else:
+        messages.success(request, gettext("Saved."))
+    for finding in result.warnings:
+        messages.warning(request, gettext("Flagged for review: %(message)s")
+                         % {"message": finding.message})
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def form_new(request: HttpRequest, code: str, form: str) -> HttpResponse:
+    spec = _spec(form)
+    participant = get_participant_for_user(request.user, code)
+    require_enter(request.user, participant, spec.enter)
+    fixed = _fixed_value(spec, request.GET.get(spec.fixed) if spec.fixed else None)
+    existing = _existing(spec, participant, fixed)
+    if existing is not None:
+        return redirect("crf:form_edit", code=code, form=spec.slug, pk=existing.pk)
+    return _edit(request, spec, participant, None, fixed)
+
+
+def _existing(spec: FormSpec, participant: Participant, fixed: Any) -> Any:
+    """A single form, or the row of a fixed key, already saved: edit it instead."""
+    qs = spec.model.objects.current().filter(participant=participant)
+    if spec.single:
+        return qs.first()
+    if spec.fixed:
+        return qs.filter(**{spec.fixed: fixed}).first()
+    return None
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def form_edit(request: HttpRequest, code: str, form: str, pk: int) -> HttpResponse:
+    spec = _spec(form)
+    participant = get_participant_for_user(request.user, code)
+    instance = _object(spec, participant, request.user, pk)
+    require_enter(request.user, participant, spec.enter)
+    if instance.status == CrfStatus.ENTERED_IN_ERROR:
+        raise Http404
+    fixed = getattr(instance, spec.fixed) if spec.fixed else None
+    return _edit(request, spec, participant, instance, fixed)
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResponse:
+    spec = _spec(form)
+    participant = get_participant_for_user(request.user, code)
+    instance = _object(spec, participant, request.user, pk)
+    rows = [
+        {"label": f.verbose_name, "value": _display(instance, f)}
+        for f in spec.model._meta.concrete_fields
+        if f.name not in {"id", "participant", "version", "updated_by", "created_by",
+                          "entered_in_error_by", "updated_at", "created_at"}
+    ]
+    flags = EditCheckFlag.objects.open().for_object(instance)
+    return render(request, "crf/detail.html", {
+        "participant": participant, "spec": spec, "instance": instance, "rows": rows,
+        "flags": flags, "locked": _locked(participant),
+        "model_label": spec.model._meta.label_lower,
+        "can_enter": can_enter(request.user, participant, spec.enter)
+        and not _locked(participant) and instance.status != CrfStatus.ENTERED_IN_ERROR,
+        "can_void": can_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
+        and spec.model is not D10Biology,
+        "error_form": EnteredInErrorForm(initial={"expected_version": instance.version}),
+        "microorganisms": instance.microorganisms.filter(entered_in_error=False)
+        if spec.model is SecondaryInfection else None,
+    })
+
+
+def _display(instance: Any, field: Any) -> Any:
+    if field.choices:
+        return getattr(instance, f"get_{field.name}_display")()
+    value = getattr(instance, field.name)
+    if value is True:
+        return gettext("Yes")
+    if value is False:
+        return gettext("No")
+    if value is None or value == "":
+        return "—"
+    return value
+
+
+@require_POST
+@capability_required(C.MARK_ENTERED_IN_ERROR)
+def form_entered_in_error(request: HttpRequest, code: str, form: str, pk: int) -> HttpResponse:
+    spec = _spec(form)
+    participant = get_participant_for_user(request.user, code)
+    instance = _object(spec, participant, request.user, pk)
+    require_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
+    if spec.model is D10Biology:
+        raise PermissionDenied
+    error_form = EnteredInErrorForm(request.POST)
+    if not error_form.is_valid():
+        messages.error(request, gettext("Give a reason to mark the form entered in error."))
+    elif _locked(participant):
+        messages.error(request, gettext("This participant is locked: the forms are read-only."))
+    else:
+        try:
+            services.mark_entered_in_error(
+                instance, by=request.user, reason=error_form.cleaned_data["reason"],
+                expected_version=error_form.cleaned_data.get("expected_version"),
+            )
+            messages.success(request, gettext("Marked entered in error."))
+        except StaleVersion:
+            messages.error(request, gettext("The form changed since you opened it: review it "
+                                            "and try again."))
+        except services.ParticipantLocked as locked:
+            messages.error(request, str(locked))
+    return redirect("crf:form_detail", code=code, form=form, pk=pk)
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def sae_list(request: HttpRequest) -> HttpResponse:
+    """SAEs awaiting acknowledgement by vigilance / data management (dashboard list)."""
+    saes = (AdverseEvent.objects.visible_to(request.user).awaiting_acknowledgement()
+            .select_related("participant__site").order_by("sae_recorded_at"))
+    from accounts.access import has_capability
+
+    return render(request, "crf/sae_list.html", {
+        "saes": saes, "can_acknowledge": has_capability(request.user, ACKNOWLEDGE_SAE),
+        "now": timezone.now(),
+    })
+
+
+@require_POST
+@capability_required(ACKNOWLEDGE_SAE)
+def sae_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    ae = get_object_or_404(AdverseEvent.objects.visible_to(request.user).serious(), pk=pk)
+    services.acknowledge_sae(ae, by=request.user)
+    messages.success(request, gettext("SAE acknowledged."))
+    return redirect(reverse("crf:sae_list"))

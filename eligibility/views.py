@@ -1,0 +1,348 @@
+"""Screening log pages: HTTP glue around eligibility.services (function views)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import has_capability, sites_with
+from accounts.decorators import capability_required
+from accounts.roles import Capability as C
+from audit.services import ReasonRequired
+from audit.versioning import StaleVersion
+from eligibility import adapter
+from eligibility.case import CaseInputError
+from eligibility.criteria import CRITERIA, CRITERION_CODES
+from eligibility.forms import ConsentForm, EnrolForm, ScreeningForms
+from eligibility.models import Consent, Screening
+from eligibility.models.choices import CONFIRMATION_STATEMENT
+from eligibility.services import (
+    EnrolmentRefused,
+    ScreeningLocked,
+    correct_screening,
+    create_screening,
+    enrol,
+    record_consent,
+    save_screening,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Access helpers
+
+
+def _screening_for_read(request: HttpRequest, pk: int) -> Screening:
+    queryset = Screening.objects.visible_to(request.user).select_related("site", "participant")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _screening_for_write(request: HttpRequest, pk: int, capability: str = C.SCREEN) -> Screening:
+    screening = _screening_for_read(request, pk)
+    if not has_capability(request.user, capability, screening.site_id):
+        raise PermissionDenied
+    return screening
+
+
+def _screening_site(request: HttpRequest) -> Any:
+    """The site a new screening belongs to: the current site if the user screens there."""
+    site = request.current_site.get()  # type: ignore[attr-defined]
+    if site is not None and has_capability(request.user, C.SCREEN, site):
+        return site
+    site = sites_with(request.user, C.SCREEN).order_by("code").first()
+    if site is None:
+        raise PermissionDenied
+    return site
+
+
+# ---------------------------------------------------------------------------------------------
+# Screening log
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def consort_counts(screenings: Any) -> dict[str, Any]:
+    """CONSORT 'enrolment' box: assessed, excluded (with reasons by criterion), enrolled."""
+    counts = screenings.aggregate(
+        assessed=Count("pk", filter=~Q(status=Screening.Status.DRAFT)),
+        not_eligible=Count("pk", filter=Q(status=Screening.Status.NOT_ELIGIBLE)),
+        incomplete=Count("pk", filter=Q(status=Screening.Status.INCOMPLETE)),
+        eligible=Count("pk", filter=Q(status=Screening.Status.ELIGIBLE)),
+        enrolled=Count("pk", filter=Q(status=Screening.Status.ENROLLED)),
+    )
+    failures = screenings.filter(status=Screening.Status.NOT_ELIGIBLE).values_list(
+        "failed_codes", flat=True
+    )
+    by_code: dict[str, int] = dict.fromkeys(CRITERION_CODES, 0)
+    inclusion_failed = exclusion_met = 0
+    for codes in failures:
+        for code in codes:
+            by_code[code] += 1
+        inclusion_failed += any(code.startswith("I") for code in codes)
+        exclusion_met += any(code.startswith("E") for code in codes)
+    labels = {c.code: gettext(c.label) for c in CRITERIA}
+    counts["not_meeting_inclusion"] = inclusion_failed
+    counts["meeting_exclusion"] = exclusion_met
+    counts["reasons"] = [
+        {"code": code, "label": labels[code], "count": n} for code, n in by_code.items() if n
+    ]
+    return counts
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def screening_list(request: HttpRequest) -> HttpResponse:
+    screenings = Screening.objects.visible_to(request.user)
+    site = request.current_site.get()  # type: ignore[attr-defined]
+    if site is not None:
+        screenings = screenings.at_site(site)
+    status = request.GET.get("status", "")
+    if status in Screening.Status.values:
+        screenings = screenings.filter(status=status)
+    date_from = _parse_date(request.GET.get("from", ""))
+    date_to = _parse_date(request.GET.get("to", ""))
+    if date_from:
+        screenings = screenings.filter(evaluated_at__date__gte=date_from)
+    if date_to:
+        screenings = screenings.filter(evaluated_at__date__lte=date_to)
+    rows = screenings.select_related("site", "participant").order_by("-seq")
+    return render(
+        request,
+        "eligibility/screening_list.html",
+        {
+            "screenings": rows,
+            "consort": consort_counts(screenings),
+            "statuses": Screening.Status.choices,
+            "status": status,
+            "date_from": request.GET.get("from", ""),
+            "date_to": request.GET.get("to", ""),
+            "can_screen": (site is not None and has_capability(request.user, C.SCREEN, site))
+            or (site is None and has_capability(request.user, C.SCREEN)),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Screening form
+
+
+def _checklist_context(forms: ScreeningForms, evaluation: adapter.Evaluation) -> dict[str, Any]:
+    result = evaluation.result
+    return {
+        "evaluation": evaluation,
+        "criteria": adapter.criterion_rows(result) if result else [],
+        "result": result,
+        "sofa_rows": [
+            {"icu_day": a.icu_day, "first_week": a.first_week, "score": a.score}
+            for a in (result.sofa if result else ())
+        ],
+    }
+
+
+def _page(
+    request: HttpRequest,
+    forms: ScreeningForms,
+    screening: Screening | None,
+    evaluation: adapter.Evaluation,
+    *,
+    can_edit: bool,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "forms": forms,
+        "screening": screening,
+        "can_edit": can_edit,
+        "can_enrol": screening is not None
+        and has_capability(request.user, C.CONFIRM_ELIGIBILITY, screening.site_id),
+        "consent": Consent.objects.filter(screening=screening).first() if screening else None,
+        **_checklist_context(forms, evaluation),
+    }
+    return render(request, "eligibility/screening_form.html", context, status=status)
+
+
+def _save(request: HttpRequest, forms: ScreeningForms, screening: Screening | None) -> Any:
+    """Validate and save; returns the saved screening, or an Evaluation to re-render."""
+    if not forms.is_valid():
+        return adapter.preview(forms.to_data())
+    data = forms.to_data()
+    try:
+        if screening is None:
+            return create_screening(_screening_site(request), by=request.user, data=data)
+        if screening.is_enrolled:
+            return correct_screening(
+                screening,
+                by=request.user,
+                reason=forms.reason,
+                changes=data,
+                expected_version=forms.version,
+            )
+        return save_screening(
+            screening,
+            by=request.user,
+            data=data,
+            reason=forms.reason,
+            expected_version=forms.version,
+        )
+    except CaseInputError as error:
+        forms.add_error(adapter.error_message(error))
+    except ReasonRequired:
+        forms.screening.add_error(
+            "reason_for_change" if "reason_for_change" in forms.screening.fields else None,
+            gettext("Give a reason for this change."),
+        )
+    except StaleVersion:
+        forms.screening.add_error(
+            None, gettext("This screening was changed by someone else: reload the page.")
+        )
+    except ScreeningLocked as error:
+        forms.screening.add_error(None, str(error))
+    return adapter.preview(data)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.SCREEN)
+def screening_create(request: HttpRequest) -> HttpResponse:
+    _screening_site(request)  # 403 unless the user screens at some site
+    if request.method == "POST":
+        forms = ScreeningForms(request.POST)
+        outcome = _save(request, forms, None)
+        if isinstance(outcome, Screening):
+            messages.success(request, _saved_message(outcome))
+            return redirect("eligibility:screening_detail", pk=outcome.pk)
+        return _page(request, forms, None, outcome, can_edit=True, status=422)
+    forms = ScreeningForms()
+    evaluation = adapter.preview(adapter.ScreeningData())
+    return _page(request, forms, None, evaluation, can_edit=True)
+
+
+def _saved_message(screening: Screening) -> str:
+    return gettext("Screening %(number)s saved: %(status)s.") % {
+        "number": screening.number,
+        "status": screening.get_status_display(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.VIEW_CLINICAL_DATA)
+def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    screening = _screening_for_read(request, pk)
+    can_edit = has_capability(request.user, C.SCREEN, screening.site_id)
+    stored = adapter.data_from_screening(screening)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        forms = ScreeningForms(request.POST, screening=screening, stored=stored)
+        outcome = _save(request, forms, screening)
+        if isinstance(outcome, Screening):
+            messages.success(request, _saved_message(outcome))
+            return redirect("eligibility:screening_detail", pk=outcome.pk)
+        return _page(request, forms, screening, outcome, can_edit=True, status=422)
+    forms = ScreeningForms(screening=screening, stored=stored, disabled=not can_edit)
+    return _page(request, forms, screening, adapter.preview(stored), can_edit=can_edit)
+
+
+def _checklist(request: HttpRequest, screening: Screening | None) -> HttpResponse:
+    stored = adapter.data_from_screening(screening) if screening else None
+    forms = ScreeningForms(request.POST, screening=screening, stored=stored)
+    data = forms.to_data()
+    evaluation = adapter.preview(data)
+    return render(
+        request,
+        "eligibility/_checklist.html",
+        _checklist_context(forms, evaluation),
+    )
+
+
+@require_POST
+@capability_required(C.SCREEN)
+def checklist_new(request: HttpRequest) -> HttpResponse:
+    _screening_site(request)
+    return _checklist(request, None)
+
+
+@require_POST
+@capability_required(C.SCREEN)
+def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    return _checklist(request, _screening_for_write(request, pk))
+
+
+# ---------------------------------------------------------------------------------------------
+# Consent and enrolment
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.SCREEN)
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    screening = _screening_for_write(request, pk)
+    existing = Consent.objects.filter(screening=screening).first()
+    form = ConsentForm(request.POST or None, instance=existing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_consent(
+                screening,
+                by=request.user,
+                given_by=form.cleaned_data["given_by"],
+                consented_at=form.cleaned_data["consented_at"],
+                information_sheet_version=form.cleaned_data["information_sheet_version"],
+                continuation_outcome=form.cleaned_data.get("continuation_outcome") or "",
+                continuation_date=form.cleaned_data.get("continuation_date"),
+                reason=form.cleaned_data.get("reason_for_change", ""),
+                expected_version=existing.version if existing else None,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except ReasonRequired:
+            form.add_error(None, gettext("Give a reason for this change."))
+        else:
+            messages.success(request, gettext("Consent recorded."))
+            return redirect("eligibility:screening_detail", pk=screening.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "eligibility/consent_form.html",
+        {"form": form, "screening": screening},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.CONFIRM_ELIGIBILITY)
+def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
+    screening = _screening_for_write(request, pk, C.CONFIRM_ELIGIBILITY)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = enrol(screening, by=request.user, password=form.cleaned_data["password"])
+        except EnrolmentRefused as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                gettext("Patient enrolled: participant code %(code)s.")
+                % {"code": participant.code},
+            )
+            return redirect("eligibility:screening_detail", pk=screening.pk)
+    evaluation = adapter.preview(adapter.data_from_screening(screening))
+    return render(
+        request,
+        "eligibility/enrol.html",
+        {
+            "form": form,
+            "screening": screening,
+            "statement": CONFIRMATION_STATEMENT,
+            "evaluation": evaluation,
+            "consent": Consent.objects.filter(screening=screening).first(),
+        },
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,113 @@
+"""Pages of the randomization manager: allocation/kit lists, QC, supply; unblinded listing."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import capability_required
+from accounts.roles import Capability as C
+from randomization import allocation_list, arm_access, services
+from randomization.forms import ListUploadForm
+from randomization.models import AllocationList, Kit, KitList, Shipment
+
+
+@capability_required(C.LOAD_ALLOCATION_LIST)
+def allocation_lists(request: HttpRequest) -> HttpResponse:
+    return render(request, "randomization/allocation_lists.html", {
+        "lists": AllocationList.objects.select_related("loaded_by"),
+        "kit_lists": KitList.objects.select_related("loaded_by"),
+        "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
+    })
+
+
+@capability_required(C.LOAD_ALLOCATION_LIST)
+def allocation_list_check(request: HttpRequest) -> HttpResponse:
+    """QC report of an uploaded file; nothing is stored."""
+    report = None
+    problems: list[str] = []
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        raw = form.cleaned_data["file"].read()
+        parsed, found = allocation_list.check_upload(
+            raw, expected_env=settings.PLATINIUM_ENV,
+            declared_sha256=form.cleaned_data["sha256"],
+            existing_versions=set(AllocationList.objects.values_list("list_version", flat=True)),
+        )
+        problems = [services.translate(m) for m in found]
+        if parsed is not None:
+            report = allocation_list.qc_report(parsed)
+    response = render(request, "randomization/allocation_list_check.html", {
+        "form": form, "report": report, "problems": problems,
+        "max_imbalance": allocation_list.max_allowed_imbalance(),
+    })
+    add_never_cache_headers(response)
+    return response
+
+
+@capability_required(C.LOAD_ALLOCATION_LIST)
+def allocation_list_import(request: HttpRequest) -> HttpResponse:
+    return _import(request, kind="allocation")
+
+
+@capability_required(C.LOAD_ALLOCATION_LIST)
+def kit_list_import(request: HttpRequest) -> HttpResponse:
+    return _import(request, kind="kit")
+
+
+def _import(request: HttpRequest, *, kind: str) -> HttpResponse:
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        service = services.import_allocation_list if kind == "allocation" else (
+            services.import_kit_list)
+        try:
+            service(upload.read(), by=request.user, declared_sha256=form.cleaned_data["sha256"],
+                    filename=upload.name or "")
+        except services.ImportRefused as exc:
+            problems = exc.messages
+        else:
+            messages.success(request, gettext("The list has been loaded."))
+            return redirect("randomization:allocation_lists")
+    return render(request, "randomization/list_import.html",
+                  {"form": form, "problems": problems, "kind": kind})
+
+
+@capability_required(C.LOAD_ALLOCATION_LIST)
+def supply(request: HttpRequest) -> HttpResponse:
+    """Shipment requests of every site, for the central depot (arm-agnostic)."""
+    shipments = Shipment.objects.select_related("site").order_by("status", "-requested_at")
+    return render(request, "randomization/supply.html", {
+        "shipments": shipments,
+        "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
+    })
+
+
+@require_POST
+@capability_required(C.LOAD_ALLOCATION_LIST)
+def shipment_dispatch(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    shipment = get_object_or_404(Shipment, pk=shipment_id)
+    try:
+        services.dispatch_shipment(shipment, by=request.user)
+    except services.SupplyShortage as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, gettext("Shipment %(number)s dispatched.")
+                         % {"number": shipment.number})
+    return redirect("randomization:supply")
+
+
+@capability_required(C.SEE_ARM)
+def unblinded_allocations(request: HttpRequest) -> HttpResponse:
+    """Every allocation with its arm: randomization manager; statistician after lock (C2)."""
+    rows = arm_access.unblinded_allocations(user=request.user)
+    response = render(request, "randomization/unblinded_allocations.html", {"rows": rows})
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
+    return response

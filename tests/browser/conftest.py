@@ -1,0 +1,111 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+CI (.ci/run) sets PLATINIUM_BROWSER_REQUIRED=true: a missing Chromium then fails the run
+instead of silently skipping the journeys.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
+# tests themselves are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-journey-password"
+DESKTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 768, "height": 1024}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("PLATINIUM_BROWSER_REQUIRED", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) per test, laptop-sized."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def restore_migration_data() -> None:
+    """Put back the rows data migrations load (the 23 registry sites).
+
+    Live-server tests are transactional: the database is flushed after each of them, so
+    this runs before each browser test and once more after the last one, leaving a
+    `--reuse-db` database as the migrations made it for the next pytest session.
+    """
+    from sites.models import Site
+    from sites.registry import REGISTRY_SITES
+
+    for code, name, city in REGISTRY_SITES:
+        Site.objects.get_or_create(code=code, defaults={"name": name, "city": city})
+
+
+@pytest.fixture(scope="session")
+def _restore_after_flush(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        restore_migration_data()
+
+
+@pytest.fixture
+def registry_sites(_restore_after_flush: None, transactional_db: Any) -> None:
+    restore_migration_data()
+
+
+@pytest.fixture
+def browser_users(registry_sites: None) -> dict[str, Any]:
+    """One user per role (tests.factories.DEMO_ROLE_USERS keys), password PASSWORD."""
+    from tests.factories import DEMO_ROLE_USERS, make_user_with_role
+
+    users = {}
+    for key, (role, site) in DEMO_ROLE_USERS.items():
+        user = make_user_with_role(key, role, site)
+        user.set_password(PASSWORD)
+        user.save()
+        users[key] = user
+    return users
+
+
+def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real login page, as a person would."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
