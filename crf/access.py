@@ -26,7 +26,8 @@ def can_enter(user: Any, participant: Participant, capability: str = Capability.
     return has_capability(user, capability, participant.site_id)
 
 
-def require_enter(user: Any, participant: Participant,
-                  capability: str = Capability.ENTER_CRF) -> None:
+def require_enter(
+    user: Any, participant: Participant, capability: str = Capability.ENTER_CRF
+) -> None:
     if not can_enter(user, participant, capability):
         raise PermissionDenied

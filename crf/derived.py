@@ -43,11 +43,14 @@ class DerivedOutcomes:
 
 def _last_known_alive(participant: Any) -> date | None:
     dates = [
-        *FollowUp.objects.current().filter(participant=participant)
+        *FollowUp.objects.current()
+        .filter(participant=participant)
         .values_list("last_known_alive_date", flat=True),
-        *EndOfStudy.objects.current().filter(participant=participant)
+        *EndOfStudy.objects.current()
+        .filter(participant=participant)
         .values_list("last_known_alive_date", flat=True),
-        *DailyFollowUp.objects.current().filter(participant=participant)
+        *DailyFollowUp.objects.current()
+        .filter(participant=participant)
         .values_list("day_date", flat=True),
     ]
     known = [d for d in dates if d is not None]
@@ -58,8 +61,10 @@ def derived_outcomes(participant: Any, randomized_at: datetime) -> DerivedOutcom
     d0 = d0_from_randomized_at(randomized_at)
     stays = [
         outcomes.IcuStayTimes(admitted, discharged)
-        for admitted, discharged in IcuStay.objects.current().filter(participant=participant)
-        .order_by("stay_number").values_list("admitted_at", "discharged_at")
+        for admitted, discharged in IcuStay.objects.current()
+        .filter(participant=participant)
+        .order_by("stay_number")
+        .values_list("admitted_at", "discharged_at")
     ]
     death = Death.objects.current().filter(participant=participant).first()
     death_date = death.death_date if death else None
@@ -70,13 +75,19 @@ def derived_outcomes(participant: Any, randomized_at: datetime) -> DerivedOutcom
         last_known_alive_day=study_day(d0, alive) if alive else None,
     )
     mv_days = set(
-        DailyFollowUp.objects.current().filter(participant=participant, imv=True)
+        DailyFollowUp.objects.current()
+        .filter(participant=participant, imv=True)
         .values_list("study_day", flat=True)
     )
     icu_days = outcomes.icu_study_days(
         d0,
-        [(to_study_date(s.admitted_at), to_study_date(s.discharged_at) if s.discharged_at
-          else None) for s in stays],
+        [
+            (
+                to_study_date(s.admitted_at),
+                to_study_date(s.discharged_at) if s.discharged_at else None,
+            )
+            for s in stays
+        ],
         until_day=90,
     )
     hospital = HospitalDischarge.objects.current().filter(participant=participant).first()
@@ -85,20 +96,29 @@ def derived_outcomes(participant: Any, randomized_at: datetime) -> DerivedOutcom
         for episode in SecondaryInfection.objects.current().filter(participant=participant)
         if episode.onset_date is not None
     ]
-    biology = (D10Biology.objects.current().filter(participant=participant, sample_taken=True)
-               .first())
+    biology = (
+        D10Biology.objects.current().filter(participant=participant, sample_taken=True).first()
+    )
     injections = [
-        Injection(number=row.number, given=bool(row.given), given_at=row.given_at,
-                  kit_code=row.kit_code or None, volume_ml=row.volume_ml)
+        Injection(
+            number=row.number,
+            given=bool(row.given),
+            given_at=row.given_at,
+            kit_code=row.kit_code or None,
+            volume_ml=row.volume_ml,
+        )
         for row in StudyDrugAdministration.objects.current().filter(participant=participant)
     ]
     return DerivedOutcomes(
         icu_los=outcomes.icu_length_of_stay(stays, randomized_at) if stays else None,
         hospital_los=outcomes.hospital_length_of_stay(
             hospital.admission_date, hospital.discharge_date, d0
-        ) if hospital and hospital.admission_date else None,
+        )
+        if hospital and hospital.admission_date
+        else None,
         icu_mortality=outcomes.icu_mortality(stays, death_at or _death_moment(death_date, stays))
-        if stays else None,
+        if stays
+        else None,
         d90_mortality=outcomes.d90_mortality(d0, death_date=death_date, last_known_alive=alive),
         infections_by_d90=outcomes.secondary_infection_count(onsets, randomized_at),
         ventilator_free_days_d28=outcomes.ventilator_free_days(mv_days, 28, survival),
@@ -119,8 +139,9 @@ def _death_moment(death_date: date | None, stays: list[outcomes.IcuStayTimes]) -
         return None
     from crf.schedule import STUDY_TIME_ZONE
 
-    return datetime.combine(death_date, datetime.min.time().replace(hour=12),
-                            tzinfo=STUDY_TIME_ZONE)
+    return datetime.combine(
+        death_date, datetime.min.time().replace(hour=12), tzinfo=STUDY_TIME_ZONE
+    )
 
 
 def outcomes_onset(episode: SecondaryInfection) -> date | datetime:
@@ -129,5 +150,3 @@ def outcomes_onset(episode: SecondaryInfection) -> date | datetime:
     from crf.schedule import STUDY_TIME_ZONE
 
     return datetime.combine(episode.onset_date, episode.onset_time, tzinfo=STUDY_TIME_ZONE)
-
-

@@ -8,7 +8,9 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import ReasonForChangeMixin
@@ -61,6 +63,16 @@ class CrfForm(ReasonForChangeMixin, forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
 
+    def _post_clean(self) -> None:
+        """Build the instance but leave protocol checks to the service (crf/rules), whose
+        messages are specific; the database constraints still guard the rows."""
+        try:
+            self.instance = construct_instance(
+                self, self.instance, self._meta.fields, self._meta.exclude
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+
     def model_data(self) -> dict[str, Any]:
         """The cleaned values of model fields, for the service."""
         names = {f.name for f in data_fields(type(self.instance))}
@@ -75,22 +87,31 @@ def form_for(model: type[models.Model]) -> type[CrfForm]:
         # Arrays of codes (Charlson items, specimens) are ticked, not typed.
         if isinstance(f, ArrayField) and f.base_field.choices:
             attrs[f.name] = forms.MultipleChoiceField(
-                label=f.verbose_name, choices=f.base_field.choices, required=False,
+                label=f.verbose_name,
+                choices=f.base_field.choices,
+                required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
     return type(f"{model.__name__}Form", (CrfForm,), attrs)
 
 
-
-
 # One form class per CRF model (plain explicit mapping).
 FORMS: dict[type, type[CrfForm]] = {
     model: form_for(model)
     for model in (
-        Baseline, StudyDrugAdministration, DailyFollowUp, D10Biology, IcuStay,
-        HospitalDischarge, SecondaryInfection, AdverseEvent, ConcomitantMedication, FollowUp,
-        EndOfStudy, ProtocolDeviation,
+        Baseline,
+        StudyDrugAdministration,
+        DailyFollowUp,
+        D10Biology,
+        IcuStay,
+        HospitalDischarge,
+        SecondaryInfection,
+        AdverseEvent,
+        ConcomitantMedication,
+        FollowUp,
+        EndOfStudy,
+        ProtocolDeviation,
     )
 }
 
@@ -99,23 +120,24 @@ class MicroorganismForm(forms.Form):
     organism = forms.CharField(label=_("Microorganism"), max_length=100, required=False)
     mrsa = forms.ChoiceField(label="MRSA", choices=MarkerResult.choices, initial="NT")
     vre = forms.ChoiceField(label="VRE", choices=MarkerResult.choices, initial="NT")
-    c3g_resistant = forms.ChoiceField(label=_("C3G-R"), choices=MarkerResult.choices,
-                                      initial="NT")
+    c3g_resistant = forms.ChoiceField(label=_("C3G-R"), choices=MarkerResult.choices, initial="NT")
     esbl = forms.ChoiceField(label="ESBL", choices=MarkerResult.choices, initial="NT")
-    carbapenem_resistant = forms.ChoiceField(label=_("Carbapenem-R"),
-                                             choices=MarkerResult.choices, initial="NT")
-    carbapenemase = forms.ChoiceField(label=_("Carbapenemase"), choices=MarkerResult.choices,
-                                      initial="NT")
+    carbapenem_resistant = forms.ChoiceField(
+        label=_("Carbapenem-R"), choices=MarkerResult.choices, initial="NT"
+    )
+    carbapenemase = forms.ChoiceField(
+        label=_("Carbapenemase"), choices=MarkerResult.choices, initial="NT"
+    )
     carbapenemase_type = forms.ChoiceField(
         label=_("Type"), choices=[("", "—"), *CarbapenemaseType.choices], required=False
     )
 
 
-MicroorganismFormSet = forms.formset_factory(MicroorganismForm, extra=0, max_num=3,
-                                             absolute_max=3)
+MicroorganismFormSet = forms.formset_factory(MicroorganismForm, extra=0, max_num=3, absolute_max=3)
 
 
 class EnteredInErrorForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(
-        attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, F, IntegerField, Value
-from django.db.models.functions import Cast
+from django.db.models import CharField, DateField, DateTimeField, DecimalField, F, Value
+from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 
 from crf.models import (
@@ -76,50 +77,119 @@ SLUGS = {
     **{f"INJ{n}": "injection" for n in range(1, 6)},
 }
 
-# (kind, model, key field, study-day field or None, extra field or None): the scheduled
-# forms read in the one UNION query. `key` is what matches a row to an expected form.
-_STATUS_SOURCES: tuple[tuple[str, Any, str | None, str | None, str | None], ...] = (
-    ("BASELINE", Baseline, None, None, None),
-    ("INJ", StudyDrugAdministration, "number", "study_day", "given"),
-    ("DAILY", DailyFollowUp, "day_date", "study_day", "imv"),
-    ("D10_BIOLOGY", D10Biology, None, "study_day", None),
-    ("HOSPITAL_DISCHARGE", HospitalDischarge, "discharge_date", None, "admission_date"),
-    ("FU", FollowUp, "visit", "study_day", "vital_status"),
-    ("END_OF_STUDY", EndOfStudy, "end_date", None, "end_status"),
-    ("DEATH", Death, "death_date", None, None),
-)
-_COLUMNS = ("r_kind", "r_id", "r_status", "r_key", "r_day", "r_extra")
+# kind → (model, fields): every CRF row of the participant comes back in ONE `UNION ALL`
+# of `values()` (each row as a JSON object), so the page costs the same few queries for a
+# 3-day or a 90-day course. Day-10 biology: status fields only (never a result).
+SOURCES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "BASELINE": (Baseline, ("id", "status")),
+    "INJ": (StudyDrugAdministration, ("id", "status", "number", "study_day", "given")),
+    "DAILY": (DailyFollowUp, ("id", "status", "day_date", "study_day", "imv")),
+    "D10_BIOLOGY": (D10Biology, ("id", "status", "study_day")),
+    "ICU_STAY": (
+        IcuStay,
+        (
+            "id",
+            "status",
+            "stay_number",
+            "admitted_at",
+            "discharged_at",
+            "ongoing_at_d90",
+            "vital_status",
+            "destination",
+        ),
+    ),
+    "HOSPITAL_DISCHARGE": (HospitalDischarge, ("id", "status", "admission_date", "discharge_date")),
+    "DEATH": (Death, ("id", "status", "death_date")),
+    "FU": (FollowUp, ("id", "status", "visit", "study_day", "vital_status", "contact_date")),
+    "END_OF_STUDY": (EndOfStudy, ("id", "status", "end_date", "end_status")),
+    "INFECTION": (
+        SecondaryInfection,
+        (
+            "id",
+            "status",
+            "episode_number",
+            "onset_date",
+            "study_day",
+            "category",
+            "location",
+            "septic_shock",
+            "outcome",
+        ),
+    ),
+    "AE": (
+        AdverseEvent,
+        (
+            "id",
+            "status",
+            "ae_number",
+            "term",
+            "onset_date",
+            "serious",
+            "severity_grade",
+            "outcome",
+            "sae_notified_at",
+            "acknowledged_at",
+        ),
+    ),
+    "CM": (
+        ConcomitantMedication,
+        ("id", "status", "category", "drug_name", "start_date", "stop_date", "ongoing"),
+    ),
+    "DEVIATION": (
+        ProtocolDeviation,
+        ("id", "status", "deviation_date", "category", "severity", "is_proposal"),
+    ),
+}
+# Order of each kind's rows on the page.
+ORDER = {
+    "INJ": "number",
+    "DAILY": "day_date",
+    "ICU_STAY": "stay_number",
+    "INFECTION": "episode_number",
+    "AE": "ae_number",
+    "CM": "start_date",
+    "DEVIATION": "deviation_date",
+    "FU": "visit",
+}
 
 
-def _text(name: str | None) -> Any:
-    if name is None:
-        return Value(None, output_field=CharField())
-    return Cast(F(name), output_field=CharField())
-
-
-def _status_query(participant: Any, user: Any) -> Any:
+def _rows_query(participant: Any, user: Any) -> Any:
     parts = []
-    for kind, model, key, day, extra in _STATUS_SOURCES:
+    for kind, (model, fields) in SOURCES.items():
         if model is D10Biology:
             qs = D10Biology.objects.progress_visible_to(user)
         else:
             qs = model.objects.visible_to(user)
-        qs = (
+        parts.append(
             qs.current()
             .filter(participant=participant)
             .order_by()
             .annotate(
                 r_kind=Value(kind, output_field=CharField()),
-                r_id=F("id"),
-                r_status=F("status"),
-                r_key=_text(key),
-                r_day=F(day) if day else Value(None, output_field=IntegerField()),
-                r_extra=_text(extra),
+                r_data=JSONObject(**{name: F(name) for name in fields}),
             )
-            .values_list(*_COLUMNS)
+            .values_list("r_kind", "r_data")
         )
-        parts.append(qs)
     return parts[0].union(*parts[1:], all=True)
+
+
+def _from_json(model: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """JSON gives dates and decimals as text/float: back to Python types."""
+    for name, value in row.items():
+        if value is None:
+            continue
+        field = model._meta.get_field(name)
+        if isinstance(field, DateTimeField):
+            row[name] = datetime.fromisoformat(value)
+        elif isinstance(field, DateField):
+            row[name] = date.fromisoformat(value)
+        elif isinstance(field, DecimalField):
+            row[name] = Decimal(str(value))
+    return row
+
+
+def _sort_key(order: str) -> Any:
+    return lambda row: (row[order] is None, row[order] or 0, row["id"])
 
 
 @dataclass
@@ -129,64 +199,51 @@ class Course:
     participant: Any
     randomized_at: datetime | None
     kit_codes: list[str]
-    rows: list[dict[str, Any]]  # status rows of the scheduled forms (see _STATUS_SOURCES)
-    stays: list[dict[str, Any]]
-    infections: list[dict[str, Any]]
-    adverse_events: list[dict[str, Any]]
-    medications: list[dict[str, Any]]
-    deviations: list[dict[str, Any]]
+    rows: dict[str, list[dict[str, Any]]]  # kind of SOURCES → rows
 
     @property
     def d0(self) -> date | None:
         return d0_from_randomized_at(self.randomized_at) if self.randomized_at else None
 
-    def rows_of(self, kind: str) -> list[dict[str, Any]]:
-        return [row for row in self.rows if row["kind"] == kind]
-
     def one(self, kind: str) -> dict[str, Any] | None:
-        rows = self.rows_of(kind)
+        rows = self.rows.get(kind) or []
         return rows[0] if rows else None
+
+    @property
+    def stays(self) -> list[dict[str, Any]]:
+        return self.rows["ICU_STAY"]
+
+    @property
+    def infections(self) -> list[dict[str, Any]]:
+        return self.rows["INFECTION"]
+
+    @property
+    def adverse_events(self) -> list[dict[str, Any]]:
+        return self.rows["AE"]
+
+    @property
+    def medications(self) -> list[dict[str, Any]]:
+        return self.rows["CM"]
+
+    @property
+    def deviations(self) -> list[dict[str, Any]]:
+        return self.rows["DEVIATION"]
 
 
 def load_course(participant: Any, user: Any, *, kit_codes: bool = True) -> Course:
-    """Everything of the participant page, in 8 queries whatever the data size."""
+    """Everything of the participant page in 3 queries (2 without kit codes)."""
     from randomization.selectors import kit_codes_for, randomized_at
 
-    rows = [dict(zip(("kind", "id", "status", "key", "day", "extra"), r, strict=True))
-            for r in _status_query(participant, user)]
-    mine = {"participant": participant}
+    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SOURCES}
+    for kind, data in _rows_query(participant, user):
+        rows[kind].append(_from_json(SOURCES[kind][0], data))
+    for kind, order in ORDER.items():
+        rows[kind].sort(key=_sort_key(order))
     return Course(
         participant=participant,
         randomized_at=randomized_at(participant),
         kit_codes=sorted(kit_codes_for(participant)) if kit_codes else [],
         rows=rows,
-        stays=list(
-            IcuStay.objects.visible_to(user).current().filter(**mine).order_by("stay_number")
-            .values("id", "status", "stay_number", "admitted_at", "discharged_at",
-                    "ongoing_at_d90", "vital_status", "destination")
-        ),
-        infections=list(
-            SecondaryInfection.objects.visible_to(user).current().filter(**mine)
-            .order_by("episode_number")
-            .values("id", "status", "episode_number", "onset_date", "study_day", "category",
-                    "location", "septic_shock", "outcome")
-        ),
-        adverse_events=list(
-            AdverseEvent.objects.visible_to(user).current().filter(**mine).order_by("ae_number")
-            .values("id", "status", "ae_number", "term", "onset_date", "serious",
-                    "severity_grade", "outcome", "sae_notified_at", "acknowledged_at")
-        ),
-        medications=list(
-            ConcomitantMedication.objects.visible_to(user).current().filter(**mine)
-            .order_by("start_date", "id")
-            .values("id", "status", "category", "drug_name", "start_date", "stop_date",
-                    "ongoing", "prednisone_equivalent_mg")
-        ),
-        deviations=list(
-            ProtocolDeviation.objects.visible_to(user).current().filter(**mine)
-            .order_by("deviation_date", "id")
-            .values("id", "status", "deviation_date", "category", "severity", "is_proposal")
-        ),
     )
 
 
@@ -209,12 +266,10 @@ def clinical_state(course: Course) -> ClinicalState | None:
     return ClinicalState(
         d0=d0,
         icu_stays=stays,
-        death_date=date.fromisoformat(death["key"]) if death else None,
-        end_of_study_date=date.fromisoformat(eos["key"]) if eos and eos["key"] else None,
-        end_of_study_reason=eos["extra"] if eos else None,
-        hospital_discharge_date=(
-            date.fromisoformat(hospital["key"]) if hospital and hospital["key"] else None
-        ),
+        death_date=death["death_date"] if death else None,
+        end_of_study_date=eos["end_date"] if eos else None,
+        end_of_study_reason=eos["end_status"] if eos else None,
+        hospital_discharge_date=hospital["discharge_date"] if hospital else None,
     )
 
 
@@ -232,6 +287,7 @@ class Item:
     window: tuple[date, date] | None = None
     slug: str = ""
     query: str = ""  # query string of the "new form" URL (number, visit, day)
+    url: str = ""  # set by the view: where the form opens ("" = status only)
 
     @property
     def status_label(self) -> Any:
@@ -259,15 +315,22 @@ class Timeline:
         return [item for day in self.days for item in day.items]
 
 
-def _match_key(form: ExpectedForm) -> tuple[str, str | None]:
-    """The (kind, key) of the stored row an expected form is completed by."""
+def _stored_row(course: Course, form: ExpectedForm) -> dict[str, Any] | None:
+    """The stored row that completes an expected form, if any."""
     if form.code.startswith("INJ"):
-        return "INJ", form.code.removeprefix("INJ")
+        number = int(form.code.removeprefix("INJ"))
+        return next((r for r in course.rows["INJ"] if r["number"] == number), None)
     if form.code.startswith("FU_"):
-        return "FU", form.code
+        return next((r for r in course.rows["FU"] if r["visit"] == form.code), None)
     if form.code == "DAILY":
-        return "DAILY", form.target_date.isoformat()
-    return form.code, None
+        return None  # matched by date in build_timeline (dict lookup, many rows)
+    if form.code == "ICU_DISCHARGE":
+        # Stays in admission order; the discharge form of a stay is done once the
+        # discharge (or "still in the ICU at D90") is recorded on its row.
+        stays = sorted(course.stays, key=lambda s: s["admitted_at"])
+        position = (form.occurrence or 1) - 1
+        return stays[position] if position < len(stays) else None
+    return course.one(form.code)
 
 
 def _stored_status(status: str, locked: bool) -> str:
@@ -286,103 +349,141 @@ def _query_for(code: str, target: date) -> str:
     return ""
 
 
+def _item(code: str, target: date, d0: date, status: str, **extra: Any) -> Item:
+    return Item(
+        code=code,
+        label=_(VISITS_BY_CODE[code].label),
+        study_day=study_day(d0, target),
+        target_date=target,
+        status=status,
+        slug=SLUGS[code],
+        query=_query_for(code, target),
+        **extra,
+    )
+
+
 def build_timeline(course: Course, today: date) -> Timeline | None:
     """Expected forms with their statuses, grouped by study day (pure, no query)."""
     state = clinical_state(course)
     if state is None:
         return None
+    d0 = state.d0
     locked = course.participant.locked_at is not None
-    by_key: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for row in course.rows:
-        if row["kind"] in {"BASELINE", "D10_BIOLOGY", "HOSPITAL_DISCHARGE", "END_OF_STUDY"}:
-            by_key[(row["kind"], None)] = row
-        elif row["kind"] != "DEATH":
-            by_key[(row["kind"], row["key"])] = row
-    stays = {s["stay_number"]: s for s in course.stays}
-    # Stays are numbered in admission order among the current rows.
-    stay_by_position = dict(enumerate(sorted(stays.values(), key=lambda s: s["admitted_at"]), 1))
-
+    daily = {row["day_date"]: row for row in course.rows["DAILY"]}
     items: list[Item] = []
-    used: set[int] = set()
+    used: set[tuple[str, int]] = set()
     for form in expected_forms(state, today):
-        item = Item(
-            code=form.code,
-            label=_(VISITS_BY_CODE[form.code].label),
-            study_day=form.study_day,
-            target_date=form.target_date,
-            status=str(form.status),
+        item = _item(
+            form.code,
+            form.target_date,
+            d0,
+            str(form.status),
             occurrence=form.occurrence,
             window=(form.window_start, form.window_end),
-            slug=SLUGS[form.code],
-            query=_query_for(form.code, form.target_date),
         )
-        if form.code == "ICU_DISCHARGE":
-            stay = stay_by_position.get(form.occurrence or 1)
-            if stay is not None:
-                item.row_id = stay["id"]
-                # The stay row exists from admission; its discharge form is done once
-                # the discharge (or "still in the ICU at D90") is recorded.
-                if stay["discharged_at"] is not None or stay["ongoing_at_d90"]:
-                    item.status = _stored_status(stay["status"], locked)
-        else:
-            row = by_key.get(_match_key(form))
-            if row is not None:
-                item.row_id = row["id"]
-                used.add(row["id"] * 100 + _KIND_INDEX[row["kind"]])
+        item.study_day = form.study_day
+        row = daily.get(form.target_date) if form.code == "DAILY" else _stored_row(course, form)
+        if row is not None:
+            item.row_id = row["id"]
+            used.add((form.code, row["id"]))
+            done = form.code != "ICU_DISCHARGE" or (
+                row["discharged_at"] is not None or row["ongoing_at_d90"]
+            )
+            if done:
                 item.status = _stored_status(row["status"], locked)
         items.append(item)
+    items += _unexpected(course, d0, used, locked)
 
-    # Stored forms the schedule no longer expects (e.g. a day outside the ICU stays as
-    # now recorded) still appear, on their own day, so nothing saved is hidden.
-    for row in course.rows:
-        if row["kind"] == "DEATH" or row["id"] * 100 + _KIND_INDEX[row["kind"]] in used:
-            continue
-        code, target = _orphan_code_and_date(row, state.d0)
-        if code is None or target is None:
-            continue
-        items.append(Item(code=code, label=_(VISITS_BY_CODE[code].label),
-                          study_day=study_day(state.d0, target), target_date=target,
-                          status=_stored_status(row["status"], locked), row_id=row["id"],
-                          slug=SLUGS[code]))
-
-    icu_dates = _icu_dates(state, today)
+    icu_dates = {i.target_date for i in items if i.code == "DAILY"}
     last = max([LAST_STUDY_DAY, *(i.study_day for i in items)])
-    today_day = study_day(state.d0, today)
+    today_day = study_day(d0, today)
     grouped: dict[int, list[Item]] = defaultdict(list)
     for item in items:
         grouped[item.study_day].append(item)
     days = []
     for n in sorted(set(grouped) | ({today_day} if 0 <= today_day <= last else set())):
-        on = study_date(state.d0, n)
-        days.append(Day(study_day=n, date=on, items=grouped.get(n, []),
-                        in_icu=on in icu_dates, is_today=n == today_day))
-    return Timeline(d0=state.d0, today=today, today_day=today_day, days=days)
+        on = study_date(d0, n)
+        days.append(
+            Day(
+                study_day=n,
+                date=on,
+                items=grouped.get(n, []),
+                in_icu=on in icu_dates,
+                is_today=n == today_day,
+            )
+        )
+    return Timeline(d0=d0, today=today, today_day=today_day, days=days)
 
 
-_KIND_INDEX = {kind: index for index, (kind, *_rest) in enumerate(_STATUS_SOURCES)}
+def _unexpected(course: Course, d0: date, used: set[tuple[str, int]], locked: bool) -> list[Item]:
+    """Stored forms the schedule does not (or no longer) expect, e.g. a daily form outside
+    the ICU stays as now recorded: they still show, on their own day."""
+    found: list[tuple[str, date, dict[str, Any]]] = []
+    for row in course.rows["DAILY"]:
+        found.append(("DAILY", row["day_date"], row))
+    for row in course.rows["INJ"]:
+        day = row["study_day"] if row["study_day"] is not None else 2 * row["number"] - 1
+        found.append((f"INJ{row['number']}", study_date(d0, day), row))
+    for row in course.rows["FU"]:
+        day = row["study_day"] or VISITS_BY_CODE[row["visit"]].target_day or 0
+        found.append((row["visit"], study_date(d0, day), row))
+    for kind in ("BASELINE", "D10_BIOLOGY"):
+        for row in course.rows[kind]:
+            found.append(
+                (
+                    kind,
+                    study_date(d0, row.get("study_day") or (VISITS_BY_CODE[kind].target_day or 0)),
+                    row,
+                )
+            )
+    return [
+        _item(code, target, d0, _stored_status(row["status"], locked), row_id=row["id"])
+        for code, target, row in found
+        if (code, row["id"]) not in used
+    ]
 
 
-def _orphan_code_and_date(row: dict[str, Any], d0: date) -> tuple[str | None, date | None]:
-    kind, key, day = row["kind"], row["key"], row["day"]
-    if kind == "DAILY":
-        return "DAILY", date.fromisoformat(key)
-    if kind == "INJ":
-        return f"INJ{key}", study_date(d0, day if day is not None else int(key) * 2 - 1)
-    if kind == "FU":
-        return key, study_date(d0, day if day is not None else VISITS_BY_CODE[key].target_day)
-    if kind == "D10_BIOLOGY":
-        return kind, study_date(d0, day if day is not None else 10)
-    if kind == "BASELINE":
-        return kind, d0
-    if kind in {"HOSPITAL_DISCHARGE", "END_OF_STUDY"} and key:
-        return kind, date.fromisoformat(key)
-    return None, None
+def derived_outcomes(course: Course) -> dict[str, Any]:
+    """The participant's derived outcomes so far (crf.outcomes over the loaded rows)."""
+    from crf import outcomes
 
-
-def _icu_dates(state: ClinicalState, today: date) -> set[date]:
-    from crf.schedule import _daily_dates
-
-    return set(_daily_dates(state, today))
+    d0, t_r = course.d0, course.randomized_at
+    if d0 is None or t_r is None:
+        return {}
+    death = course.one("DEATH")
+    death_date = death["death_date"] if death else None
+    stays = [outcomes.IcuStayTimes(s["admitted_at"], s["discharged_at"]) for s in course.stays]
+    los = outcomes.icu_length_of_stay(stays, t_r) if stays else None
+    if any(s["vital_status"] == "DEAD" for s in course.stays):
+        icu_death: bool | None = True
+    elif stays and all(s.discharged_at is not None for s in stays):
+        icu_death = False
+    else:
+        icu_death = None
+    # Known alive: the last day a stored daily form or an "alive" follow-up describes.
+    alive_days = [r["study_day"] for r in course.rows["DAILY"]]
+    alive_days += [
+        r["study_day"]
+        for r in course.rows["FU"]
+        if r["vital_status"] == "ALIVE" and r["study_day"] is not None
+    ]
+    survival = outcomes.Survival(
+        death_day=study_day(d0, death_date) if death_date else None,
+        last_known_alive_day=max(alive_days) if alive_days else None,
+    )
+    mv_days = [r["study_day"] for r in course.rows["DAILY"] if r["imv"]]
+    last_alive = study_date(d0, max(alive_days)) if alive_days else None
+    return {
+        "injections_given": sum(1 for r in course.rows["INJ"] if r["given"]),
+        "icu_los_days": los.calendar_days_after_randomization if los else None,
+        "icu_death": icu_death,
+        "d90_death": outcomes.d90_mortality(d0, death_date=death_date, last_known_alive=last_alive),
+        "infections_by_d90": outcomes.secondary_infection_count(
+            [i["onset_date"] for i in course.infections if i["onset_date"]], t_r
+        ),
+        "ventilator_free_days_28": outcomes.ventilator_free_days(mv_days, 28, survival),
+        "death_date": death_date,
+    }
 
 
 def summary(course: Course, timeline: Timeline | None) -> dict[str, Any]:
@@ -391,8 +492,9 @@ def summary(course: Course, timeline: Timeline | None) -> dict[str, Any]:
     for item in timeline.items if timeline else []:
         counts[item.status] += 1
     return {
-        "by_status": [(code, STATUS_LABELS[code], counts[code]) for code in STATUS_LABELS
-                      if counts[code]],
+        "by_status": [
+            (code, STATUS_LABELS[code], counts[code]) for code in STATUS_LABELS if counts[code]
+        ],
         "infections": len(course.infections),
         "adverse_events": len(course.adverse_events),
         "saes": sum(1 for ae in course.adverse_events if ae["serious"]),

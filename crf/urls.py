@@ -1,10 +1,11 @@
 from django.urls import path
 
-from crf import grid, views
+from crf import grid, participant_views, views
 
 app_name = "crf"
 
 urlpatterns = [
+    path("p/<str:code>/", participant_views.participant_page, name="participant"),
     path("sae/", views.sae_list, name="sae_list"),
     path("sae/<int:pk>/acknowledge/", views.sae_acknowledge, name="sae_acknowledge"),
     path("<str:code>/", views.casebook, name="casebook"),
@@ -14,6 +15,9 @@ urlpatterns = [
     path("<str:code>/<slug:form>/new/", views.form_new, name="form_new"),
     path("<str:code>/<slug:form>/<int:pk>/", views.form_detail, name="form_detail"),
     path("<str:code>/<slug:form>/<int:pk>/edit/", views.form_edit, name="form_edit"),
-    path("<str:code>/<slug:form>/<int:pk>/entered-in-error/", views.form_entered_in_error,
-         name="form_entered_in_error"),
+    path(
+        "<str:code>/<slug:form>/<int:pk>/entered-in-error/",
+        views.form_entered_in_error,
+        name="form_entered_in_error",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -60,29 +61,64 @@ class FormSpec:
 SPECS: dict[str, FormSpec] = {
     spec.slug: spec
     for spec in (
-        FormSpec("baseline", Baseline, services.save_baseline, _("Demographics and baseline"),
-                 single=True),
-        FormSpec("injection", StudyDrugAdministration, services.save_injection,
-                 _("Study drug administration"), fixed="number"),
-        FormSpec("daily", DailyFollowUp, services.save_daily, _("Daily ICU follow-up"),
-                 fixed="day_date"),
-        FormSpec("d10", D10Biology, services.save_d10_biology, _("Day-10 biology"),
-                 enter=C.ENTER_D10_BIOLOGY, single=True),
+        FormSpec(
+            "baseline",
+            Baseline,
+            services.save_baseline,
+            _("Demographics and baseline"),
+            single=True,
+        ),
+        FormSpec(
+            "injection",
+            StudyDrugAdministration,
+            services.save_injection,
+            _("Study drug administration"),
+            fixed="number",
+        ),
+        FormSpec(
+            "daily", DailyFollowUp, services.save_daily, _("Daily ICU follow-up"), fixed="day_date"
+        ),
+        FormSpec(
+            "d10",
+            D10Biology,
+            services.save_d10_biology,
+            _("Day-10 biology"),
+            enter=C.ENTER_D10_BIOLOGY,
+            single=True,
+        ),
         FormSpec("icu-stay", IcuStay, services.save_icu_stay, _("ICU stay and discharge")),
-        FormSpec("hospital-discharge", HospitalDischarge, services.save_hospital_discharge,
-                 _("Hospital discharge"), single=True),
-        FormSpec("infection", SecondaryInfection, services.save_infection,
-                 _("Secondary infection episode")),
-        FormSpec("adverse-event", AdverseEvent, services.save_adverse_event,
-                 _("Adverse event")),
-        FormSpec("medication", ConcomitantMedication, services.save_concomitant_medication,
-                 _("Concomitant medication")),
-        FormSpec("follow-up", FollowUp, services.save_follow_up, _("Follow-up visit"),
-                 fixed="visit"),
-        FormSpec("end-of-study", EndOfStudy, services.save_end_of_study, _("End of study"),
-                 single=True),
-        FormSpec("deviation", ProtocolDeviation, services.save_protocol_deviation,
-                 _("Protocol deviation")),
+        FormSpec(
+            "hospital-discharge",
+            HospitalDischarge,
+            services.save_hospital_discharge,
+            _("Hospital discharge"),
+            single=True,
+        ),
+        FormSpec(
+            "infection",
+            SecondaryInfection,
+            services.save_infection,
+            _("Secondary infection episode"),
+        ),
+        FormSpec("adverse-event", AdverseEvent, services.save_adverse_event, _("Adverse event")),
+        FormSpec(
+            "medication",
+            ConcomitantMedication,
+            services.save_concomitant_medication,
+            _("Concomitant medication"),
+        ),
+        FormSpec(
+            "follow-up", FollowUp, services.save_follow_up, _("Follow-up visit"), fixed="visit"
+        ),
+        FormSpec(
+            "end-of-study", EndOfStudy, services.save_end_of_study, _("End of study"), single=True
+        ),
+        FormSpec(
+            "deviation",
+            ProtocolDeviation,
+            services.save_protocol_deviation,
+            _("Protocol deviation"),
+        ),
     )
 }
 
@@ -132,20 +168,36 @@ def casebook(request: HttpRequest, code: str) -> HttpResponse:
     sections = []
     for spec in SPECS.values():
         if spec.model is D10Biology:
-            rows = list(D10Biology.objects.progress_visible_to(request.user)
-                        .filter(participant=participant))
-            readable = {r.pk for r in D10Biology.objects.visible_to(request.user)
-                        .filter(participant=participant).only("id")}
+            rows = list(
+                D10Biology.objects.progress_visible_to(request.user).filter(participant=participant)
+            )
+            readable = {
+                r.pk
+                for r in D10Biology.objects.visible_to(request.user)
+                .filter(participant=participant)
+                .only("id")
+            }
         else:
-            rows = list(spec.model.objects.visible_to(request.user)
-                        .filter(participant=participant))
+            rows = list(spec.model.objects.visible_to(request.user).filter(participant=participant))
             readable = {r.pk for r in rows}
-        sections.append({"spec": spec, "rows": rows, "readable": readable,
-                         "can_enter": can_enter(request.user, participant, spec.enter)})
-    return render(request, "crf/casebook.html", {
-        "participant": participant, "sections": sections, "locked": _locked(participant),
-        "open_flags": EditCheckFlag.objects.open().filter(participant=participant).count(),
-    })
+        sections.append(
+            {
+                "spec": spec,
+                "rows": rows,
+                "readable": readable,
+                "can_enter": can_enter(request.user, participant, spec.enter),
+            }
+        )
+    return render(
+        request,
+        "crf/casebook.html",
+        {
+            "participant": participant,
+            "sections": sections,
+            "locked": _locked(participant),
+            "open_flags": EditCheckFlag.objects.open().filter(participant=participant).count(),
+        },
+    )
 
 
 def _service_kwargs(spec: FormSpec, fixed: Any) -> dict[str, Any]:
@@ -163,8 +215,11 @@ def _stale_context(form: CrfForm, current: Any) -> dict[str, Any]:
     theirs = values_of(current)
     mine = form.model_data() if hasattr(form, "cleaned_data") else {}
     diff = [
-        {"field": current._meta.get_field(name).verbose_name, "mine": mine.get(name),
-         "theirs": theirs.get(name)}
+        {
+            "field": current._meta.get_field(name).verbose_name,
+            "mine": mine.get(name),
+            "theirs": theirs.get(name),
+        }
         for name in mine
         if mine.get(name) != theirs.get(name)
     ]
@@ -173,12 +228,14 @@ def _stale_context(form: CrfForm, current: Any) -> dict[str, Any]:
     return {"stale": {"who": who, "when": when, "diff": diff, "version": current.version}}
 
 
-def _edit(request: HttpRequest, spec: FormSpec, participant: Participant, instance: Any,
-          fixed: Any) -> HttpResponse:
+def _edit(
+    request: HttpRequest, spec: FormSpec, participant: Participant, instance: Any, fixed: Any
+) -> HttpResponse:
     form_class = FORMS[spec.model]
     formset = None
     context: dict[str, Any] = {}
-    target = instance or spec.model(participant=participant)
+    # The form builds on a copy: the service compares against the stored row.
+    target = copy.copy(instance) if instance else spec.model(participant=participant)
     if spec.fixed and instance is None:
         setattr(target, spec.fixed, fixed)
     if request.method == "POST":
@@ -186,18 +243,22 @@ def _edit(request: HttpRequest, spec: FormSpec, participant: Participant, instan
         if spec.model is SecondaryInfection:
             formset = MicroorganismFormSet(request.POST, prefix="organism")
         if _locked(participant):
-            messages.error(request, gettext("This participant is locked: the forms are "
-                                            "read-only."))
+            messages.error(request, gettext("This participant is locked: the forms are read-only."))
         elif form.is_valid() and (formset is None or formset.is_valid()):
             kwargs: dict[str, Any] = _service_kwargs(spec, fixed)
             if formset is not None:
-                kwargs["microorganisms"] = [f.cleaned_data for f in formset.forms
-                                            if f.cleaned_data.get("organism")]
+                kwargs["microorganisms"] = [
+                    f.cleaned_data for f in formset.forms if f.cleaned_data.get("organism")
+                ]
             try:
                 result = spec.save(
-                    participant, by=request.user, data=form.model_data(),
-                    instance=instance, expected_version=form.cleaned_data.get("expected_version"),
-                    reason=form.cleaned_data.get("reason_for_change", ""), **kwargs,
+                    participant,
+                    by=request.user,
+                    data=form.model_data(),
+                    instance=instance,
+                    expected_version=form.cleaned_data.get("expected_version"),
+                    reason=form.cleaned_data.get("reason_for_change", ""),
+                    **kwargs,
                 )
             except services.CrfRefused as refused:
                 _apply_refusal(form, refused)
@@ -215,38 +276,61 @@ def _edit(request: HttpRequest, spec: FormSpec, participant: Participant, instan
                 form.add_error(None, gettext("This form already exists for this participant."))
             else:
                 _report(request, result)
-                response = redirect("crf:form_detail", code=participant.code, form=spec.slug,
-                                    pk=result.obj.pk)
+                response = redirect(
+                    "crf:form_detail", code=participant.code, form=spec.slug, pk=result.obj.pk
+                )
                 response["X-Draft-Saved"] = "1"
                 return response
     else:
         form = form_class(instance=target)
         if spec.model is SecondaryInfection:
             initial = [
-                {k: getattr(m, k) for k in ("organism", "mrsa", "vre", "c3g_resistant", "esbl",
-                                            "carbapenem_resistant", "carbapenemase",
-                                            "carbapenemase_type")}
-                for m in (instance.microorganisms.filter(entered_in_error=False)
-                          if instance else [])
+                {
+                    k: getattr(m, k)
+                    for k in (
+                        "organism",
+                        "mrsa",
+                        "vre",
+                        "c3g_resistant",
+                        "esbl",
+                        "carbapenem_resistant",
+                        "carbapenemase",
+                        "carbapenemase_type",
+                    )
+                }
+                for m in (
+                    instance.microorganisms.filter(entered_in_error=False) if instance else []
+                )
             ]
             formset = MicroorganismFormSet(initial=initial or [{}], prefix="organism")
-    context.update({
-        "participant": participant, "spec": spec, "form": form, "formset": formset,
-        "instance": instance, "fixed": fixed, "locked": _locked(participant),
-        "draft_key": f"{request.path}|{request.user.pk}",
-    })
+    context.update(
+        {
+            "participant": participant,
+            "spec": spec,
+            "form": form,
+            "formset": formset,
+            "instance": instance,
+            "fixed": fixed,
+            "locked": _locked(participant),
+            "draft_key": f"{request.path}|{request.user.pk}",
+        }
+    )
     return render(request, "crf/form.html", context)
 
 
 def _report(request: HttpRequest, result: services.SaveResult) -> None:
     if result.missing:
-        messages.warning(request, gettext("Saved as in progress: %(count)d required item(s) "
-                                          "missing.") % {"count": len(result.missing)})
+        messages.warning(
+            request,
+            gettext("Saved as in progress: %(count)d required item(s) missing.")
+            % {"count": len(result.missing)},
+        )
     else:
         messages.success(request, gettext("Saved."))
     for finding in result.warnings:
-        messages.warning(request, gettext("Flagged for review: %(message)s")
-                         % {"message": finding.message})
+        messages.warning(
+            request, gettext("Flagged for review: %(message)s") % {"message": finding.message}
+        )
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
@@ -291,22 +375,41 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
     rows = [
         {"label": f.verbose_name, "value": _display(instance, f)}
         for f in spec.model._meta.concrete_fields
-        if f.name not in {"id", "participant", "version", "updated_by", "created_by",
-                          "entered_in_error_by", "updated_at", "created_at"}
+        if f.name
+        not in {
+            "id",
+            "participant",
+            "version",
+            "updated_by",
+            "created_by",
+            "entered_in_error_by",
+            "updated_at",
+            "created_at",
+        }
     ]
     flags = EditCheckFlag.objects.open().for_object(instance)
-    return render(request, "crf/detail.html", {
-        "participant": participant, "spec": spec, "instance": instance, "rows": rows,
-        "flags": flags, "locked": _locked(participant),
-        "model_label": spec.model._meta.label_lower,
-        "can_enter": can_enter(request.user, participant, spec.enter)
-        and not _locked(participant) and instance.status != CrfStatus.ENTERED_IN_ERROR,
-        "can_void": can_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
-        and spec.model is not D10Biology,
-        "error_form": EnteredInErrorForm(initial={"expected_version": instance.version}),
-        "microorganisms": instance.microorganisms.filter(entered_in_error=False)
-        if spec.model is SecondaryInfection else None,
-    })
+    return render(
+        request,
+        "crf/detail.html",
+        {
+            "participant": participant,
+            "spec": spec,
+            "instance": instance,
+            "rows": rows,
+            "flags": flags,
+            "locked": _locked(participant),
+            "model_label": spec.model._meta.label_lower,
+            "can_enter": can_enter(request.user, participant, spec.enter)
+            and not _locked(participant)
+            and instance.status != CrfStatus.ENTERED_IN_ERROR,
+            "can_void": can_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
+            and spec.model is not D10Biology,
+            "error_form": EnteredInErrorForm(initial={"expected_version": instance.version}),
+            "microorganisms": instance.microorganisms.filter(entered_in_error=False)
+            if spec.model is SecondaryInfection
+            else None,
+        },
+    )
 
 
 def _display(instance: Any, field: Any) -> Any:
@@ -339,13 +442,16 @@ def form_entered_in_error(request: HttpRequest, code: str, form: str, pk: int) -
     else:
         try:
             services.mark_entered_in_error(
-                instance, by=request.user, reason=error_form.cleaned_data["reason"],
+                instance,
+                by=request.user,
+                reason=error_form.cleaned_data["reason"],
                 expected_version=error_form.cleaned_data.get("expected_version"),
             )
             messages.success(request, gettext("Marked entered in error."))
         except StaleVersion:
-            messages.error(request, gettext("The form changed since you opened it: review it "
-                                            "and try again."))
+            messages.error(
+                request, gettext("The form changed since you opened it: review it and try again.")
+            )
         except services.ParticipantLocked as locked:
             messages.error(request, str(locked))
     return redirect("crf:form_detail", code=code, form=form, pk=pk)
@@ -354,14 +460,23 @@ def form_entered_in_error(request: HttpRequest, code: str, form: str, pk: int) -
 @capability_required(C.VIEW_CLINICAL_DATA)
 def sae_list(request: HttpRequest) -> HttpResponse:
     """SAEs awaiting acknowledgement by vigilance / data management (dashboard list)."""
-    saes = (AdverseEvent.objects.visible_to(request.user).awaiting_acknowledgement()
-            .select_related("participant__site").order_by("sae_recorded_at"))
+    saes = (
+        AdverseEvent.objects.visible_to(request.user)
+        .awaiting_acknowledgement()
+        .select_related("participant__site")
+        .order_by("sae_recorded_at")
+    )
     from accounts.access import has_capability
 
-    return render(request, "crf/sae_list.html", {
-        "saes": saes, "can_acknowledge": has_capability(request.user, ACKNOWLEDGE_SAE),
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "crf/sae_list.html",
+        {
+            "saes": saes,
+            "can_acknowledge": has_capability(request.user, ACKNOWLEDGE_SAE),
+            "now": timezone.now(),
+        },
+    )
 
 
 @require_POST

@@ -352,12 +352,16 @@ def check_limit(value: Decimal, limit: Limit, path: str, warnings: list[SoftLimi
         if limit.hard_max is None:
             raise CaseInputError(
                 path,
-                gettext_noop("{value} {unit} is impossible: the minimum is {min} {unit}"),
+                gettext_noop("{value} {unit} is impossible: the minimum is {min} {unit}")
+                if limit.unit
+                else gettext_noop("{value} is impossible: the minimum is {min}"),
                 {**params, "min": _fmt(limit.hard_min)},  # type: ignore[arg-type]
             )
         raise CaseInputError(
             path,
-            gettext_noop("{value} {unit} is impossible: allowed {min} to {max} {unit}"),
+            gettext_noop("{value} {unit} is impossible: allowed {min} to {max} {unit}")
+            if limit.unit
+            else gettext_noop("{value} is impossible: allowed {min} to {max}"),
             {**params, "min": _fmt(limit.hard_min), "max": _fmt(limit.hard_max)},  # type: ignore[arg-type]
         )
     soft_warning(value, limit, path, warnings)
@@ -369,7 +373,9 @@ def soft_warning(value: Decimal, limit: Limit, path: str, warnings: list[SoftLim
         warnings.append(
             SoftLimitWarning(
                 path,
-                gettext_noop("{value} {unit} is unusually low (< {limit} {unit}): check it"),
+                gettext_noop("{value} {unit} is unusually low (< {limit} {unit}): check it")
+                if limit.unit
+                else gettext_noop("{value} is unusually low (< {limit}): check it"),
                 {**params, "limit": _fmt(limit.soft_below)},
             )
         )
@@ -377,7 +383,9 @@ def soft_warning(value: Decimal, limit: Limit, path: str, warnings: list[SoftLim
         warnings.append(
             SoftLimitWarning(
                 path,
-                gettext_noop("{value} {unit} is unusually high (> {limit} {unit}): check it"),
+                gettext_noop("{value} {unit} is unusually high (> {limit} {unit}): check it")
+                if limit.unit
+                else gettext_noop("{value} is unusually high (> {limit}): check it"),
                 {**params, "limit": _fmt(limit.soft_above)},
             )
         )

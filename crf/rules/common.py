@@ -79,21 +79,20 @@ def check_range(
     if value is None:
         return []
     value = Decimal(value)
-    if (hard_min is not None and value < Decimal(hard_min)) or (
-        hard_max is not None and value > Decimal(hard_max)
-    ):
-        return [
-            hard(
-                name,
-                gettext_noop(
-                    "%(value)s %(unit)s is impossible: the value must be between "
-                    "%(min)s and %(max)s %(unit)s."
-                ),
-                value=_fmt(value),
-                unit=unit,
-                min=_fmt(hard_min),
-                max=_fmt(hard_max),
+    too_low = hard_min is not None and value < Decimal(hard_min)
+    too_high = hard_max is not None and value > Decimal(hard_max)
+    if too_low or too_high:
+        if hard_min is not None and hard_max is not None:
+            msgid = gettext_noop(
+                "%(value)s %(unit)s is impossible: the value must be between %(min)s and "
+                "%(max)s %(unit)s."
             )
+        elif too_low:
+            msgid = gettext_noop("%(value)s %(unit)s is impossible: the minimum is %(min)s.")
+        else:
+            msgid = gettext_noop("%(value)s %(unit)s is impossible: the maximum is %(max)s.")
+        return [
+            hard(name, msgid, value=_fmt(value), unit=unit, min=_fmt(hard_min), max=_fmt(hard_max))
         ]
     if soft_below is not None and value < Decimal(soft_below):
         return [

@@ -211,16 +211,16 @@ def check(
     ):
         ratio = std["pao2_mmhg"] / std["fio2"]
         found += [_as("pao2_value", f) for f in check_limit("pao2_fio2", ratio, PAO2_FIO2)]
-    if values.get("norepinephrine_unit") == "mg/h" or values.get("epinephrine_unit") == "mg/h":
-        if not facts.weight_kg:
-            found.append(
-                hard(
-                    "norepinephrine_unit",
-                    gettext_noop(
-                        "A dose in mg/h needs the baseline weight: enter it, or use µg/kg/min."
-                    ),
-                )
+    per_hour = "mg/h" in {values.get("norepinephrine_unit"), values.get("epinephrine_unit")}
+    if per_hour and not facts.weight_kg:
+        found.append(
+            hard(
+                "norepinephrine_unit",
+                gettext_noop(
+                    "A dose in mg/h needs the baseline weight: enter it, or use µg/kg/min."
+                ),
             )
+        )
     found += check_range(
         "temperature_max_c",
         values.get("temperature_max_c"),

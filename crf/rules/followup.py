@@ -98,7 +98,8 @@ def fu_check(
                 hard(
                     "vital_status",
                     gettext_noop(
-                        "“Alive at D%(day)d” needs the date last known alive on or after %(target)s; "
+                        "“Alive at D%(day)d” needs the date last known alive on or after "
+                        "%(target)s; "
                         "otherwise the status is unknown."
                     ),
                     day=VISITS_BY_CODE[visit].target_day,

@@ -134,7 +134,8 @@ def check(
                     soft(
                         "onset_date",
                         gettext_noop(
-                            "Onset less than 48 h from episode %(number)d at the same site: check it "
+                            "Onset less than 48 h from episode %(number)d at the same site: "
+                            "check it "
                             "is a new episode."
                         ),
                         number=other.episode_number,

@@ -236,7 +236,8 @@ def hospital_check(
             soft(
                 "discharge_date",
                 gettext_noop(
-                    "Discharged dead: the discharge date differs from the date of death (%(death)s)."
+                    "Discharged dead: the discharge date differs from the date of death "
+                    "(%(death)s)."
                 ),
                 death=facts.death_date.isoformat(),
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,11 +53,19 @@ class ParticipantLocked(Exception):
         super().__init__(str(_("This participant is locked: the forms are read-only.")))
 
 
+def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
+    return set()
+
+
+def _nothing_derived(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class FormRules:
     check: Callable[..., list[Finding]]
-    skipped: Callable[[Mapping[str, Any]], set[str]] = lambda values: set()
-    derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = lambda values, facts: {}
+    skipped: Callable[[Mapping[str, Any]], set[str]] = _nothing_skipped
+    derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = _nothing_derived
 
 
 @dataclass
@@ -91,6 +100,26 @@ def blank_value(model_field: models.Field) -> Any:
     if isinstance(model_field, models.BooleanField):
         return False
     return ""
+
+
+def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values of the allowed keys; a value of the wrong type is refused, not a 500."""
+    out: dict[str, Any] = {}
+    problems: list[Finding] = []
+    for name, value in data.items():
+        model_field = allowed.get(name)
+        if model_field is None:
+            continue
+        if model_field.is_relation or value is None or value == "":
+            out[name] = blank_value(model_field) if value == "" else value
+            continue
+        try:
+            out[name] = model_field.to_python(value)
+        except ValidationError:
+            problems.append(Finding(name, "Enter a valid value.", {}, Severity.HARD))
+    if problems:
+        raise CrfRefused(problems)
+    return out
 
 
 def lock_participant(participant: Participant) -> Participant:
@@ -172,7 +201,7 @@ def save_form(
     obj = instance or model(participant=participant, created_by=by)
     allowed = {f.name: f for f in data_fields(model)}
     values = values_of(obj)
-    values.update({k: v for k, v in data.items() if k in allowed})
+    values.update(_coerce(allowed, data))
     values.update(fixed or {})
     all_fields = {f.name: f for f in model._meta.concrete_fields}
     for name in rules.skipped(values):

@@ -37,11 +37,21 @@ def kit_of(participant: Any) -> str:
 
 def baseline_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "birth_month": 5, "birth_year": 1960, "sex": "M", "weight_kg": Decimal("80.0"),
-        "weight_method": "MEASURED", "height_cm": 178, "admission_source": "EMERGENCY_DEPT",
-        "admission_type": "MEDICAL", "main_diagnosis": "SEPSIS", "sepsis_at_admission": True,
-        "sepsis_site": "lung", "mccabe": "NON_FATAL", "charlson_items": [],
-        "charlson_none": True, "residence": "HOME",
+        "birth_month": 5,
+        "birth_year": 1960,
+        "sex": "M",
+        "weight_kg": Decimal("80.0"),
+        "weight_method": "MEASURED",
+        "height_cm": 178,
+        "admission_source": "EMERGENCY_DEPT",
+        "admission_type": "MEDICAL",
+        "main_diagnosis": "SEPSIS",
+        "sepsis_at_admission": True,
+        "sepsis_site": "lung",
+        "mccabe": "NON_FATAL",
+        "charlson_items": [],
+        "charlson_none": True,
+        "residence": "HOME",
     }
     data.update(overrides)
     return data
@@ -49,21 +59,46 @@ def baseline_data(**overrides: Any) -> dict[str, Any]:
 
 def daily_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "pao2_value": Decimal("80"), "pao2_unit": "mmHg", "fio2_value": Decimal("0.40"),
-        "fio2_unit": "fraction", "respiratory_support": "INVASIVE_MV",
+        "pao2_value": Decimal("80"),
+        "pao2_unit": "mmHg",
+        "fio2_value": Decimal("0.40"),
+        "fio2_unit": "fraction",
+        "respiratory_support": "INVASIVE_MV",
         "respiratory_failure_neurological": False,
-        "platelets_value": Decimal("120"), "platelets_unit": "G/L",
-        "bilirubin_value": Decimal("25"), "bilirubin_unit": "umol/L", "map_mmhg": 65,
-        "norepinephrine_value": Decimal("0.05"), "norepinephrine_unit": "ug/kg/min",
-        "norepinephrine_salt": "BASE", "epinephrine_value": Decimal("0"),
-        "epinephrine_unit": "ug/kg/min", "dopamine_ug_kg_min": Decimal("0"),
-        "dobutamine_ug_kg_min": Decimal("0"), "other_vasopressor": False, "gcs": 14,
-        "gcs_status": "ACTUAL", "creatinine_value": Decimal("150"), "creatinine_unit": "umol/L",
-        "urine_output_ml": 1500, "rrt": False, "imv": True, "airway": "TUBE", "niv": False,
-        "hfno": False, "ecmo": False, "vasopressor": True, "antimicrobial": True, "cvc": True,
-        "arterial_catheter": True, "urinary_catheter": True, "corticosteroids": False,
-        "temperature_max_c": Decimal("38.2"), "new_infection_suspected": False,
-        "new_adverse_event": False, "lst_limitation": False,
+        "platelets_value": Decimal("120"),
+        "platelets_unit": "G/L",
+        "bilirubin_value": Decimal("25"),
+        "bilirubin_unit": "umol/L",
+        "map_mmhg": 65,
+        "norepinephrine_value": Decimal("0.05"),
+        "norepinephrine_unit": "ug/kg/min",
+        "norepinephrine_salt": "BASE",
+        "epinephrine_value": Decimal("0"),
+        "epinephrine_unit": "ug/kg/min",
+        "dopamine_ug_kg_min": Decimal("0"),
+        "dobutamine_ug_kg_min": Decimal("0"),
+        "other_vasopressor": False,
+        "gcs": 14,
+        "gcs_status": "ACTUAL",
+        "creatinine_value": Decimal("150"),
+        "creatinine_unit": "umol/L",
+        "urine_output_ml": 1500,
+        "rrt": False,
+        "imv": True,
+        "airway": "TUBE",
+        "niv": False,
+        "hfno": False,
+        "ecmo": False,
+        "vasopressor": True,
+        "antimicrobial": True,
+        "cvc": True,
+        "arterial_catheter": True,
+        "urinary_catheter": True,
+        "corticosteroids": False,
+        "temperature_max_c": Decimal("38.2"),
+        "new_infection_suspected": False,
+        "new_adverse_event": False,
+        "lst_limitation": False,
     }
     data.update(overrides)
     return data
@@ -71,8 +106,12 @@ def daily_data(**overrides: Any) -> dict[str, Any]:
 
 def injection_data(participant: Any, when: datetime, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "given": True, "given_at": when, "kit_code": kit_of(participant),
-        "volume_ml": Decimal("0.50"), "full_dose": True, "injection_site": "DELTOID",
+        "given": True,
+        "given_at": when,
+        "kit_code": kit_of(participant),
+        "volume_ml": Decimal("0.50"),
+        "full_dose": True,
+        "injection_site": "DELTOID",
         "side": "LEFT",
     }
     data.update(overrides)
@@ -81,9 +120,14 @@ def injection_data(participant: Any, when: datetime, **overrides: Any) -> dict[s
 
 def ae_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "term": "Haemorrhage", "onset_date": timezone.localdate() - timedelta(days=2),
-        "ongoing": True, "serious": False, "severity_grade": 2, "relationship": "NOT_RELATED",
-        "action": "NOT_APPLICABLE", "outcome": "RECOVERING",
+        "term": "Haemorrhage",
+        "onset_date": timezone.localdate() - timedelta(days=2),
+        "ongoing": True,
+        "serious": False,
+        "severity_grade": 2,
+        "relationship": "NOT_RELATED",
+        "action": "NOT_APPLICABLE",
+        "outcome": "RECOVERING",
     }
     data.update(overrides)
     return data

@@ -1,0 +1,105 @@
+"""The participant page: the whole course on one screen (timeline, logs, outcomes, kits).
+
+A fixed number of queries whatever the participant's data (crf.timeline.load_course);
+day-10 biology shows its status only (crf/blinding.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import has_capability
+from accounts.decorators import capability_required
+from accounts.roles import Capability as C
+from crf import timeline
+from crf.access import get_participant_for_user
+from crf.blinding import d10_results_visible
+from crf.schedule import to_study_date
+
+
+@capability_required(C.VIEW_CLINICAL_DATA)
+def participant_page(request: HttpRequest, code: str) -> HttpResponse:
+    participant = get_participant_for_user(request.user, code)
+    user = request.user
+    site_id = participant.site_id
+    sees_kits = has_capability(user, C.SEE_KIT_NUMBERS, site_id)
+    course = timeline.load_course(participant, user, kit_codes=sees_kits)
+    today = to_study_date(timezone.now())
+    line = timeline.build_timeline(course, today)
+    locked = participant.locked_at is not None
+    can_enter = has_capability(user, C.ENTER_CRF, site_id) and not locked
+    can_enter_d10 = has_capability(user, C.ENTER_D10_BIOLOGY, site_id) and not locked
+    d10_readable = d10_results_visible(user)
+    for item in line.items if line else []:
+        item.url = _link(
+            item, code, can_enter=can_enter, can_enter_d10=can_enter_d10, d10_readable=d10_readable
+        )
+    _label_choices(course)
+    return render(
+        request,
+        "crf/participant_page.html",
+        {
+            "participant": participant,
+            "course": course,
+            "timeline": line,
+            "summary": timeline.summary(course, line),
+            "outcomes": timeline.derived_outcomes(course),
+            "locked": locked,
+            "sees_kits": sees_kits,
+            "can_enter": can_enter,
+            "status_labels": timeline.STATUS_LABELS,
+        },
+    )
+
+
+def _link(item: Any, code: str, *, can_enter: bool, can_enter_d10: bool, d10_readable: bool) -> str:
+    """Where a form of the timeline opens: its page, a new form, or nothing (status only)."""
+    if item.code == "DAILY":
+        return reverse("crf:daily_grid", args=[code]) + f"#row-{item.target_date.isoformat()}"
+    if item.code == "D10_BIOLOGY":
+        # Blinded roles see whether it is done, never the results (crf/blinding.py).
+        if item.row_id is not None:
+            return (
+                reverse("crf:form_detail", args=[code, item.slug, item.row_id])
+                if d10_readable
+                else ""
+            )
+        return reverse("crf:form_new", args=[code, item.slug]) if can_enter_d10 else ""
+    if item.row_id is not None:
+        if (
+            item.code == "ICU_DISCHARGE"
+            and item.status in {"not_due", "due", "overdue"}
+            and can_enter
+        ):
+            return reverse("crf:form_edit", args=[code, item.slug, item.row_id])
+        return reverse("crf:form_detail", args=[code, item.slug, item.row_id])
+    if not can_enter:
+        return ""
+    url = reverse("crf:form_new", args=[code, item.slug])
+    return f"{url}?{item.query}" if item.query else url
+
+
+def _label_choices(course: timeline.Course) -> None:
+    """Readable labels for the coded values of the logs (choices; no query)."""
+    from crf.models import (
+        AdverseEvent,
+        ConcomitantMedication,
+        ProtocolDeviation,
+        SecondaryInfection,
+    )
+
+    for rows, model, names in (
+        (course.infections, SecondaryInfection, ("category", "location", "outcome")),
+        (course.adverse_events, AdverseEvent, ("outcome",)),
+        (course.medications, ConcomitantMedication, ("category",)),
+        (course.deviations, ProtocolDeviation, ("category", "severity")),
+    ):
+        for name in names:
+            choices = dict(model._meta.get_field(name).choices or ())
+            for row in rows:
+                row[f"{name}_label"] = choices.get(row[name], row[name] or "—")

@@ -1,0 +1,257 @@
+"""Twin-world blinding harness (randomization.md "Blinding beyond the arm field").
+
+Build a trial world, crawl every URL of the project as every blinded role, record the
+pages, PDFs, e-mails, audit events and field-history rows; roll back; build the twin
+world that differs only by A↔B swapped in the allocation and kit lists; compare.
+Identifiers are identical in both worlds because every sequence restarts at the same
+value before each build; CSRF tokens, times, UUIDs and idempotency keys are masked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+from django.core import mail
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests.randomization.pdf import pdf_text
+
+BLINDED_ROLES = ("investigator", "coordinator", "pharmacist", "monitor", "data_manager",
+                 "statistician")
+SEED = "fedcba9876543210fedcba9876543210"
+PASSWORD = "correct-horse-battery-staple"
+
+_MASKS = [
+    (re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"'), r'\1<csrf>"'),
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<key>"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"),
+     "<timestamp>"),
+    (re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"), "<time>"),
+]
+
+
+def mask(text: str) -> str:
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def restart_sequences(start: int = 700_000) -> None:
+    """Same ids in both worlds: every sequence restarts at the same value (not transactional)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequence_schema, sequence_name FROM information_schema.sequences")
+        for schema, name in cursor.fetchall():
+            cursor.execute(f'ALTER SEQUENCE "{schema}"."{name}" RESTART WITH {start}')
+
+
+# ------------------------------------------------------------------------------ world
+
+
+def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
+    """The trial world (everything below happens identically in both twins)."""
+    from randomization import services
+    from randomization.models import Kit, Shipment
+    from sites.models import Site
+    from tests.factories import make_user_with_role
+    from tests.randomization.factories import load_slots, make_kits, make_participant
+
+    site11, site16 = Site.objects.get(code="11"), Site.objects.get(code="16")
+    for site in (site11, site16):
+        site.pharmacy_email = f"pui-{site.code}@chu.invalid"
+        site.principal_investigator_email = f"pi-{site.code}@chu.invalid"
+        site.save()
+    rm, inv, coord, ph = (users[k] for k in ("randomization_manager", "investigator",
+                                             "coordinator", "pharmacist"))
+    ph16 = make_user_with_role("pharmacist_nantes", "pharmacist", "16")
+    inv16 = users["investigator_nantes"]
+    load_slots([site11, site16], seed=SEED, swap=swap, list_version="twin")
+    make_kits(None, 10, status=Kit.Status.AT_DEPOT, rng=random.Random(7), swap=swap)
+    make_kits(None, 1, status=Kit.Status.AT_DEPOT, rng=random.Random(8), swap=swap,
+              expiry=timezone.localdate() - timedelta(days=1), lot="LOT-OLD")
+    out: dict[str, Any] = {"actions": []}
+    client = Client()
+
+    def act(user: Any, name: str, kwargs: dict[str, Any] | None = None,
+            data: dict[str, Any] | None = None) -> None:
+        client.force_login(user)
+        response = client.post(reverse(name, kwargs=kwargs), data or {}, follow=True)
+        out["actions"].append((name, response.status_code, mask(response.content.decode())))
+
+    # Activation of both sites; 11 receives normally, 16 has a logger alarm.
+    for site in (site11, site16):
+        services.dispatch_shipment(services.request_initial_supply(site, by=rm), by=rm)
+    for site, user, temperature in ((site11, ph, "ok"), (site16, ph16, "alarm")):
+        shipment = Shipment.objects.get(site=site, reason=Shipment.Reason.ACTIVATION)
+        for kit in Kit.objects.filter(shipment=shipment).order_by("code")[:7]:
+            act(user, "randomization:shipment_receive", {"shipment_id": shipment.pk},
+                {"kit_code": kit.code + "\n"})
+        act(user, "randomization:shipment_close", {"shipment_id": shipment.pk},
+            {"temperature": temperature, "note": "logger read"})
+    services.expire_kits()
+    # Randomizations at 11 (one kit was not scanned, so stock runs short at some point:
+    # whichever slot finds no kit, it does so in both worlds with the swapped arm).
+    participants = [make_participant(site11) for _ in range(7)]
+    for i, participant in enumerate(participants[:6]):
+        client.force_login(inv if i % 2 == 0 else coord)
+        url = reverse("randomization:randomize", args=[participant.code])
+        client.get(url)
+        response = client.post(url, {"idempotency_key": f"{i:032x}", "confirm": "on"},
+                               follow=True)
+        out["actions"].append(("randomize", response.status_code,
+                               mask(response.content.decode())))
+    # At 16 every kit is quarantined: no kit, generic message, alert.
+    p16 = make_participant(site16)
+    client.force_login(inv16)
+    url = reverse("randomization:randomize", args=[p16.code])
+    response = client.post(url, {"idempotency_key": "f" * 32, "confirm": "on"}, follow=True)
+    out["actions"].append(("randomize16", response.status_code, mask(response.content.decode())))
+    randomized = [p for p in participants if Kit.objects.filter(participant=p).exists()]
+    first, second = randomized[0], randomized[1]
+    kit1 = Kit.objects.get(participant=first)
+    wrong = Kit.objects.filter(site=site11, status=Kit.Status.AVAILABLE).order_by("code").first()
+    for code in ([wrong.code] if wrong else []) + ["ZZZZ", kit1.code]:
+        act(ph, "randomization:dispense", {"code": first.code}, {"kit_code": code})
+    kit2 = Kit.objects.get(participant=second)
+    act(ph, "randomization:kit_incident", {"kit_code": kit2.code},
+        {"kind": "damaged", "doses_remaining": "on", "reason": "vial cracked"})
+    for action in ("return", "to_destruction", "destroy"):
+        act(ph, "randomization:kit_action", None,
+            {"kit_code": kit1.code, "action": action, "reason": "accountability"})
+    q16 = Shipment.objects.get(site=site16, reason=Shipment.Reason.ACTIVATION)
+    act(ph16, "randomization:shipment_decision", {"shipment_id": q16.pk},
+        {"decision": "reject", "reason": "excursion 14 h"})
+    services.unblind_emergency(randomized[2], by=inv, reason="anaphylactic shock",
+                               password=PASSWORD)
+    return out
+
+
+# ------------------------------------------------------------------------------ crawl
+
+
+def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, list[str]]]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            yield from _patterns(pattern, f"{prefix}{pattern.namespace}:"
+                                 if pattern.namespace else prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name, list(pattern.pattern.regex.groupindex)
+
+
+def _providers() -> dict[str, Callable[[], list[Any]]]:
+    from participants.models import Participant
+    from randomization.models import Allocation, Kit, Shipment
+
+    return {
+        "code": lambda: sorted(Participant.objects.values_list("code", flat=True)),
+        "kit_code": lambda: sorted(Kit.objects.exclude(site=None).values_list("code",
+                                                                              flat=True)),
+        "shipment_id": lambda: sorted(Shipment.objects.values_list("pk", flat=True)),
+        "pk": lambda: sorted(Participant.objects.values_list("pk", flat=True)),
+        "audit_pairs": lambda: (
+            [("participants.participant", pk) for pk in Participant.objects.values_list(
+                "pk", flat=True)]
+            + [("randomization.kit", pk) for pk in Kit.objects.exclude(site=None)
+               .values_list("pk", flat=True)]
+            + [("randomization.allocation", pk) for pk in Allocation.objects.values_list(
+                "pk", flat=True)]
+            + [("randomization.shipment", pk) for pk in Shipment.objects.values_list(
+                "pk", flat=True)]
+        ),
+    }
+
+
+def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict[str, Any]:
+    providers = _providers()
+    values = {name: provider() for name, provider in providers.items()}
+    urls: list[str] = []
+    skipped: list[str] = []
+    for name, kwarg_names in sorted(set((n, tuple(k)) for n, k in _patterns(get_resolver()))):
+        if set(kwarg_names) == {"model_label", "pk"}:
+            combos = [{"model_label": label, "pk": pk} for label, pk in values["audit_pairs"]]
+        elif all(k in values for k in kwarg_names):
+            combos = [dict(zip(kwarg_names, combo, strict=True))
+                      for combo in itertools.product(*(values[k] for k in kwarg_names))]
+        else:
+            skipped.append(name)
+            continue
+        for kwargs in combos:
+            try:
+                urls.append(reverse(name, kwargs=kwargs))
+            except Exception:  # noqa: BLE001 - a converter refusing a value: not a page
+                continue
+    pages: dict[str, Any] = {}
+    for role in roles:
+        client = Client(raise_request_exception=False)
+        client.force_login(users[role])
+        for url in urls:
+            response = client.get(url)
+            body = response.content
+            if response.get("Content-Type", "").startswith("application/pdf"):
+                text = pdf_text(body)
+            else:
+                text = body.decode("utf-8", errors="replace")
+            pages[f"{role} {url}"] = (response.status_code, response.get("Location", ""),
+                                      response.get("Content-Type", ""), mask(text))
+    return {"pages": pages, "skipped": skipped, "urls": len(urls)}
+
+
+def side_effects() -> dict[str, Any]:
+    import pghistory.models
+
+    from audit.models import AuditEvent
+    from randomization.models import KitEvent, Notification
+
+    emails = []
+    for message in mail.outbox:
+        attachments = [(name, pdf_text(content) if mimetype == "application/pdf" else content)
+                       for name, content, mimetype in message.attachments]
+        emails.append(mask(repr((sorted(message.to), message.subject, message.body,
+                                 attachments))))
+    audit = [mask(repr(row)) for row in AuditEvent.objects.order_by("id").values_list(
+        "action", "actor_username", "target_type", "target_id", "target_repr", "site_code",
+        "data", "reason")]
+    history = [mask(repr(row)) for row in pghistory.models.Events.objects.order_by(
+        "pgh_model", "pgh_id").values_list("pgh_model", "pgh_label", "pgh_obj_id", "pgh_data",
+                                           "pgh_diff")]
+    kit_log = [mask(repr(row)) for row in KitEvent.objects.order_by("id").values_list(
+        "kit__code", "from_status", "to_status", "by__username", "participant__code",
+        "reason")]
+    outbox = [repr(row) for row in Notification.objects.order_by("id").values_list(
+        "kind", "recipients", "participant__code")]
+    return {"emails": emails, "audit": audit, "history": history, "kit_log": kit_log,
+            "outbox": outbox}
+
+
+def twin(swap: bool, users: dict[str, Any], capture: Callable[..., Any]) -> dict[str, Any]:
+    """Build one world, observe everything, roll it back."""
+    mail.outbox.clear()
+    with transaction.atomic():
+        restart_sequences()
+        with capture(execute=True):
+            actions = build(swap, users)
+        result = {"actions": actions["actions"], **crawl(users), **side_effects()}
+        transaction.set_rollback(True)
+    mail.outbox.clear()
+    return result
+
+
+def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    found = []
+    for key in ("actions", "emails", "audit", "history", "kit_log", "outbox"):
+        if a[key] != b[key]:
+            found.append(key)
+    for page in sorted(set(a["pages"]) | set(b["pages"])):
+        if a["pages"].get(page) != b["pages"].get(page):
+            found.append(page)
+    return found
