@@ -62,6 +62,7 @@ class Capability:
     MANAGE_USERS = "manage_users"
     VIEW_DASHBOARDS = "view_dashboards"
     ENTER_D10_BIOLOGY = "enter_d10_biology"
+    ACKNOWLEDGE_SAE = "acknowledge_sae"
 
 
 SITE = "site"
@@ -135,6 +136,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, str]] = {
         C.VIEW_DASHBOARDS: ALL,
         # randomization.md: day-10 mHLA-DR is entered by data management only.
         C.ENTER_D10_BIOLOGY: ALL,
+        # Sponsor-side receipt of an SAE report (crf-spec §2.9: the 24-hour clock).
+        C.ACKNOWLEDGE_SAE: ALL,
     },
     Role.STATISTICIAN: {
         C.VIEW_PARTICIPANTS: ALL,

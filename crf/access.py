@@ -11,9 +11,8 @@ from accounts.access import has_capability, site_filter
 from accounts.roles import Capability
 from participants.models import Participant
 
-# Acknowledging an SAE is data management's (for the sponsor's vigilance). roles.py has
-# no dedicated capability yet; LOCK is held by data managers only.
-ACKNOWLEDGE_SAE = Capability.LOCK
+# Acknowledging an SAE is data management's (for the sponsor's vigilance).
+ACKNOWLEDGE_SAE = Capability.ACKNOWLEDGE_SAE
 
 
 def get_participant_for_user(user: Any, code: str) -> Participant:

@@ -20,6 +20,7 @@ def seed(*, users: dict[str, Any], rng: random.Random, stdout: Any, participants
         return
     randomized = list(
         Participant.objects.filter(allocation__isnull=False, site__code__in=("11", "16"))
-        .select_related("site").order_by("pk")
+        .select_related("site")
+        .order_by("pk")
     )
     seed_courses(randomized, seed=f"demo-{rng.getrandbits(32):08x}", stdout=stdout)

@@ -53,20 +53,24 @@ FAILURE_KINDS = ("I3", "I4", "E1", "E4", "E13", "E18", "E19", "I4", "I1")
 @contextmanager
 def simulated_now(moment: datetime) -> Iterator[None]:
     """Run the services as if it were `moment` (past events of the synthetic trial)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment), \
-            mock.patch("randomization.tasks.send_notification_task.delay"):
+    with (
+        mock.patch("django.utils.timezone.now", return_value=moment),
+        mock.patch("randomization.tasks.send_notification_task.delay"),
+    ):
         yield
 
 
 def site_users(site: Site, users: dict[str, Any]) -> dict[str, Any]:
     """The site's investigator and pharmacist: the demo accounts at 11/16, else synthetic
     accounts without a usable password (they cannot log in)."""
-    demo = {"11": ("demo-investigator", "demo-pharmacist"), "16": ("demo-investigator-nantes",
-                                                                   None)}
+    demo = {
+        "11": ("demo-investigator", "demo-pharmacist"),
+        "16": ("demo-investigator-nantes", "demo-pharmacist-nantes"),
+    }
     inv_name, pharm_name = demo.get(site.code, (None, None))
     out = {}
     for role, name in ((Role.INVESTIGATOR, inv_name), (Role.PHARMACIST, pharm_name)):
-        user = users.get(name) if name else None
+        user = (users.get(name) or User.objects.filter(username=name).first()) if name else None
         if user is None:
             user, created = User.objects.get_or_create(
                 username=f"synthetic-{role}-{site.code}",
@@ -121,8 +125,12 @@ def ensure_allocation_list(users: dict[str, Any], rng: random.Random, stdout: An
     manager = users["demo-randomization"]
     seed_hex = f"{rng.getrandbits(128):032x}"
     raw = allocation_list.generate(seed_hex, "UAT", "synthetic-1").encode()
-    import_allocation_list(raw, by=manager, declared_sha256=allocation_list.sha256_hex(raw),
-                           filename="synthetic-allocation-list.csv")
+    import_allocation_list(
+        raw,
+        by=manager,
+        declared_sha256=allocation_list.sha256_hex(raw),
+        filename="synthetic-allocation-list.csv",
+    )
     stdout.write("Synthetic trial: UAT allocation list imported for all sites")
 
 
@@ -139,13 +147,17 @@ def ensure_depot(needed: int, users: dict[str, Any], rng: random.Random) -> None
     expiry = timezone.localdate() + timedelta(days=720)
     text = kit_codes.generate_kit_list(per_arm, f"SYN-{rng.randint(100, 999)}", expiry, rng=rng)
     raw = text.encode()
-    import_kit_list(raw, by=users["demo-randomization"],
-                    declared_sha256=allocation_list.sha256_hex(raw),
-                    filename="synthetic-kit-list.csv")
+    import_kit_list(
+        raw,
+        by=users["demo-randomization"],
+        declared_sha256=allocation_list.sha256_hex(raw),
+        filename="synthetic-kit-list.csv",
+    )
 
 
-def deliver_requested_shipments(site: Site, *, pharmacist: Any, depot_user: Any) -> int:
-    """The depot ships each requested shipment; the site pharmacy scans and closes it."""
+def deliver_shipments(site: Site, *, pharmacist: Any, depot_user: Any) -> int:
+    """The depot ships each requested shipment; the site pharmacy scans what is in transit
+    and closes the receipt (temperature logger OK)."""
     from randomization.models import Kit, Shipment
     from randomization.services import (
         close_receipt,
@@ -158,8 +170,10 @@ def deliver_requested_shipments(site: Site, *, pharmacist: Any, depot_user: Any)
         request_initial_supply(site, by=depot_user)
     delivered = 0
     for shipment in Shipment.objects.filter(site=site, status=Shipment.Status.REQUESTED):
-        shipment = dispatch_shipment(shipment, by=depot_user)
-        for code in Kit.objects.filter(shipment=shipment).values_list("code", flat=True):
+        dispatch_shipment(shipment, by=depot_user)
+    for shipment in Shipment.objects.filter(site=site, status=Shipment.Status.IN_TRANSIT):
+        codes = Kit.objects.filter(shipment=shipment, status=Kit.Status.IN_TRANSIT)
+        for code in codes.values_list("code", flat=True):
             receive_kit(shipment, by=pharmacist, scanned_code=code)
         close_receipt(shipment, by=pharmacist, temperature=Shipment.Temperature.OK)
         delivered += 1
@@ -169,8 +183,9 @@ def deliver_requested_shipments(site: Site, *, pharmacist: Any, depot_user: Any)
 # ---------------------------------------------------------------------- participants
 
 
-def enrol_and_randomize(site: Site, *, when: datetime, staff: dict[str, Any],
-                        depot_user: Any, rng: random.Random) -> Participant:
+def enrol_and_randomize(
+    site: Site, *, when: datetime, staff: dict[str, Any], depot_user: Any, rng: random.Random
+) -> Participant:
     """Screen (some failures first), consent, enrol and randomize one patient at `when`."""
     from eligibility.demo import KINDS
     from eligibility.samples import sample_data
@@ -192,40 +207,57 @@ def enrol_and_randomize(site: Site, *, when: datetime, staff: dict[str, Any],
     data.header["sex"] = rng.choice("MMF")
     with simulated_now(evaluated + timedelta(minutes=30)):
         screening = create_screening(site, by=inv, data=data)
-        record_consent(screening, by=inv, given_by=rng.choice(("PATIENT", "PROXY", "PROXY")),
-                       consented_at=evaluated - timedelta(hours=1),
-                       information_sheet_version="1.0")
+        giver = rng.choice(("PATIENT", "PROXY", "PROXY"))
+        record_consent(
+            screening,
+            by=inv,
+            given_by=giver,
+            consented_at=evaluated - timedelta(hours=1),
+            information_sheet_version="1.0",
+            continuation_outcome="" if giver == "PATIENT" else "NOT_YET",
+        )
         participant = _enrol(screening, by=inv)
     with simulated_now(when):
-        deliver_requested_shipments(site, pharmacist=staff[Role.PHARMACIST],
-                                    depot_user=depot_user)
+        deliver_shipments(site, pharmacist=staff[Role.PHARMACIST], depot_user=depot_user)
         randomize(participant, by=inv, idempotency_key=f"synthetic-{participant.code}")
-        deliver_requested_shipments(site, pharmacist=staff[Role.PHARMACIST],
-                                    depot_user=depot_user)
+        deliver_shipments(site, pharmacist=staff[Role.PHARMACIST], depot_user=depot_user)
     return participant
 
 
 # ----------------------------------------------------------------------------- CRF
 
 
-def seed_courses(participants: list[Participant], *, seed: str, stdout: Any,
-                 now: datetime | None = None, plan_overrides: dict[str, Any] | None = None
-                 ) -> int:
+def seed_courses(
+    participants: list[Participant],
+    *,
+    seed: str,
+    stdout: Any,
+    now: datetime | None = None,
+    plan_overrides: dict[str, Any] | None = None,
+) -> int:
     """Build and bulk-insert the CRF course of each participant without one."""
     from randomization.models import Allocation, Kit
 
     now = now or timezone.now()
     ids = [p.pk for p in participants]
-    t_r = dict(Allocation.objects.filter(participant_id__in=ids)
-               .values_list("participant_id", "randomized_at"))
+    t_r = dict(
+        Allocation.objects.filter(participant_id__in=ids).values_list(
+            "participant_id", "randomized_at"
+        )
+    )
     kits: dict[int, str] = {}
-    for pid, code in (Kit.objects.filter(participant_id__in=ids).order_by("allocated_at", "code")
-                      .values_list("participant_id", "code")):
+    for pid, code in (
+        Kit.objects.filter(participant_id__in=ids)
+        .order_by("allocated_at", "code")
+        .values_list("participant_id", "code")
+    ):
         kits.setdefault(pid, code)
     done = {
-        pid for model in CRF_MODELS[:3]
-        for pid in model.objects.filter(participant_id__in=ids).values_list("participant_id",
-                                                                            flat=True)
+        pid
+        for model in CRF_MODELS[:3]
+        for pid in model.objects.filter(participant_id__in=ids).values_list(
+            "participant_id", flat=True
+        )
     }
     rows: dict[type, list[Any]] = {}
     flags: list[tuple[Any, list[Any]]] = []
@@ -238,9 +270,14 @@ def seed_courses(participants: list[Participant], *, seed: str, stdout: Any,
         plan = plan_course(rng)
         for key, value in (plan_overrides or {}).items():
             setattr(plan, key, value)
-        builder = CourseBuilder(participant, randomized_at=t_r[participant.pk],
-                                kit_code=kits[participant.pk], by=participant.enrolled_by,
-                                rng=rng, now=now)
+        builder = CourseBuilder(
+            participant,
+            randomized_at=t_r[participant.pk],
+            kit_code=kits[participant.pk],
+            by=participant.enrolled_by,
+            rng=rng,
+            now=now,
+        )
         icu_admitted = t_r[participant.pk] - timedelta(days=8, hours=rng.randint(8, 14))
         out = builder.build(plan, icu_admitted=icu_admitted)
         for model, objs in out.rows.items():
@@ -253,20 +290,33 @@ def seed_courses(participants: list[Participant], *, seed: str, stdout: Any,
             if rows.get(model):
                 model.objects.bulk_create(rows[model], batch_size=1000)
         EditCheckFlag.objects.bulk_create(
-            EditCheckFlag(participant_id=obj.participant_id, model_label=obj._meta.label_lower,
-                          object_id=obj.pk, field=f.field, msgid=f.msgid,
-                          params={k: str(v) for k, v in f.params.items()},
-                          message=f.english[:500], created_by=obj.created_by)
-            for obj, soft in flags for f in soft
+            EditCheckFlag(
+                participant_id=obj.participant_id,
+                model_label=obj._meta.label_lower,
+                object_id=obj.pk,
+                field=f.field,
+                msgid=f.msgid,
+                params={k: str(v) for k, v in f.params.items()},
+                message=f.english[:500],
+                created_by=obj.created_by,
+            )
+            for obj, soft in flags
+            for f in soft
         )
         for status, pids in statuses.items():
             Participant.objects.filter(pk__in=pids).update(status=status)
         for participant in participants:
             if participant.pk in t_r and participant.pk not in done:
-                record("crf.synthetic_course", target=participant, by=participant.enrolled_by,
-                       data={"synthetic": True})
-    stdout.write(f"Synthetic CRF courses: {built} participants, "
-                 f"{sum(len(v) for v in rows.values())} forms, {len(flags)} flagged")
+                record(
+                    "crf.synthetic_course",
+                    target=participant,
+                    by=participant.enrolled_by,
+                    data={"synthetic": True},
+                )
+    stdout.write(
+        f"Synthetic CRF courses: {built} participants, "
+        f"{sum(len(v) for v in rows.values())} forms, {len(flags)} flagged"
+    )
     return built
 
 
@@ -293,13 +343,21 @@ def build_trial(n: int, *, users: dict[str, Any], rng: random.Random, stdout: An
         last_notification = _last_notification_id()
         for index, (code, when) in enumerate(zip(plan, times, strict=False)):
             site = by_code[code]
-            enrol_and_randomize(site, when=when, staff=staff[code], depot_user=depot_user,
-                                rng=random.Random(f"{seed}-enrol-{index}"))
+            enrol_and_randomize(
+                site,
+                when=when,
+                staff=staff[code],
+                depot_user=depot_user,
+                rng=random.Random(f"{seed}-enrol-{index}"),
+            )
         _mark_replayed_notifications_sent(after=last_notification)
-        stdout.write(f"Synthetic trial: {len(times)} participants randomized "
-                     f"({time.monotonic() - started:.0f} s)")
-    randomized = list(Participant.objects.filter(allocation__isnull=False)
-                      .select_related("site").order_by("pk"))
+        stdout.write(
+            f"Synthetic trial: {len(times)} participants randomized "
+            f"({time.monotonic() - started:.0f} s)"
+        )
+    randomized = list(
+        Participant.objects.filter(allocation__isnull=False).select_related("site").order_by("pk")
+    )
     seed_courses(randomized, seed=seed, stdout=stdout)
     stdout.write(f"Synthetic trial ready in {time.monotonic() - started:.0f} s")
     return max(missing, 0)
@@ -315,5 +373,4 @@ def _mark_replayed_notifications_sent(*, after: int) -> None:
     """The e-mails of replayed past events are not sent (their delivery was suppressed)."""
     from randomization.models import Notification
 
-    Notification.objects.filter(pk__gt=after, sent_at__isnull=True).update(
-        sent_at=timezone.now())
+    Notification.objects.filter(pk__gt=after, sent_at__isnull=True).update(sent_at=timezone.now())

@@ -228,6 +228,9 @@ PLATINIUM_TRIAL_MANAGER_EMAIL = os.environ.get(
 PLATINIUM_ARM_KEY = os.environ.get("PLATINIUM_ARM_KEY", "")
 PLATINIUM_ARM_KEY_FILE = os.environ.get("PLATINIUM_ARM_KEY_FILE", str(DATA_DIR / "arm.key"))
 PLATINIUM_ENV = os.environ.get("PLATINIUM_ENV", "UAT")
+# randomization.md: day-10 mHLA-DR would unblind; hidden from site staff, monitors and the
+# blinded sponsor team until database lock unless the sponsor relaxes it here.
+PLATINIUM_D10_VISIBLE_BEFORE_LOCK = env_bool("PLATINIUM_D10_VISIBLE_BEFORE_LOCK", False)
 
 # pghistory: the context (user, request id, reason) is copied into every event row,
 # so the event tables alone are a complete, append-only audit trail.

@@ -16,7 +16,8 @@ from randomization.models import Allocation, Kit
 def confirmation_context(allocation: Allocation) -> dict[str, Any]:
     kits = list(
         Kit.objects.filter(participant_id=allocation.participant_id)
-        .order_by("allocated_at", "code").values_list("code", flat=True)
+        .order_by("allocated_at", "code")
+        .values_list("code", flat=True)
     )
     return {
         "participant_code": allocation.participant.code,
@@ -32,8 +33,7 @@ def confirmation_context(allocation: Allocation) -> dict[str, Any]:
 def confirmation_pdf(allocation: Allocation) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("pdf/randomization_confirmation.html",
-                            confirmation_context(allocation))
+    html = render_to_string("pdf/randomization_confirmation.html", confirmation_context(allocation))
     return HTML(string=html).write_pdf()
 
 

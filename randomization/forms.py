@@ -11,22 +11,32 @@ MAX_LIST_BYTES = 5 * 1024 * 1024
 class RandomizeForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     confirm = forms.BooleanField(
-        label=_("I confirm that this participant is eligible, has consented, and is to be "
-                "randomized now."),
+        label=_(
+            "I confirm that this participant is eligible, has consented, and is to be "
+            "randomized now."
+        ),
     )
 
 
 class UnblindForm(forms.Form):
-    reason = forms.CharField(label=_("Medical reason for emergency unblinding"),
-                             widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    password = forms.CharField(label=_("Your password (re-authentication)"),
-                               widget=forms.PasswordInput, strip=False)
+    reason = forms.CharField(
+        label=_("Medical reason for emergency unblinding"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    password = forms.CharField(
+        label=_("Your password (re-authentication)"), widget=forms.PasswordInput, strip=False
+    )
 
 
 class ListUploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
-    sha256 = forms.CharField(label=_("Declared SHA-256"), max_length=200, required=False,
-                             help_text=_("The hash from the statistician's .sha256 file."))
+    sha256 = forms.CharField(
+        label=_("Declared SHA-256"),
+        max_length=200,
+        required=False,
+        help_text=_("The hash from the statistician's .sha256 file."),
+    )
 
     def clean_file(self):  # type: ignore[no-untyped-def]
         upload = self.cleaned_data["file"]
@@ -39,21 +49,31 @@ class ScanForm(forms.Form):
     """One text field: a barcode scanner types the code and presses Enter (submits)."""
 
     kit_code = forms.CharField(
-        label=_("Kit code"), max_length=40,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
-                                      "autocapitalize": "characters", "spellcheck": "false"}),
+        label=_("Kit code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
     )
 
 
 class CloseReceiptForm(forms.Form):
     temperature = forms.ChoiceField(
         label=_("Temperature logger"),
-        choices=[(Shipment.Temperature.OK, _("Logger OK")),
-                 (Shipment.Temperature.ALARM, _("Logger alarm"))],
+        choices=[
+            (Shipment.Temperature.OK, _("Logger OK")),
+            (Shipment.Temperature.ALARM, _("Logger alarm")),
+        ],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class QuarantineDecisionForm(forms.Form):
@@ -62,26 +82,35 @@ class QuarantineDecisionForm(forms.Form):
         choices=[("release", _("Release (usable)")), ("reject", _("Reject (to destroy)"))],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(label=_("Reason / sponsor reference"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason / sponsor reference"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class IncidentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Incident"),
-                             choices=[("damaged", _("Damaged")), ("lost", _("Lost"))],
-                             widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("Incident"),
+        choices=[("damaged", _("Damaged")), ("lost", _("Lost"))],
+        widget=forms.RadioSelect,
+    )
     doses_remaining = forms.BooleanField(
         label=_("The participant still needs doses (a replacement kit will be allocated)"),
-        required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class KitActionForm(ScanForm):
     action = forms.ChoiceField(
         label=_("Action"),
-        choices=[("return", _("Returned to the pharmacy")),
-                 ("to_destruction", _("Send to destruction")),
-                 ("destroy", _("Destroyed"))],
+        choices=[
+            ("return", _("Returned to the pharmacy")),
+            ("to_destruction", _("Send to destruction")),
+            ("destroy", _("Destroyed")),
+        ],
     )
     reason = forms.CharField(label=_("Note"), required=False, max_length=2000)

@@ -31,8 +31,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Kits the site holds physically and has to account for.
-ON_SITE = frozenset({S.RECEIVED, S.AVAILABLE, S.ALLOCATED, S.QUARANTINED, S.EXPIRED,
-                     S.DAMAGED, S.RETURNED, S.PENDING_DESTRUCTION})
+ON_SITE = frozenset(
+    {
+        S.RECEIVED,
+        S.AVAILABLE,
+        S.ALLOCATED,
+        S.QUARANTINED,
+        S.EXPIRED,
+        S.DAMAGED,
+        S.RETURNED,
+        S.PENDING_DESTRUCTION,
+    }
+)
 
 
 class IllegalTransition(Exception):
@@ -45,9 +55,17 @@ def can_transition(kit: Kit, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(kit.status, frozenset())
 
 
-def transition(kit: Kit, to_status: str, *, by: Any, reason: str = "", shipment: Any = None,
-               participant: Any = None, data: dict[str, Any] | None = None,
-               update_fields: tuple[str, ...] = ()) -> KitEvent:
+def transition(
+    kit: Kit,
+    to_status: str,
+    *,
+    by: Any,
+    reason: str = "",
+    shipment: Any = None,
+    participant: Any = None,
+    data: dict[str, Any] | None = None,
+    update_fields: tuple[str, ...] = (),
+) -> KitEvent:
     """Move ``kit`` (locked by the caller) to ``to_status`` and append the log entry.
 
     ``update_fields`` names other kit fields the caller changed in the same step.
@@ -58,7 +76,13 @@ def transition(kit: Kit, to_status: str, *, by: Any, reason: str = "", shipment:
     kit.status = to_status
     kit.save(update_fields=["status", *update_fields])
     return KitEvent.objects.create(
-        kit=kit, from_status=from_status, to_status=to_status,
-        by=by if getattr(by, "pk", None) else None, site_id=kit.site_id,
-        shipment=shipment, participant=participant, reason=reason, data=data or {},
+        kit=kit,
+        from_status=from_status,
+        to_status=to_status,
+        by=by if getattr(by, "pk", None) else None,
+        site_id=kit.site_id,
+        shipment=shipment,
+        participant=participant,
+        reason=reason,
+        data=data or {},
     )

@@ -19,11 +19,15 @@ from randomization.models import AllocationList, Kit, KitList, Shipment
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
 def allocation_lists(request: HttpRequest) -> HttpResponse:
-    return render(request, "randomization/allocation_lists.html", {
-        "lists": AllocationList.objects.select_related("loaded_by"),
-        "kit_lists": KitList.objects.select_related("loaded_by"),
-        "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
-    })
+    return render(
+        request,
+        "randomization/allocation_lists.html",
+        {
+            "lists": AllocationList.objects.select_related("loaded_by"),
+            "kit_lists": KitList.objects.select_related("loaded_by"),
+            "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
+        },
+    )
 
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
@@ -35,17 +39,24 @@ def allocation_list_check(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         raw = form.cleaned_data["file"].read()
         parsed, found = allocation_list.check_upload(
-            raw, expected_env=settings.PLATINIUM_ENV,
+            raw,
+            expected_env=settings.PLATINIUM_ENV,
             declared_sha256=form.cleaned_data["sha256"],
             existing_versions=set(AllocationList.objects.values_list("list_version", flat=True)),
         )
         problems = [services.translate(m) for m in found]
         if parsed is not None:
             report = allocation_list.qc_report(parsed)
-    response = render(request, "randomization/allocation_list_check.html", {
-        "form": form, "report": report, "problems": problems,
-        "max_imbalance": allocation_list.max_allowed_imbalance(),
-    })
+    response = render(
+        request,
+        "randomization/allocation_list_check.html",
+        {
+            "form": form,
+            "report": report,
+            "problems": problems,
+            "max_imbalance": allocation_list.max_allowed_imbalance(),
+        },
+    )
     add_never_cache_headers(response)
     return response
 
@@ -65,28 +76,40 @@ def _import(request: HttpRequest, *, kind: str) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        service = services.import_allocation_list if kind == "allocation" else (
-            services.import_kit_list)
+        service = (
+            services.import_allocation_list if kind == "allocation" else (services.import_kit_list)
+        )
         try:
-            service(upload.read(), by=request.user, declared_sha256=form.cleaned_data["sha256"],
-                    filename=upload.name or "")
+            service(
+                upload.read(),
+                by=request.user,
+                declared_sha256=form.cleaned_data["sha256"],
+                filename=upload.name or "",
+            )
         except services.ImportRefused as exc:
             problems = exc.messages
         else:
             messages.success(request, gettext("The list has been loaded."))
             return redirect("randomization:allocation_lists")
-    return render(request, "randomization/list_import.html",
-                  {"form": form, "problems": problems, "kind": kind})
+    return render(
+        request,
+        "randomization/list_import.html",
+        {"form": form, "problems": problems, "kind": kind},
+    )
 
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
 def supply(request: HttpRequest) -> HttpResponse:
     """Shipment requests of every site, for the central depot (arm-agnostic)."""
     shipments = Shipment.objects.select_related("site").order_by("status", "-requested_at")
-    return render(request, "randomization/supply.html", {
-        "shipments": shipments,
-        "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
-    })
+    return render(
+        request,
+        "randomization/supply.html",
+        {
+            "shipments": shipments,
+            "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
+        },
+    )
 
 
 @require_POST
@@ -98,8 +121,9 @@ def shipment_dispatch(request: HttpRequest, shipment_id: int) -> HttpResponse:
     except services.SupplyShortage as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, gettext("Shipment %(number)s dispatched.")
-                         % {"number": shipment.number})
+        messages.success(
+            request, gettext("Shipment %(number)s dispatched.") % {"number": shipment.number}
+        )
     return redirect("randomization:supply")
 
 

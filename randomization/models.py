@@ -31,7 +31,9 @@ class AllocationList(models.Model):
     slot_count = models.PositiveIntegerField(_("slots"))
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
     loaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("loaded by"),
     )
 
@@ -39,8 +41,11 @@ class AllocationList(models.Model):
         ordering = ["-loaded_at"]
         verbose_name = _("allocation list")
         verbose_name_plural = _("allocation lists")
-        triggers = [pgtrigger.Protect(name="list_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(
+                name="list_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.env} v{self.list_version}"
@@ -54,7 +59,9 @@ class Stratum(models.Model):
     )
     code = models.CharField(_("stratum"), max_length=2, unique=True)
     allocation_list = models.ForeignKey(
-        AllocationList, on_delete=models.PROTECT, related_name="+",
+        AllocationList,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("active allocation list"),
     )
 
@@ -90,8 +97,9 @@ class Slot(models.Model):
                 fields=["allocation_list", "rand_no"], name="slot_unique_rand_no"
             ),
         ]
-        triggers = [pgtrigger.Protect(name="slot_immutable",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="slot_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
     def __str__(self) -> str:
         return self.rand_no
@@ -109,14 +117,18 @@ class Allocation(models.Model):
     """A participant's slot. One per participant, one per slot, never re-assigned."""
 
     participant = models.OneToOneField(
-        "participants.Participant", on_delete=models.PROTECT, related_name="allocation",
+        "participants.Participant",
+        on_delete=models.PROTECT,
+        related_name="allocation",
         verbose_name=_("participant"),
     )
     slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="allocation")
     site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+")
     randomized_at = models.DateTimeField(_("randomized at"))
     randomized_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("randomized by"),
     )
     idempotency_key = models.CharField(max_length=64, unique=True)
@@ -159,7 +171,9 @@ class KitList(models.Model):
     kit_count = models.PositiveIntegerField(_("kits"))
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
     loaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("loaded by"),
     )
 
@@ -199,21 +213,28 @@ class Shipment(models.Model):
         ALARM = "alarm", _("Logger alarm")
 
     number = models.CharField(_("shipment number"), max_length=20, unique=True)
-    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="shipments",
-                             verbose_name=_("site"))
+    site = models.ForeignKey(
+        "sites.Site", on_delete=models.PROTECT, related_name="shipments", verbose_name=_("site")
+    )
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     kits_per_arm = models.PositiveSmallIntegerField(_("kits per arm"))
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.REQUESTED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name=_("received by"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("received by"),
     )
-    temperature = models.CharField(_("temperature logger"), max_length=5,
-                                   choices=Temperature.choices, blank=True, default="")
+    temperature = models.CharField(
+        _("temperature logger"), max_length=5, choices=Temperature.choices, blank=True, default=""
+    )
     temperature_note = models.TextField(_("temperature note"), blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
 
@@ -224,8 +245,9 @@ class Shipment(models.Model):
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
         constraints = [
-            models.CheckConstraint(condition=models.Q(kits_per_arm__gte=1),
-                                   name="shipment_kits_per_arm_positive"),
+            models.CheckConstraint(
+                condition=models.Q(kits_per_arm__gte=1), name="shipment_kits_per_arm_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -248,7 +270,7 @@ class KitQuerySet(models.QuerySet["Kit"]):
 
 @pghistory.track(exclude=["arm_token"], model_name="KitHistory")
 class Kit(models.Model):
-    """A blinded treatment kit. ``status`` changes only through ``randomization.kits.transition``."""
+    """A blinded treatment kit; ``status`` changes only through ``kits.transition``."""
 
     class Status(models.TextChoices):
         MANUFACTURED = "manufactured", _("Manufactured")
@@ -277,19 +299,40 @@ class Kit(models.Model):
     lot = models.CharField(_("lot"), max_length=40)
     expiry = models.DateField(_("expiry"))
     kit_list = models.ForeignKey(KitList, on_delete=models.PROTECT, related_name="kits")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
-                              default=Status.AT_DEPOT)
-    site = models.ForeignKey("sites.Site", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="kits", verbose_name=_("site"))
-    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="kits", verbose_name=_("shipment"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AT_DEPOT
+    )
+    site = models.ForeignKey(
+        "sites.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kits",
+        verbose_name=_("site"),
+    )
+    shipment = models.ForeignKey(
+        Shipment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kits",
+        verbose_name=_("shipment"),
+    )
     participant = models.ForeignKey(
-        "participants.Participant", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="kits", verbose_name=_("participant"),
+        "participants.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kits",
+        verbose_name=_("participant"),
     )
     allocated_at = models.DateTimeField(_("allocated at"), null=True, blank=True)
     replaces = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
         verbose_name=_("replaces kit"),
     )
 
@@ -319,14 +362,27 @@ class KitEvent(models.Model):
     from_status = models.CharField(max_length=20, choices=Kit.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Kit.Status.choices)
     occurred_at = models.DateTimeField(_("when (UTC)"), default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                           on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
-    site = models.ForeignKey("sites.Site", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
-    participant = models.ForeignKey("participants.Participant", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    site = models.ForeignKey(
+        "sites.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shipment = models.ForeignKey(
+        Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    participant = models.ForeignKey(
+        "participants.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -336,8 +392,14 @@ class KitEvent(models.Model):
         ordering = ["occurred_at", "id"]
         verbose_name = _("kit event")
         verbose_name_plural = _("kit events")
-        triggers = [pgtrigger.Protect(name="kit_event_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(
+                name="kit_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kit_id}: {self.from_status} → {self.to_status}"
 
 
 class EmergencyUnblindingQuerySet(models.QuerySet["EmergencyUnblinding"]):
@@ -348,11 +410,19 @@ class EmergencyUnblindingQuerySet(models.QuerySet["EmergencyUnblinding"]):
 class EmergencyUnblinding(models.Model):
     """An investigator's emergency unblinding of one participant. Holds no arm."""
 
-    participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT,
-                                    related_name="unblindings", verbose_name=_("participant"))
+    participant = models.ForeignKey(
+        "participants.Participant",
+        on_delete=models.PROTECT,
+        related_name="unblindings",
+        verbose_name=_("participant"),
+    )
     site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+")
-    unblinded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("unblinded by"))
+    unblinded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unblinded by"),
+    )
     unblinded_at = models.DateTimeField(_("unblinded at"), default=timezone.now)
     reason = models.TextField(_("reason"))
     # The arm is shown once: set when arm_access hands it out, never again.
@@ -369,8 +439,9 @@ class EmergencyUnblinding(models.Model):
             pgtrigger.Protect(
                 name="unblinding_frozen",
                 operation=pgtrigger.Update,
-                condition=pgtrigger.AnyChange("participant", "site", "unblinded_by",
-                                              "unblinded_at", "reason"),
+                condition=pgtrigger.AnyChange(
+                    "participant", "site", "unblinded_by", "unblinded_at", "reason"
+                ),
             ),
             pgtrigger.Protect(
                 name="unblinding_arm_shown_once",
@@ -387,29 +458,43 @@ class DatabaseLock(models.Model):
     """The trial database lock (roles.md C2, first condition for the statistician)."""
 
     locked_at = models.DateTimeField(default=timezone.now)
-    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("database lock")
-        triggers = [pgtrigger.Protect(name="db_lock_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(
+                name="db_lock_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"database lock {self.locked_at:%Y-%m-%d}"
 
 
 class UnblindingAuthorisation(models.Model):
     """The sponsor's recorded authorisation to unblind the statistician (roles.md C2)."""
 
     authorised_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     reference = models.CharField(max_length=200)
     reason = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("unblinding authorisation")
-        triggers = [pgtrigger.Protect(name="unblinding_auth_append_only",
-                                      operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(
+                name="unblinding_auth_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class Notification(models.Model):
@@ -426,18 +511,30 @@ class Notification(models.Model):
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     recipients = models.JSONField(default=list)
-    site = models.ForeignKey("sites.Site", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    participant = models.ForeignKey("participants.Participant", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    allocation = models.ForeignKey(Allocation, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    unblinding = models.ForeignKey(EmergencyUnblinding, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    site = models.ForeignKey(
+        "sites.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    participant = models.ForeignKey(
+        "participants.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    allocation = models.ForeignKey(
+        Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unblinding = models.ForeignKey(
+        EmergencyUnblinding, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shipment = models.ForeignKey(
+        Shipment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -12,9 +12,13 @@ from randomization.models import Notification
 
 
 def build_email(notification: Notification) -> EmailMessage:
-    context: dict = {"notification": notification, "site": notification.site,
-                     "participant": notification.participant,
-                     "shipment": notification.shipment, "unblinding": notification.unblinding}
+    context: dict = {
+        "notification": notification,
+        "site": notification.site,
+        "participant": notification.participant,
+        "shipment": notification.shipment,
+        "unblinding": notification.unblinding,
+    }
     if notification.allocation is not None:
         context.update(confirmation_context(notification.allocation))
     template = f"emails/randomization_{notification.kind}"
@@ -23,6 +27,9 @@ def build_email(notification: Notification) -> EmailMessage:
         body = render_to_string(f"{template}.txt", context)
         message = EmailMessage(subject=subject, body=body, to=notification.recipients)
         if notification.allocation is not None:
-            message.attach(confirmation_filename(notification.allocation),
-                           confirmation_pdf(notification.allocation), "application/pdf")
+            message.attach(
+                confirmation_filename(notification.allocation),
+                confirmation_pdf(notification.allocation),
+                "application/pdf",
+            )
     return message

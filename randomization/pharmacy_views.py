@@ -50,38 +50,55 @@ def pharmacy_home(request: HttpRequest) -> HttpResponse:
     by_expiry = list(
         kits.filter(status=S.AVAILABLE).values("expiry").annotate(n=Count("pk")).order_by("expiry")
     )
-    to_dispense = (kits.filter(status=S.ALLOCATED).select_related("participant")
-                   .order_by("participant__code", "code"))
+    to_dispense = (
+        kits.filter(status=S.ALLOCATED)
+        .select_related("participant")
+        .order_by("participant__code", "code")
+    )
     shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number")
-    return render(request, "randomization/pharmacy_home.html", {
-        "site": site,
-        "by_status": [(label, by_status.get(value, 0)) for value, label in S.choices
-                      if by_status.get(value)],
-        "total": sum(by_status.values()),
-        "by_expiry": by_expiry,
-        "to_dispense": to_dispense,
-        "shipments": shipments,
-        "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
-        "action_form": KitActionForm(),
-    })
+    return render(
+        request,
+        "randomization/pharmacy_home.html",
+        {
+            "site": site,
+            "by_status": [
+                (label, by_status.get(value, 0))
+                for value, label in S.choices
+                if by_status.get(value)
+            ],
+            "total": sum(by_status.values()),
+            "by_expiry": by_expiry,
+            "to_dispense": to_dispense,
+            "shipments": shipments,
+            "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
+            "action_form": KitActionForm(),
+        },
+    )
 
 
 def _shipment(request: HttpRequest, shipment_id: int) -> Shipment:
-    return get_object_or_404(Shipment.objects.visible_to(request.user).select_related("site"),
-                             pk=shipment_id)
+    return get_object_or_404(
+        Shipment.objects.visible_to(request.user).select_related("site"), pk=shipment_id
+    )
 
 
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
 def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
     shipment = _shipment(request, shipment_id)
     kits = Kit.objects.filter(shipment=shipment).order_by("code")
-    return render(request, "randomization/shipment_detail.html", {
-        "shipment": shipment, "kits": kits,
-        "scanned": sum(1 for k in kits if k.status != S.IN_TRANSIT),
-        "can_manage": has_capability(request.user, C.MANAGE_KITS, shipment.site_id),
-        "scan_form": ScanForm(), "close_form": CloseReceiptForm(),
-        "decision_form": QuarantineDecisionForm(),
-    })
+    return render(
+        request,
+        "randomization/shipment_detail.html",
+        {
+            "shipment": shipment,
+            "kits": kits,
+            "scanned": sum(1 for k in kits if k.status != S.IN_TRANSIT),
+            "can_manage": has_capability(request.user, C.MANAGE_KITS, shipment.site_id),
+            "scan_form": ScanForm(),
+            "close_form": CloseReceiptForm(),
+            "decision_form": QuarantineDecisionForm(),
+        },
+    )
 
 
 def _manage_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
@@ -98,8 +115,9 @@ def shipment_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
     form = ScanForm(request.POST)
     if form.is_valid():
         try:
-            kit = services.receive_kit(shipment, by=request.user,
-                                       scanned_code=form.cleaned_data["kit_code"])
+            kit = services.receive_kit(
+                shipment, by=request.user, scanned_code=form.cleaned_data["kit_code"]
+            )
         except services.KitRefused as exc:
             messages.error(request, exc.message)
         else:
@@ -133,9 +151,12 @@ def shipment_decision(request: HttpRequest, shipment_id: int) -> HttpResponse:
         messages.error(request, gettext("Choose a decision and give a reason."))
     else:
         try:
-            services.decide_quarantine(shipment, by=request.user,
-                                       release=form.cleaned_data["decision"] == "release",
-                                       reason=form.cleaned_data["reason"])
+            services.decide_quarantine(
+                shipment,
+                by=request.user,
+                release=form.cleaned_data["decision"] == "release",
+                reason=form.cleaned_data["reason"],
+            )
         except services.KitRefused as exc:
             messages.error(request, exc.message)
         else:
@@ -153,26 +174,39 @@ def dispense(request: HttpRequest, code: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            kit = services.dispense_kit(participant, by=request.user,
-                                        scanned_code=form.cleaned_data["kit_code"])
+            kit = services.dispense_kit(
+                participant, by=request.user, scanned_code=form.cleaned_data["kit_code"]
+            )
         except services.KitRefused as exc:
             error = exc.message
         else:
-            messages.success(request, gettext("Kit %(code)s dispensed to %(participant)s.")
-                             % {"code": kit.code, "participant": participant.code})
+            messages.success(
+                request,
+                gettext("Kit %(code)s dispensed to %(participant)s.")
+                % {"code": kit.code, "participant": participant.code},
+            )
             return redirect("randomization:pharmacy_home")
     allocated = Kit.objects.filter(participant=participant).order_by("allocated_at", "code")
-    return render(request, "randomization/dispense.html", {
-        "participant": participant, "form": ScanForm() if error else form, "error": error,
-        "kits": allocated,
-    })
+    return render(
+        request,
+        "randomization/dispense.html",
+        {
+            "participant": participant,
+            "form": ScanForm() if error else form,
+            "error": error,
+            "kits": allocated,
+        },
+    )
 
 
 def _kit(request: HttpRequest, kit_code: str) -> Kit:
-    kit = get_object_or_404(Kit.objects.visible_to(request.user).select_related(
-        "site", "participant", "shipment"), code=kit_code)
-    if kit.site_id is None or not has_capability(request.user, C.VIEW_KIT_ACCOUNTABILITY,
-                                                 kit.site_id):
+    kit = get_object_or_404(
+        Kit.objects.visible_to(request.user).select_related("site", "participant", "shipment"),
+        code=kit_code,
+    )
+    if kit.site_id is None or not has_capability(
+        request.user, C.VIEW_KIT_ACCOUNTABILITY, kit.site_id
+    ):
         raise Http404
     return kit
 
@@ -180,12 +214,16 @@ def _kit(request: HttpRequest, kit_code: str) -> Kit:
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
 def kit_detail(request: HttpRequest, kit_code: str) -> HttpResponse:
     kit = _kit(request, kit_code)
-    return render(request, "randomization/kit_detail.html", {
-        "kit": kit,
-        "events": kit.log.select_related("by", "participant").order_by("occurred_at", "id"),
-        "can_manage": has_capability(request.user, C.MANAGE_KITS, kit.site_id),
-        "incident_form": IncidentForm(),
-    })
+    return render(
+        request,
+        "randomization/kit_detail.html",
+        {
+            "kit": kit,
+            "events": kit.log.select_related("by", "participant").order_by("occurred_at", "id"),
+            "can_manage": has_capability(request.user, C.MANAGE_KITS, kit.site_id),
+            "incident_form": IncidentForm(),
+        },
+    )
 
 
 @require_POST
@@ -200,17 +238,23 @@ def kit_incident(request: HttpRequest, kit_code: str) -> HttpResponse:
         return redirect("randomization:kit_detail", kit_code=kit.code)
     try:
         result = services.report_kit_incident(
-            kit, by=request.user, lost=form.cleaned_data["kind"] == "lost",
+            kit,
+            by=request.user,
+            lost=form.cleaned_data["kind"] == "lost",
             doses_remaining=form.cleaned_data["doses_remaining"],
-            reason=form.cleaned_data["reason"])
+            reason=form.cleaned_data["reason"],
+        )
     except services.RandomizationRefused as exc:
         messages.error(request, " ".join(exc.messages))
     except services.KitRefused as exc:
         messages.error(request, exc.message)
     else:
         if result.replacement is not None:
-            messages.success(request, gettext("Incident recorded. Replacement kit: %(code)s.")
-                             % {"code": result.replacement.code})
+            messages.success(
+                request,
+                gettext("Incident recorded. Replacement kit: %(code)s.")
+                % {"code": result.replacement.code},
+            )
         else:
             messages.success(request, gettext("Incident recorded."))
     return redirect("randomization:kit_detail", kit_code=kit.code)
@@ -227,16 +271,22 @@ def kit_action(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, gettext("Scan a kit and choose an action."))
         return redirect("randomization:pharmacy_home")
-    action = {"return": services.return_kit, "to_destruction": services.send_to_destruction,
-              "destroy": services.destroy_kit}[form.cleaned_data["action"]]
+    action = {
+        "return": services.return_kit,
+        "to_destruction": services.send_to_destruction,
+        "destroy": services.destroy_kit,
+    }[form.cleaned_data["action"]]
     try:
         kit = services.scanned_kit(form.cleaned_data["kit_code"], site=site)
         action(kit, by=request.user, reason=form.cleaned_data["reason"])
     except services.KitRefused as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, gettext("Kit %(code)s: %(status)s.")
-                         % {"code": kit.code, "status": kit.get_status_display()})
+        messages.success(
+            request,
+            gettext("Kit %(code)s: %(status)s.")
+            % {"code": kit.code, "status": kit.get_status_display()},
+        )
     return redirect("randomization:pharmacy_home")
 
 
@@ -244,6 +294,9 @@ def kit_action(request: HttpRequest) -> HttpResponse:
 def accountability(request: HttpRequest) -> HttpResponse:
     """Every kit movement of the site, oldest first (drug accountability log)."""
     site = _site(request)
-    events = (KitEvent.objects.filter(site=site).select_related("kit", "by", "participant")
-              .order_by("occurred_at", "id"))
+    events = (
+        KitEvent.objects.filter(site=site)
+        .select_related("kit", "by", "participant")
+        .order_by("occurred_at", "id")
+    )
     return render(request, "randomization/accountability.html", {"site": site, "events": events})

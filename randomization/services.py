@@ -133,14 +133,20 @@ def _check_sha(raw_bytes: bytes, declared: str) -> list[str]:
         return [translate(Message(allocation_list.MSG_SHA_MALFORMED, {}))]
     actual = allocation_list.sha256_hex(raw_bytes)
     if actual != declared_hash:
-        return [translate(Message(allocation_list.MSG_SHA_MISMATCH,
-                                  {"actual": actual, "declared": declared_hash}))]
+        return [
+            translate(
+                Message(
+                    allocation_list.MSG_SHA_MISMATCH, {"actual": actual, "declared": declared_hash}
+                )
+            )
+        ]
     return []
 
 
 @transaction.atomic
-def import_allocation_list(raw_bytes: bytes, *, by: Any, declared_sha256: str,
-                           filename: str = "") -> AllocationList:
+def import_allocation_list(
+    raw_bytes: bytes, *, by: Any, declared_sha256: str, filename: str = ""
+) -> AllocationList:
     """Load a checked allocation list; refuse everything randomization.md lists.
 
     The new list becomes the active list of its strata.
@@ -150,7 +156,9 @@ def import_allocation_list(raw_bytes: bytes, *, by: Any, declared_sha256: str,
     AllocationList.objects.select_for_update().exists()
     existing = set(AllocationList.objects.values_list("list_version", flat=True))
     parsed, problems = allocation_list.check_upload(
-        raw_bytes, expected_env=settings.PLATINIUM_ENV, declared_sha256=declared_sha256,
+        raw_bytes,
+        expected_env=settings.PLATINIUM_ENV,
+        declared_sha256=declared_sha256,
         existing_versions=existing,
     )
     messages = [translate(m) for m in problems]
@@ -161,13 +169,19 @@ def import_allocation_list(raw_bytes: bytes, *, by: Any, declared_sha256: str,
     if parsed is not None and not messages:
         missing = [code for code in parsed.strata if code not in sites]
         if missing:
-            messages.append(gettext("No site exists for strata %(codes)s.")
-                            % {"codes": ", ".join(missing)})
+            messages.append(
+                gettext("No site exists for strata %(codes)s.") % {"codes": ", ".join(missing)}
+            )
     if messages or parsed is None:
         raise ImportRefused(messages)
     alist = AllocationList.objects.create(
-        list_version=parsed.list_version, env=parsed.env, sha256=sha, filename=filename[:200],
-        strata=",".join(parsed.strata), slot_count=len(parsed.rows), loaded_by=by,
+        list_version=parsed.list_version,
+        env=parsed.env,
+        sha256=sha,
+        filename=filename[:200],
+        strata=",".join(parsed.strata),
+        slot_count=len(parsed.rows),
+        loaded_by=by,
     )
     strata = {}
     for code in parsed.strata:
@@ -178,22 +192,38 @@ def import_allocation_list(raw_bytes: bytes, *, by: Any, declared_sha256: str,
     tokens = arm_access.seal_many(row.arm for row in parsed.rows)
     Slot.objects.bulk_create(
         (
-            Slot(allocation_list=alist, stratum=strata[row.stratum_code], seq=row.seq,
-                 block_id=row.block_id, block_size=row.block_size, arm_token=token,
-                 rand_no=row.rand_no)
+            Slot(
+                allocation_list=alist,
+                stratum=strata[row.stratum_code],
+                seq=row.seq,
+                block_id=row.block_id,
+                block_size=row.block_size,
+                arm_token=token,
+                rand_no=row.rand_no,
+            )
             for row, token in zip(parsed.rows, tokens, strict=True)
         ),
         batch_size=2000,
     )
-    record("randomization.allocation_list_loaded", target=alist, by=by,
-           data={"list_version": alist.list_version, "env": alist.env, "sha256": sha,
-                 "slots": alist.slot_count, "strata": alist.strata})
+    record(
+        "randomization.allocation_list_loaded",
+        target=alist,
+        by=by,
+        data={
+            "list_version": alist.list_version,
+            "env": alist.env,
+            "sha256": sha,
+            "slots": alist.slot_count,
+            "strata": alist.strata,
+        },
+    )
     return alist
 
 
 @transaction.atomic
-def import_kit_list(raw_bytes: bytes, *, by: Any, declared_sha256: str,
-                    filename: str = "") -> KitList:
+def import_kit_list(
+    raw_bytes: bytes, *, by: Any, declared_sha256: str, filename: str = ""
+) -> KitList:
     """Load a kit list (kit code, arm, blinded lot, expiry): kits arrive AT_DEPOT."""
     _require_list_manager(by)
     KitList.objects.select_for_update().exists()
@@ -210,24 +240,43 @@ def import_kit_list(raw_bytes: bytes, *, by: Any, declared_sha256: str,
     messages += [translate(m) for m in parsed.errors]
     if messages:
         raise ImportRefused(messages)
-    kit_list = KitList.objects.create(sha256=sha, filename=filename[:200],
-                                      kit_count=len(parsed.rows), loaded_by=by)
+    kit_list = KitList.objects.create(
+        sha256=sha, filename=filename[:200], kit_count=len(parsed.rows), loaded_by=by
+    )
     tokens = arm_access.seal_many(row.arm for row in parsed.rows)
     kits = Kit.objects.bulk_create(
         (
-            Kit(code=row.kit_code, arm_token=token, lot=row.lot, expiry=row.expiry,
-                kit_list=kit_list, status=S.AT_DEPOT)
+            Kit(
+                code=row.kit_code,
+                arm_token=token,
+                lot=row.lot,
+                expiry=row.expiry,
+                kit_list=kit_list,
+                status=S.AT_DEPOT,
+            )
             for row, token in zip(parsed.rows, tokens, strict=True)
         ),
         batch_size=2000,
     )
     KitEvent.objects.bulk_create(
-        (KitEvent(kit=kit, from_status=S.MANUFACTURED, to_status=S.AT_DEPOT, by=by,
-                  reason="kit list import") for kit in kits),
+        (
+            KitEvent(
+                kit=kit,
+                from_status=S.MANUFACTURED,
+                to_status=S.AT_DEPOT,
+                by=by,
+                reason="kit list import",
+            )
+            for kit in kits
+        ),
         batch_size=2000,
     )
-    record("randomization.kit_list_loaded", target=kit_list, by=by,
-           data={"sha256": sha, "kits": len(kits)})
+    record(
+        "randomization.kit_list_loaded",
+        target=kit_list,
+        by=by,
+        data={"sha256": sha, "kits": len(kits)},
+    )
     return kit_list
 
 
@@ -284,8 +333,9 @@ def _allocate_kit(site: Site, arm_token: str, *, today: date) -> Kit | None:
         if not window:
             return None
         locked = list(
-            Kit.objects.select_for_update(skip_locked=True).filter(pk__in=window,
-                                                                   status=S.AVAILABLE)
+            Kit.objects.select_for_update(skip_locked=True).filter(
+                pk__in=window, status=S.AVAILABLE
+            )
         )
         if locked:
             locked.sort(key=lambda k: (k.expiry, k.code))
@@ -294,10 +344,10 @@ def _allocate_kit(site: Site, arm_token: str, *, today: date) -> Kit | None:
 
 
 @transaction.atomic
-def _randomize_in_transaction(participant_id: int, *, by: Any,
-                              idempotency_key: str) -> Allocation:
+def _randomize_in_transaction(participant_id: int, *, by: Any, idempotency_key: str) -> Allocation:
     participant = (
-        Participant.objects.select_for_update(of=("self",)).select_related("site")
+        Participant.objects.select_for_update(of=("self",))
+        .select_related("site")
         .get(pk=participant_id)
     )
     existing = Allocation.objects.filter(participant=participant).select_related("slot").first()
@@ -313,9 +363,11 @@ def _randomize_in_transaction(participant_id: int, *, by: Any,
     if stratum is None:
         raise RandomizationRefused([gettext("No allocation list is loaded for this site.")])
     slot = (
-        Slot.objects.filter(allocation_list_id=stratum.allocation_list_id, stratum=stratum,
-                            allocation__isnull=True)
-        .order_by("seq").first()
+        Slot.objects.filter(
+            allocation_list_id=stratum.allocation_list_id, stratum=stratum, allocation__isnull=True
+        )
+        .order_by("seq")
+        .first()
     )
     if slot is None:
         raise RandomizationRefused([gettext("The allocation list of this site is exhausted.")])
@@ -324,18 +376,36 @@ def _randomize_in_transaction(participant_id: int, *, by: Any,
     if kit is None:
         raise NoKitAvailable()
     allocation = Allocation.objects.create(
-        participant=participant, slot=slot, site=site, randomized_at=now, randomized_by=by,
+        participant=participant,
+        slot=slot,
+        site=site,
+        randomized_at=now,
+        randomized_by=by,
         idempotency_key=idempotency_key,
     )
     kit.participant, kit.allocated_at = participant, now
-    transition(kit, S.ALLOCATED, by=by, participant=participant,
-               update_fields=("participant", "allocated_at"))
+    transition(
+        kit,
+        S.ALLOCATED,
+        by=by,
+        participant=participant,
+        update_fields=("participant", "allocated_at"),
+    )
     participant.status = Participant.Status.RANDOMIZED
     participant.save(update_fields=["status"])
-    record("randomization.randomized", target=participant, by=by,
-           data={"rand_no": slot.rand_no, "kit": kit.code})
-    _notify(Notification.Kind.RANDOMIZATION, [site.pharmacy_email], site=site,
-            participant=participant, allocation=allocation)
+    record(
+        "randomization.randomized",
+        target=participant,
+        by=by,
+        data={"rand_no": slot.rand_no, "kit": kit.code},
+    )
+    _notify(
+        Notification.Kind.RANDOMIZATION,
+        [site.pharmacy_email],
+        site=site,
+        participant=participant,
+        allocation=allocation,
+    )
     _check_resupply(site, by=by)
     return allocation
 
@@ -347,8 +417,7 @@ def randomize(participant: Participant, *, by: Any, idempotency_key: str) -> All
     written in a transaction of its own and NoKitAvailable carries a generic message.
     """
     try:
-        return _randomize_in_transaction(participant.pk, by=by,
-                                         idempotency_key=idempotency_key)
+        return _randomize_in_transaction(participant.pk, by=by, idempotency_key=idempotency_key)
     except NoKitAvailable:
         _alert_no_kit(participant, by=by)
         raise
@@ -366,8 +435,12 @@ def randomize(participant: Participant, *, by: Any, idempotency_key: str) -> All
 @transaction.atomic
 def _alert_no_kit(participant: Participant, *, by: Any) -> None:
     record("randomization.no_kit", target=participant, by=by, data={})
-    _notify(Notification.Kind.NO_KIT, [central_pharmacy_email()], site=participant.site,
-            participant=participant)
+    _notify(
+        Notification.Kind.NO_KIT,
+        [central_pharmacy_email()],
+        site=participant.site,
+        participant=participant,
+    )
 
 
 @transaction.atomic
@@ -380,8 +453,12 @@ def flag_randomized_in_error(allocation: Allocation, *, by: Any, reason: str) ->
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
     allocation.error_flag, allocation.error_flag_reason = True, reason.strip()
     allocation.save(update_fields=["error_flag", "error_flag_reason"])
-    record("randomization.flagged_in_error", target=allocation.participant, by=by,
-           reason=reason.strip())
+    record(
+        "randomization.flagged_in_error",
+        target=allocation.participant,
+        by=by,
+        reason=reason.strip(),
+    )
     return allocation
 
 
@@ -394,12 +471,16 @@ def _next_shipment_number(site: Site) -> str:
 
 
 def _request_shipment(site: Site, *, by: Any, reason: str, per_arm: int) -> Shipment:
-    shipment = Shipment.objects.create(number=_next_shipment_number(site), site=site,
-                                       reason=reason, kits_per_arm=per_arm)
-    record("randomization.shipment_requested", target=shipment, by=by,
-           data={"number": shipment.number, "kits": shipment.kit_total, "reason": reason})
-    _notify(Notification.Kind.RESUPPLY, [central_pharmacy_email()], site=site,
-            shipment=shipment)
+    shipment = Shipment.objects.create(
+        number=_next_shipment_number(site), site=site, reason=reason, kits_per_arm=per_arm
+    )
+    record(
+        "randomization.shipment_requested",
+        target=shipment,
+        by=by,
+        data={"number": shipment.number, "kits": shipment.kit_total, "reason": reason},
+    )
+    _notify(Notification.Kind.RESUPPLY, [central_pharmacy_email()], site=site, shipment=shipment)
     return shipment
 
 
@@ -410,15 +491,20 @@ def request_initial_supply(site: Site, *, by: Any) -> Shipment:
     existing = Shipment.objects.filter(site=site, reason=Shipment.Reason.ACTIVATION).first()
     if existing is not None:
         return existing
-    return _request_shipment(site, by=by, reason=Shipment.Reason.ACTIVATION,
-                             per_arm=p.RESUPPLY_INITIAL_PER_ARM)
+    return _request_shipment(
+        site, by=by, reason=Shipment.Reason.ACTIVATION, per_arm=p.RESUPPLY_INITIAL_PER_ARM
+    )
 
 
 def stock_level(site: Site) -> int:
     """Available + in transit + requested kits: what the resupply rule compares (no arm)."""
     on_hand = Kit.objects.filter(site=site, status__in=[S.AVAILABLE, S.IN_TRANSIT]).count()
-    requested = Shipment.objects.filter(site=site, status=Shipment.Status.REQUESTED).aggregate(
-        n=Sum("kits_per_arm"))["n"] or 0
+    requested = (
+        Shipment.objects.filter(site=site, status=Shipment.Status.REQUESTED).aggregate(
+            n=Sum("kits_per_arm")
+        )["n"]
+        or 0
+    )
     return on_hand + requested * len(p.ARMS)
 
 
@@ -429,8 +515,9 @@ def _check_resupply(site: Site, *, by: Any) -> Shipment | None:
         return None
     if stock_level(site) > p.RESUPPLY_TRIGGER_LEVEL:
         return None
-    return _request_shipment(site, by=by, reason=Shipment.Reason.RESUPPLY,
-                             per_arm=p.RESUPPLY_REORDER_PER_ARM)
+    return _request_shipment(
+        site, by=by, reason=Shipment.Reason.RESUPPLY, per_arm=p.RESUPPLY_REORDER_PER_ARM
+    )
 
 
 @transaction.atomic
@@ -442,7 +529,8 @@ def dispatch_shipment(shipment: Shipment, *, by: Any) -> Shipment:
     rows = (
         Kit.objects.select_for_update(skip_locked=True)
         .filter(status=S.AT_DEPOT, site__isnull=True, expiry__gte=min_usable_expiry())
-        .order_by("expiry", "code").values_list("pk", "arm_token")
+        .order_by("expiry", "code")
+        .values_list("pk", "arm_token")
     )
     chosen = arm_access.balanced_selection(rows, shipment.kits_per_arm)
     if chosen is None:
@@ -450,12 +538,15 @@ def dispatch_shipment(shipment: Shipment, *, by: Any) -> Shipment:
     now = timezone.now()
     for kit in Kit.objects.filter(pk__in=chosen).order_by("code"):
         kit.site, kit.shipment = shipment.site, shipment
-        transition(kit, S.IN_TRANSIT, by=by, shipment=shipment,
-                   update_fields=("site", "shipment"))
+        transition(kit, S.IN_TRANSIT, by=by, shipment=shipment, update_fields=("site", "shipment"))
     shipment.status, shipment.dispatched_at = Shipment.Status.IN_TRANSIT, now
     shipment.save(update_fields=["status", "dispatched_at"])
-    record("randomization.shipment_dispatched", target=shipment, by=by,
-           data={"number": shipment.number, "kits": len(chosen)})
+    record(
+        "randomization.shipment_dispatched",
+        target=shipment,
+        by=by,
+        data={"number": shipment.number, "kits": len(chosen)},
+    )
     return shipment
 
 
@@ -468,8 +559,9 @@ def _scan(scanned_code: str, *, site_id: int, lock: bool = True) -> Kit:
     """The kit behind a scanned code (locked); refuses invalid, unknown and foreign codes."""
     code = kit_codes.normalise(scanned_code)
     if not kit_codes.is_valid(code):
-        raise KitRefused(gettext("%(code)s is not a valid kit code; scan it again.")
-                         % {"code": code[:20]})
+        raise KitRefused(
+            gettext("%(code)s is not a valid kit code; scan it again.") % {"code": code[:20]}
+        )
     kits = Kit.objects.select_for_update() if lock else Kit.objects.all()
     kit = kits.filter(code=code).first()
     if kit is None:
@@ -493,8 +585,9 @@ def receive_kit(shipment: Shipment, *, by: Any, scanned_code: str) -> Kit:
         raise KitRefused(gettext("This shipment is not awaiting receipt."))
     kit = _scan(scanned_code, site_id=shipment.site_id)
     if kit.shipment_id != shipment.pk:
-        raise KitRefused(gettext("Kit %(code)s is not on this shipment's manifest.")
-                         % {"code": kit.code})
+        raise KitRefused(
+            gettext("Kit %(code)s is not on this shipment's manifest.") % {"code": kit.code}
+        )
     if kit.status != S.IN_TRANSIT:
         raise KitRefused(gettext("Kit %(code)s has already been scanned.") % {"code": kit.code})
     transition(kit, S.RECEIVED, by=by, shipment=shipment)
@@ -510,28 +603,38 @@ def close_receipt(shipment: Shipment, *, by: Any, temperature: str, note: str = 
         raise KitRefused(gettext("This shipment is not awaiting receipt."))
     if temperature not in (Shipment.Temperature.OK, Shipment.Temperature.ALARM):
         raise KitRefused(gettext("Record the temperature logger status."))
-    kits = list(Kit.objects.select_for_update().filter(shipment=shipment,
-                                                       status__in=[S.IN_TRANSIT, S.RECEIVED]))
+    kits = list(
+        Kit.objects.select_for_update().filter(
+            shipment=shipment, status__in=[S.IN_TRANSIT, S.RECEIVED]
+        )
+    )
     if temperature == Shipment.Temperature.ALARM:
         for kit in kits:
-            transition(kit, S.QUARANTINED, by=by, shipment=shipment,
-                       reason="temperature logger alarm")
+            transition(
+                kit, S.QUARANTINED, by=by, shipment=shipment, reason="temperature logger alarm"
+            )
         shipment.status = Shipment.Status.QUARANTINED
     else:
         for kit in kits:
             if kit.status == S.RECEIVED:
                 transition(kit, S.AVAILABLE, by=by, shipment=shipment)
             else:
-                transition(kit, S.LOST, by=by, shipment=shipment,
-                           reason="not found in the delivery")
+                transition(
+                    kit, S.LOST, by=by, shipment=shipment, reason="not found in the delivery"
+                )
         shipment.status = Shipment.Status.RECEIVED
     shipment.temperature, shipment.temperature_note = temperature, note.strip()
     shipment.received_at, shipment.received_by = timezone.now(), by
-    shipment.save(update_fields=["status", "temperature", "temperature_note", "received_at",
-                                 "received_by"])
-    record("randomization.shipment_received", target=shipment, by=by,
-           data={"number": shipment.number, "temperature": temperature,
-                 "kits": len(kits)}, reason=note.strip())
+    shipment.save(
+        update_fields=["status", "temperature", "temperature_note", "received_at", "received_by"]
+    )
+    record(
+        "randomization.shipment_received",
+        target=shipment,
+        by=by,
+        data={"number": shipment.number, "temperature": temperature, "kits": len(kits)},
+        reason=note.strip(),
+    )
     _check_resupply(shipment.site, by=by)
     return shipment
 
@@ -551,8 +654,13 @@ def decide_quarantine(shipment: Shipment, *, by: Any, release: bool, reason: str
     shipment.status = Shipment.Status.RELEASED if release else Shipment.Status.REJECTED
     shipment.decision_reason = reason.strip()
     shipment.save(update_fields=["status", "decision_reason"])
-    record("randomization.quarantine_decided", target=shipment, by=by,
-           data={"number": shipment.number, "released": release}, reason=reason.strip())
+    record(
+        "randomization.quarantine_decided",
+        target=shipment,
+        by=by,
+        data={"number": shipment.number, "released": release},
+        reason=reason.strip(),
+    )
     _check_resupply(shipment.site, by=by)
     return shipment
 
@@ -567,13 +675,20 @@ def dispense_kit(participant: Participant, *, by: Any, scanned_code: str) -> Kit
     if kit.status == S.EXPIRED or kit.expiry < paris_today():
         raise KitRefused(gettext("Kit %(code)s has expired.") % {"code": kit.code})
     if kit.participant_id != participant.pk or kit.status != S.ALLOCATED:
-        allocated = sorted(Kit.objects.filter(participant=participant, status=S.ALLOCATED)
-                           .values_list("code", flat=True))
+        allocated = sorted(
+            Kit.objects.filter(participant=participant, status=S.ALLOCATED).values_list(
+                "code", flat=True
+            )
+        )
         raise KitRefused(
-            gettext("Kit %(code)s is not the kit allocated to %(participant)s (expected: "
-                    "%(expected)s).")
-            % {"code": kit.code, "participant": participant.code,
-               "expected": ", ".join(allocated) or "—"}
+            gettext(
+                "Kit %(code)s is not the kit allocated to %(participant)s (expected: %(expected)s)."
+            )
+            % {
+                "code": kit.code,
+                "participant": participant.code,
+                "expected": ", ".join(allocated) or "—",
+            }
         )
     transition(kit, S.DISPENSED, by=by, participant=participant)
     record("randomization.kit_dispensed", target=participant, by=by, data={"kit": kit.code})
@@ -586,13 +701,15 @@ class IncidentResult:
     replacement: Kit | None
 
 
-def report_kit_incident(kit: Kit, *, by: Any, lost: bool, doses_remaining: bool,
-                        reason: str) -> IncidentResult:
+def report_kit_incident(
+    kit: Kit, *, by: Any, lost: bool, doses_remaining: bool, reason: str
+) -> IncidentResult:
     """A damaged or lost kit; with doses remaining its participant gets a kit of the
     same arm, chosen by the server (the pharmacist only sees codes)."""
     try:
-        return _report_kit_incident(kit, by=by, lost=lost, doses_remaining=doses_remaining,
-                                    reason=reason)
+        return _report_kit_incident(
+            kit, by=by, lost=lost, doses_remaining=doses_remaining, reason=reason
+        )
     except NoKitAvailable:
         if kit.participant_id:
             _alert_no_kit(kit.participant, by=by)
@@ -600,8 +717,9 @@ def report_kit_incident(kit: Kit, *, by: Any, lost: bool, doses_remaining: bool,
 
 
 @transaction.atomic
-def _report_kit_incident(kit: Kit, *, by: Any, lost: bool, doses_remaining: bool,
-                         reason: str) -> IncidentResult:
+def _report_kit_incident(
+    kit: Kit, *, by: Any, lost: bool, doses_remaining: bool, reason: str
+) -> IncidentResult:
     if kit.site_id is None:
         raise PermissionDenied
     _require_kit_manager(by, kit.site_id)
@@ -615,10 +733,16 @@ def _report_kit_incident(kit: Kit, *, by: Any, lost: bool, doses_remaining: bool
     try:
         transition(kit, target, by=by, participant=kit.participant, reason=reason.strip())
     except IllegalTransition:
-        raise KitRefused(gettext("Kit %(code)s cannot be declared damaged or lost now.")
-                         % {"code": kit.code}) from None
-    record("randomization.kit_incident", target=kit, by=by,
-           data={"kit": kit.code, "status": target}, reason=reason.strip())
+        raise KitRefused(
+            gettext("Kit %(code)s cannot be declared damaged or lost now.") % {"code": kit.code}
+        ) from None
+    record(
+        "randomization.kit_incident",
+        target=kit,
+        by=by,
+        data={"kit": kit.code, "status": target},
+        reason=reason.strip(),
+    )
     replacement = None
     if kit.participant_id and doses_remaining:
         replacement = _allocate_kit(site, kit.arm_token, today=paris_today())
@@ -627,11 +751,20 @@ def _report_kit_incident(kit: Kit, *, by: Any, lost: bool, doses_remaining: bool
         now = timezone.now()
         replacement.participant, replacement.allocated_at = kit.participant, now
         replacement.replaces = kit
-        transition(replacement, S.ALLOCATED, by=by, participant=kit.participant,
-                   reason=f"replacement of {kit.code}",
-                   update_fields=("participant", "allocated_at", "replaces"))
-        record("randomization.kit_replaced", target=kit.participant, by=by,
-               data={"kit": kit.code, "replacement": replacement.code})
+        transition(
+            replacement,
+            S.ALLOCATED,
+            by=by,
+            participant=kit.participant,
+            reason=f"replacement of {kit.code}",
+            update_fields=("participant", "allocated_at", "replaces"),
+        )
+        record(
+            "randomization.kit_replaced",
+            target=kit.participant,
+            by=by,
+            data={"kit": kit.code, "replacement": replacement.code},
+        )
     _check_resupply(site, by=by)
     return IncidentResult(kit=kit, replacement=replacement)
 
@@ -646,8 +779,9 @@ def return_kit(kit: Kit, *, by: Any, reason: str = "") -> Kit:
     try:
         transition(kit, S.RETURNED, by=by, participant=kit.participant, reason=reason.strip())
     except IllegalTransition:
-        raise KitRefused(gettext("Kit %(code)s cannot be returned now.")
-                         % {"code": kit.code}) from None
+        raise KitRefused(
+            gettext("Kit %(code)s cannot be returned now.") % {"code": kit.code}
+        ) from None
     return kit
 
 
@@ -660,8 +794,9 @@ def send_to_destruction(kit: Kit, *, by: Any, reason: str = "") -> Kit:
     try:
         transition(kit, S.PENDING_DESTRUCTION, by=by, reason=reason.strip())
     except IllegalTransition:
-        raise KitRefused(gettext("Kit %(code)s cannot be sent to destruction now.")
-                         % {"code": kit.code}) from None
+        raise KitRefused(
+            gettext("Kit %(code)s cannot be sent to destruction now.") % {"code": kit.code}
+        ) from None
     return kit
 
 
@@ -674,8 +809,9 @@ def destroy_kit(kit: Kit, *, by: Any, reason: str = "") -> Kit:
     try:
         transition(kit, S.DESTROYED, by=by, reason=reason.strip())
     except IllegalTransition:
-        raise KitRefused(gettext("Kit %(code)s is not pending destruction.")
-                         % {"code": kit.code}) from None
+        raise KitRefused(
+            gettext("Kit %(code)s is not pending destruction.") % {"code": kit.code}
+        ) from None
     record("randomization.kit_destroyed", target=kit, by=by, data={"kit": kit.code})
     return kit
 
@@ -699,9 +835,11 @@ def complete_kit(kit: Kit, *, by: Any) -> Kit:
 def expire_kits(*, today: date | None = None, by: Any = None) -> int:
     """Nightly: kits past their expiry date leave the stock (depot and sites)."""
     today = today or paris_today()
-    kits = list(Kit.objects.select_for_update(skip_locked=True)
-                .filter(status__in=[S.AT_DEPOT, S.AVAILABLE], expiry__lt=today)
-                .order_by("code"))
+    kits = list(
+        Kit.objects.select_for_update(skip_locked=True)
+        .filter(status__in=[S.AT_DEPOT, S.AVAILABLE], expiry__lt=today)
+        .order_by("code")
+    )
     sites = set()
     for kit in kits:
         transition(kit, S.EXPIRED, by=by, reason="expiry date passed")
@@ -725,8 +863,9 @@ class UnblindingResult:
 
 
 @transaction.atomic
-def unblind_emergency(participant: Participant, *, by: Any, reason: str,
-                      password: str) -> UnblindingResult:
+def unblind_emergency(
+    participant: Participant, *, by: Any, reason: str, password: str
+) -> UnblindingResult:
     """Emergency unblinding of one participant by an investigator of its site.
 
     Re-authentication by password; the audit row and the notifications (without the
@@ -738,19 +877,32 @@ def unblind_emergency(participant: Participant, *, by: Any, reason: str,
         raise ValueError(gettext("A reason is required."))
     if not password or not by.check_password(password):
         raise ReauthenticationFailed(gettext("The password is not correct."))
-    participant = Participant.objects.select_for_update().select_related("site").get(
-        pk=participant.pk)
+    participant = (
+        Participant.objects.select_for_update().select_related("site").get(pk=participant.pk)
+    )
     if not Allocation.objects.filter(participant=participant).exists():
         raise ValueError(gettext("This participant has not been randomized."))
     unblinding = EmergencyUnblinding.objects.create(
         participant=participant, site=participant.site, unblinded_by=by, reason=reason.strip()
     )
-    record("randomization.emergency_unblinding", target=participant, by=by,
-           reason=reason.strip(), data={"unblinding": unblinding.pk})
-    _notify(Notification.Kind.UNBLINDING,
-            [participant.site.principal_investigator_email, settings.PLATINIUM_VIGILANCE_EMAIL,
-             settings.PLATINIUM_TRIAL_MANAGER_EMAIL],
-            site=participant.site, participant=participant, unblinding=unblinding)
+    record(
+        "randomization.emergency_unblinding",
+        target=participant,
+        by=by,
+        reason=reason.strip(),
+        data={"unblinding": unblinding.pk},
+    )
+    _notify(
+        Notification.Kind.UNBLINDING,
+        [
+            participant.site.principal_investigator_email,
+            settings.PLATINIUM_VIGILANCE_EMAIL,
+            settings.PLATINIUM_TRIAL_MANAGER_EMAIL,
+        ],
+        site=participant.site,
+        participant=participant,
+        unblinding=unblinding,
+    )
     arm = arm_access.emergency_arm(unblinding, user=by)
     return UnblindingResult(unblinding=unblinding, arm=arm, product=arm_access.product_label(arm))
 
@@ -765,16 +917,22 @@ def record_database_lock(*, by: Any, reason: str = "") -> DatabaseLock:
 
 
 @transaction.atomic
-def record_unblinding_authorisation(*, by: Any, reference: str,
-                                    reason: str = "") -> UnblindingAuthorisation:
+def record_unblinding_authorisation(
+    *, by: Any, reference: str, reason: str = ""
+) -> UnblindingAuthorisation:
     """The sponsor's written decision to unblind the analysis, recorded by data management."""
     if not has_capability(by, Capability.LOCK) or not reference.strip():
         raise PermissionDenied
-    authorisation = UnblindingAuthorisation.objects.create(recorded_by=by,
-                                                           reference=reference.strip(),
-                                                           reason=reason)
-    record("randomization.unblinding_authorised", target=authorisation, by=by,
-           data={"reference": reference.strip()}, reason=reason)
+    authorisation = UnblindingAuthorisation.objects.create(
+        recorded_by=by, reference=reference.strip(), reason=reason
+    )
+    record(
+        "randomization.unblinding_authorised",
+        target=authorisation,
+        by=by,
+        data={"reference": reference.strip()},
+        reason=reason,
+    )
     return authorisation
 
 

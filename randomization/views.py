@@ -37,10 +37,15 @@ def _participant(request: HttpRequest, code: str, capability: str) -> Participan
 def _eligibility_summary(participant: Participant) -> dict:
     from eligibility.models import Screening
 
-    screening = (Screening.objects.filter(participant=participant)
-                 .select_related("confirmation", "confirmation__investigator").first())
-    return {"screening": screening,
-            "confirmation": getattr(screening, "confirmation", None) if screening else None}
+    screening = (
+        Screening.objects.filter(participant=participant)
+        .select_related("confirmation", "confirmation__investigator")
+        .first()
+    )
+    return {
+        "screening": screening,
+        "confirmation": getattr(screening, "confirmation", None) if screening else None,
+    }
 
 
 @capability_required(C.RANDOMIZE)
@@ -54,8 +59,11 @@ def randomize(request: HttpRequest, code: str) -> HttpResponse:
         form = RandomizeForm(request.POST)
         if form.is_valid():
             try:
-                services.randomize(participant, by=request.user,
-                                   idempotency_key=form.cleaned_data["idempotency_key"])
+                services.randomize(
+                    participant,
+                    by=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
             except services.RandomizationRefused as exc:
                 problems = exc.messages
             else:
@@ -64,16 +72,23 @@ def randomize(request: HttpRequest, code: str) -> HttpResponse:
     else:
         form = RandomizeForm(initial={"idempotency_key": uuid.uuid4().hex})
         problems = services.preconditions(participant, request.user)
-    return render(request, "randomization/randomize.html", {
-        "participant": participant, "form": form, "problems": problems,
-        **_eligibility_summary(participant),
-    })
+    return render(
+        request,
+        "randomization/randomize.html",
+        {
+            "participant": participant,
+            "form": form,
+            "problems": problems,
+            **_eligibility_summary(participant),
+        },
+    )
 
 
 def _allocation(request: HttpRequest, code: str) -> Allocation:
     allocation = get_object_or_404(
         Allocation.objects.visible_to(request.user).select_related(
-            "participant", "slot", "site", "randomized_by"),
+            "participant", "slot", "site", "randomized_by"
+        ),
         participant__code=code,
     )
     if not has_capability(request.user, C.SEE_KIT_NUMBERS, allocation.site_id):
@@ -85,21 +100,25 @@ def _allocation(request: HttpRequest, code: str) -> Allocation:
 def confirmation(request: HttpRequest, code: str) -> HttpResponse:
     allocation = _allocation(request, code)
     user = request.user
-    return render(request, "randomization/confirmation.html", {
-        **documents.confirmation_context(allocation),
-        "allocation": allocation,
-        "can_dispense": has_capability(user, C.MANAGE_KITS, allocation.site_id),
-        "can_unblind": has_capability(user, C.EMERGENCY_UNBLIND, allocation.site_id),
-    })
+    return render(
+        request,
+        "randomization/confirmation.html",
+        {
+            **documents.confirmation_context(allocation),
+            "allocation": allocation,
+            "can_dispense": has_capability(user, C.MANAGE_KITS, allocation.site_id),
+            "can_unblind": has_capability(user, C.EMERGENCY_UNBLIND, allocation.site_id),
+        },
+    )
 
 
 @capability_required(C.SEE_KIT_NUMBERS)
 def confirmation_pdf(request: HttpRequest, code: str) -> HttpResponse:
     allocation = _allocation(request, code)
-    response = HttpResponse(documents.confirmation_pdf(allocation),
-                            content_type="application/pdf")
+    response = HttpResponse(documents.confirmation_pdf(allocation), content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'attachment; filename="{documents.confirmation_filename(allocation)}"')
+        f'attachment; filename="{documents.confirmation_filename(allocation)}"'
+    )
     return response
 
 
@@ -114,34 +133,52 @@ def unblind(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             try:
                 result = services.unblind_emergency(
-                    participant, by=request.user, reason=form.cleaned_data["reason"],
-                    password=form.cleaned_data["password"])
+                    participant,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    password=form.cleaned_data["password"],
+                )
             except services.ReauthenticationFailed:
                 error = gettext("The password is not correct: nothing was unblinded.")
             except PermissionDenied:
                 raise
             else:
-                response = render(request, "randomization/unblinded.html", {
-                    "participant": participant, "allocation": allocation,
-                    "arm": result.arm, "product": result.product,
-                    "unblinding": result.unblinding,
-                })
+                response = render(
+                    request,
+                    "randomization/unblinded.html",
+                    {
+                        "participant": participant,
+                        "allocation": allocation,
+                        "arm": result.arm,
+                        "product": result.product,
+                        "unblinding": result.unblinding,
+                    },
+                )
                 add_never_cache_headers(response)
                 response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
                 return response
     else:
         form = UnblindForm()
-    response = render(request, "randomization/unblind.html", {
-        "participant": participant, "allocation": allocation, "form": form, "error": error,
-    })
+    response = render(
+        request,
+        "randomization/unblind.html",
+        {
+            "participant": participant,
+            "allocation": allocation,
+            "form": form,
+            "error": error,
+        },
+    )
     add_never_cache_headers(response)
     return response
 
 
 @capability_required(C.VIEW_UNBLINDING_LOG)
 def unblinding_log(request: HttpRequest) -> HttpResponse:
-    unblindings = (EmergencyUnblinding.objects.visible_to(request.user)
-                   .select_related("participant", "site", "unblinded_by")
-                   .order_by("-unblinded_at", "participant__code"))
+    unblindings = (
+        EmergencyUnblinding.objects.visible_to(request.user)
+        .select_related("participant", "site", "unblinded_by")
+        .order_by("-unblinded_at", "participant__code")
+    )
     page = Paginator(unblindings, 50).get_page(request.GET.get("page"))
     return render(request, "randomization/unblinding_log.html", {"page": page})

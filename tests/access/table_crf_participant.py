@@ -23,7 +23,11 @@ def populate(world: World) -> None:
 
 
 ENTRIES = [
-    Entry("crf:participant", READERS, kwargs=lambda w: {"code": w.page11.code},
-          other_site_kwargs=lambda w: {"code": w.page16.code},
-          note="whole course: timeline, logs, outcomes, kit codes (never an arm)"),
+    Entry(
+        "crf:participant",
+        READERS,
+        kwargs=lambda w: {"code": w.page11.code},
+        other_site_kwargs=lambda w: {"code": w.page16.code},
+        note="whole course: timeline, logs, outcomes, kit codes (never an arm)",
+    ),
 ]

@@ -40,13 +40,18 @@ def populate(world: World) -> None:
     world.kit16 = Kit.objects.get(participant=world.randomized16)
     world.shipments = {}
     for site in (site11, site16):
-        shipment = Shipment.objects.create(number=f"SH-{site.code}-T001", site=site,
-                                           reason=Shipment.Reason.ACTIVATION, kits_per_arm=1,
-                                           status=Shipment.Status.IN_TRANSIT)
+        shipment = Shipment.objects.create(
+            number=f"SH-{site.code}-T001",
+            site=site,
+            reason=Shipment.Reason.ACTIVATION,
+            kits_per_arm=1,
+            status=Shipment.Status.IN_TRANSIT,
+        )
         kits = make_kits(site, 1, status=Kit.Status.IN_TRANSIT, shipment=shipment)
         world.shipments[site.code] = (shipment, kits)
-    world.requested = Shipment.objects.create(number="SH-11-T002", site=site11,
-                                              reason=Shipment.Reason.RESUPPLY, kits_per_arm=2)
+    world.requested = Shipment.objects.create(
+        number="SH-11-T002", site=site11, reason=Shipment.Reason.RESUPPLY, kits_per_arm=2
+    )
 
 
 def _p(attr: str):  # type: ignore[no-untyped-def]
@@ -62,43 +67,103 @@ def _kit(attr: str):  # type: ignore[no-untyped-def]
 
 
 ENTRIES = [
-    Entry("randomization:randomize", INV_COORD, kwargs=_p("enrolled11"),
-          other_site_kwargs=lambda w: {"code": w.participant16.code}),
-    Entry("randomization:confirmation", KIT_READERS, kwargs=_p("randomized11"),
-          other_site_kwargs=_p("randomized16")),
-    Entry("randomization:confirmation_pdf", KIT_READERS, kwargs=_p("randomized11"),
-          other_site_kwargs=_p("randomized16")),
-    Entry("randomization:unblind", frozenset({"investigator"}), kwargs=_p("randomized11"),
-          other_site_kwargs=_p("randomized16")),
+    Entry(
+        "randomization:randomize",
+        INV_COORD,
+        kwargs=_p("enrolled11"),
+        other_site_kwargs=lambda w: {"code": w.participant16.code},
+    ),
+    Entry(
+        "randomization:confirmation",
+        KIT_READERS,
+        kwargs=_p("randomized11"),
+        other_site_kwargs=_p("randomized16"),
+    ),
+    Entry(
+        "randomization:confirmation_pdf",
+        KIT_READERS,
+        kwargs=_p("randomized11"),
+        other_site_kwargs=_p("randomized16"),
+    ),
+    Entry(
+        "randomization:unblind",
+        frozenset({"investigator"}),
+        kwargs=_p("randomized11"),
+        other_site_kwargs=_p("randomized16"),
+    ),
     Entry("randomization:unblinding_log", frozenset({"monitor", "data_manager"})),
     Entry("randomization:allocation_lists", RANDO),
     Entry("randomization:allocation_list_check", RANDO),
     Entry("randomization:allocation_list_import", RANDO),
     Entry("randomization:kit_list_import", RANDO),
     Entry("randomization:supply", RANDO),
-    Entry("randomization:shipment_dispatch", RANDO, method="POST",
-          kwargs=lambda w: {"shipment_id": w.requested.pk}),
-    Entry("randomization:unblinded_allocations", RANDO,
-          note="statistician: 403 until database lock and unblinding authorisation (C2)"),
+    Entry(
+        "randomization:shipment_dispatch",
+        RANDO,
+        method="POST",
+        kwargs=lambda w: {"shipment_id": w.requested.pk},
+    ),
+    Entry(
+        "randomization:unblinded_allocations",
+        RANDO,
+        note="statistician: 403 until database lock and unblinding authorisation (C2)",
+    ),
     Entry("randomization:pharmacy_home", ACCOUNTABILITY),
     Entry("randomization:accountability", ACCOUNTABILITY),
-    Entry("randomization:shipment_detail", ACCOUNTABILITY, kwargs=_shipment("11"),
-          other_site_kwargs=_shipment("16")),
-    Entry("randomization:shipment_receive", PHARMACIST, method="POST", kwargs=_shipment("11"),
-          other_site_kwargs=_shipment("16"),
-          data=lambda w: {"kit_code": w.shipments["11"][1][0].code}),
-    Entry("randomization:shipment_close", PHARMACIST, method="POST", kwargs=_shipment("11"),
-          other_site_kwargs=_shipment("16"), data=lambda w: {"temperature": "ok"}),
-    Entry("randomization:shipment_decision", PHARMACIST, method="POST", kwargs=_shipment("11"),
-          other_site_kwargs=_shipment("16"),
-          data=lambda w: {"decision": "release", "reason": "x"}),
-    Entry("randomization:dispense", PHARMACIST, kwargs=_p("randomized11"),
-          other_site_kwargs=_p("randomized16")),
-    Entry("randomization:kit_detail", ACCOUNTABILITY, kwargs=_kit("kit11"),
-          other_site_kwargs=_kit("kit16")),
-    Entry("randomization:kit_incident", PHARMACIST, method="POST", kwargs=_kit("kit11"),
-          other_site_kwargs=_kit("kit16"),
-          data=lambda w: {"kind": "damaged", "reason": "x"}),
-    Entry("randomization:kit_action", PHARMACIST, method="POST",
-          data=lambda w: {"kit_code": w.kit11.code, "action": "return", "reason": "x"}),
+    Entry(
+        "randomization:shipment_detail",
+        ACCOUNTABILITY,
+        kwargs=_shipment("11"),
+        other_site_kwargs=_shipment("16"),
+    ),
+    Entry(
+        "randomization:shipment_receive",
+        PHARMACIST,
+        method="POST",
+        kwargs=_shipment("11"),
+        other_site_kwargs=_shipment("16"),
+        data=lambda w: {"kit_code": w.shipments["11"][1][0].code},
+    ),
+    Entry(
+        "randomization:shipment_close",
+        PHARMACIST,
+        method="POST",
+        kwargs=_shipment("11"),
+        other_site_kwargs=_shipment("16"),
+        data=lambda w: {"temperature": "ok"},
+    ),
+    Entry(
+        "randomization:shipment_decision",
+        PHARMACIST,
+        method="POST",
+        kwargs=_shipment("11"),
+        other_site_kwargs=_shipment("16"),
+        data=lambda w: {"decision": "release", "reason": "x"},
+    ),
+    Entry(
+        "randomization:dispense",
+        PHARMACIST,
+        kwargs=_p("randomized11"),
+        other_site_kwargs=_p("randomized16"),
+    ),
+    Entry(
+        "randomization:kit_detail",
+        ACCOUNTABILITY,
+        kwargs=_kit("kit11"),
+        other_site_kwargs=_kit("kit16"),
+    ),
+    Entry(
+        "randomization:kit_incident",
+        PHARMACIST,
+        method="POST",
+        kwargs=_kit("kit11"),
+        other_site_kwargs=_kit("kit16"),
+        data=lambda w: {"kind": "damaged", "reason": "x"},
+    ),
+    Entry(
+        "randomization:kit_action",
+        PHARMACIST,
+        method="POST",
+        data=lambda w: {"kit_code": w.kit11.code, "action": "return", "reason": "x"},
+    ),
 ]

@@ -124,6 +124,8 @@ EXTRAS: dict[str, dict[str, str]] = {
     C.VIEW_GLOBAL_AUDIT_LOG: {Role.DATA_MANAGER: ALL},
     # randomization.md: day-10 mHLA-DR is entered by data management only.
     C.ENTER_D10_BIOLOGY: {Role.DATA_MANAGER: ALL},
+    # crf-spec.md §2.9: the sponsor side acknowledges receipt of an SAE report.
+    C.ACKNOWLEDGE_SAE: {Role.DATA_MANAGER: ALL},
 }
 
 

@@ -6,7 +6,16 @@ from typing import Any
 
 import pytest
 
+from django.utils import translation
+
 from randomization import services
+
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """Messages are matched in English, the msgid language (French is the default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

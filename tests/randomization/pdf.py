@@ -6,6 +6,7 @@ import subprocess
 
 
 def pdf_text(data: bytes) -> str:
-    result = subprocess.run(["/usr/bin/pdftotext", "-layout", "-", "-"], input=data,
-                            capture_output=True, check=True)
+    result = subprocess.run(
+        ["/usr/bin/pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
     return result.stdout.decode("utf-8")

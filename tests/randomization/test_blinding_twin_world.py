@@ -38,8 +38,9 @@ def test_every_blinded_output_is_identical_when_the_arms_are_swapped(worlds):
     assert len(a["emails"]) >= 5 and any("%PDF" not in e and ".pdf" in e for e in a["emails"])
     assert any("randomization.emergency_unblinding" in row for row in a["audit"])
     assert any("no_kit" in row for row in a["outbox"])
-    confirmation_pages = [k for k, v in a["pages"].items()
-                          if "/randomization/participants/" in k and v[0] == 200]
+    confirmation_pages = [
+        k for k, v in a["pages"].items() if "/randomization/participants/" in k and v[0] == 200
+    ]
     assert confirmation_pages
     assert twin_world.differences(a, b) == []
 
@@ -47,8 +48,7 @@ def test_every_blinded_output_is_identical_when_the_arms_are_swapped(worlds):
 def test_the_arm_is_not_tracked_in_field_history():
     from randomization.models import Kit, Slot
 
-    history_models = [m for m in Kit.pgh_event_models.values()] if hasattr(
-        Kit, "pgh_event_models") else []
+    history_models = list(Kit.pgh_event_models.values()) if hasattr(Kit, "pgh_event_models") else []
     import pghistory.models  # noqa: F401
     from django.apps import apps
 

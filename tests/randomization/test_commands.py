@@ -17,8 +17,7 @@ SEED = "00112233445566778899aabbccddeeff"
 
 def generate(tmp_path: Path, name: str = "list.csv", env: str = "UAT", version: str = "1") -> Path:
     out = tmp_path / name
-    call_command("generate_allocation_list", seed=SEED, env=env, out=str(out),
-                 list_version=version)
+    call_command("generate_allocation_list", seed=SEED, env=env, out=str(out), list_version=version)
     return out
 
 
@@ -64,8 +63,12 @@ def sha(path: Path) -> str:
 def test_import_loads_every_slot_with_the_arm_encrypted(tmp_path, role_users, settings):
     settings.PLATINIUM_ENV = "UAT"
     path = generate(tmp_path)
-    call_command("import_allocation_list", str(path), sha256=sha(path),
-                 by=role_users["randomization_manager"].username)
+    call_command(
+        "import_allocation_list",
+        str(path),
+        sha256=sha(path),
+        by=role_users["randomization_manager"].username,
+    )
     alist = AllocationList.objects.get()
     assert alist.slot_count == Slot.objects.count() >= 23 * 330
     assert Stratum.objects.count() == 23
@@ -74,8 +77,9 @@ def test_import_loads_every_slot_with_the_arm_encrypted(tmp_path, role_users, se
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("problem", ["env", "sha", "duplicate_rand_no", "unbalanced",
-                                     "second_version"])
+@pytest.mark.parametrize(
+    "problem", ["env", "sha", "duplicate_rand_no", "unbalanced", "second_version"]
+)
 def test_import_refuses_what_the_design_lists(problem, tmp_path, role_users, settings, capsys):
     settings.PLATINIUM_ENV = "UAT"
     by = role_users["randomization_manager"].username
@@ -99,9 +103,13 @@ def test_import_refuses_what_the_design_lists(problem, tmp_path, role_users, set
         call_command("import_allocation_list", str(path), sha256=declared, by=by)
     assert Slot.objects.count() == before
     err = capsys.readouterr().err
-    expected = {"env": "generated for environment PROD", "sha": "SHA-256 mismatch",
-                "duplicate_rand_no": "duplicate randomization number",
-                "unbalanced": "unbalanced", "second_version": "already been loaded"}[problem]
+    expected = {
+        "env": "generated for environment PROD",
+        "sha": "SHA-256 mismatch",
+        "duplicate_rand_no": "duplicate randomization number",
+        "unbalanced": "unbalanced",
+        "second_version": "already been loaded",
+    }[problem]
     assert expected in err
 
 
@@ -110,8 +118,12 @@ def test_import_refuses_a_user_who_is_not_randomization_manager(tmp_path, role_u
     settings.PLATINIUM_ENV = "UAT"
     path = generate(tmp_path)
     with pytest.raises(CommandError, match="not a randomization manager"):
-        call_command("import_allocation_list", str(path), sha256=sha(path),
-                     by=role_users["statistician"].username)
+        call_command(
+            "import_allocation_list",
+            str(path),
+            sha256=sha(path),
+            by=role_users["statistician"].username,
+        )
     assert not Slot.objects.exists()
 
 
@@ -120,14 +132,22 @@ def test_kit_list_generated_then_imported_lands_at_the_depot_encrypted(tmp_path,
     out = tmp_path / "kits.csv"
     expiry = (dt.date.today() + dt.timedelta(days=700)).isoformat()
     call_command("generate_kit_list", per_arm=10, lot="L1", expiry=expiry, out=str(out))
-    call_command("import_kit_list", str(out), sha256=sha(out),
-                 by=role_users["randomization_manager"].username)
+    call_command(
+        "import_kit_list",
+        str(out),
+        sha256=sha(out),
+        by=role_users["randomization_manager"].username,
+    )
     assert Kit.objects.filter(status=Kit.Status.AT_DEPOT).count() == 20
     assert not Kit.objects.filter(arm_token__in=["A", "B"]).exists()
     # The same file again: refused (known codes and the same file).
     with pytest.raises(CommandError, match="Refused"):
-        call_command("import_kit_list", str(out), sha256=sha(out),
-                     by=role_users["randomization_manager"].username)
+        call_command(
+            "import_kit_list",
+            str(out),
+            sha256=sha(out),
+            by=role_users["randomization_manager"].username,
+        )
     assert Kit.objects.count() == 20
 
 
@@ -136,8 +156,12 @@ def test_kit_list_import_refuses_a_hash_mismatch_and_bad_codes(tmp_path, role_us
     out = tmp_path / "kits.csv"
     out.write_text("kit_code,arm,lot,expiry\nAAAAAAB,A,L1,2099-01-01\n")
     with pytest.raises(CommandError):
-        call_command("import_kit_list", str(out), sha256="1" * 64,
-                     by=role_users["randomization_manager"].username)
+        call_command(
+            "import_kit_list",
+            str(out),
+            sha256="1" * 64,
+            by=role_users["randomization_manager"].username,
+        )
     err = capsys.readouterr().err
     assert "SHA-256 mismatch" in err and "not valid" in err
     assert not Kit.objects.exists()

@@ -64,7 +64,7 @@ def run_in_parallel(calls: list[Callable[[], Any]]) -> list[Any]:
         with gate:
             try:
                 results[i] = calls[i]()
-            except BaseException as exc:  # noqa: BLE001 - the harness reports every failure
+            except BaseException as exc:
                 results[i] = exc
             finally:
                 connection.close()
@@ -84,8 +84,12 @@ def _arm(token: str) -> str:
 
 def violations(outcome: Outcome) -> dict[str, int]:
     """The invariants of randomization.md, counted; all zero means correct."""
-    slots = {s.pk: s for s in Slot.objects.filter(
-        pk__in=[slot_id for _p, slot_id, _k in outcome.allocations]).select_related("stratum")}
+    slots = {
+        s.pk: s
+        for s in Slot.objects.filter(
+            pk__in=[slot_id for _p, slot_id, _k in outcome.allocations]
+        ).select_related("stratum")
+    }
     kits = {k.pk: k for k in Kit.objects.all()}
     slot_use = Counter(slot_id for _p, slot_id, _k in outcome.allocations)
     kit_use = Counter(kit_id for _p, _s, kit_ids in outcome.allocations for kit_id in kit_ids)
@@ -94,7 +98,9 @@ def violations(outcome: Outcome) -> dict[str, int]:
         seqs[slots[slot_id].stratum.code].append(slots[slot_id].seq)
     gaps = sum(max(s) - len(s) for s in seqs.values())
     mismatches = sum(
-        1 for _p, slot_id, kit_ids in outcome.allocations for kit_id in kit_ids
+        1
+        for _p, slot_id, kit_ids in outcome.allocations
+        for kit_id in kit_ids
         if _arm(kits[kit_id].arm_token) != _arm(slots[slot_id].arm_token)
     )
     return {
@@ -107,8 +113,14 @@ def violations(outcome: Outcome) -> dict[str, int]:
     }
 
 
-CLEAN = {"errors": 0, "shared_slots": 0, "gaps": 0, "kit_arm_mismatches": 0,
-         "kits_used_twice": 0, "allocations_without_kit": 0}
+CLEAN = {
+    "errors": 0,
+    "shared_slots": 0,
+    "gaps": 0,
+    "kit_arm_mismatches": 0,
+    "kits_used_twice": 0,
+    "allocations_without_kit": 0,
+}
 
 
 def outcome_from_database(results: list[Any]) -> Outcome:
@@ -125,10 +137,12 @@ def outcome_from_database(results: list[Any]) -> Outcome:
 
 def randomize_all(participants: list[Participant], user: Any) -> list[Any]:
     memberships_of(user)  # fill the per-user cache before the threads share the object
-    return run_in_parallel([
-        (lambda p=p: services.randomize(p, by=user, idempotency_key=uuid.uuid4().hex))
-        for p in participants
-    ])
+    return run_in_parallel(
+        [
+            (lambda p=p: services.randomize(p, by=user, idempotency_key=uuid.uuid4().hex))
+            for p in participants
+        ]
+    )
 
 
 def stock_site(site: Site, n: int) -> list[Participant]:
@@ -149,7 +163,8 @@ def test_simultaneous_randomizations_at_one_site_are_serialised(n, role_users, s
     assert violations(outcome) == CLEAN, [repr(e) for e in outcome.errors[:3]]
     assert len(outcome.allocations) == n
     assert sorted(s.seq for s in Slot.objects.filter(allocation__isnull=False)) == list(
-        range(1, n + 1))
+        range(1, n + 1)
+    )
     print(f"\n{n} simultaneous randomizations at one site: {elapsed:.2f} s")
 
 
@@ -167,11 +182,16 @@ def test_326_randomizations_across_23_sites(role_users):
         users[site.pk] = make_user_with_role(f"inv-{site.code}", "investigator", site.code)
         memberships_of(users[site.pk])
     assert len(participants) == 326
-    results = run_in_parallel([
-        (lambda p=p: services.randomize(p, by=users[p.site_id],
-                                        idempotency_key=uuid.uuid4().hex))
-        for p in participants
-    ])
+    results = run_in_parallel(
+        [
+            (
+                lambda p=p: services.randomize(
+                    p, by=users[p.site_id], idempotency_key=uuid.uuid4().hex
+                )
+            )
+            for p in participants
+        ]
+    )
     outcome = outcome_from_database(results)
     assert violations(outcome) == CLEAN, [repr(e) for e in outcome.errors[:3]]
     assert len(outcome.allocations) == 326
@@ -184,10 +204,12 @@ def test_20_parallel_calls_for_one_participant_give_exactly_one_allocation(role_
     [participant] = make_participants(site11, 1)
     user = role_users["investigator"]
     memberships_of(user)
-    results = run_in_parallel([
-        (lambda: services.randomize(participant, by=user, idempotency_key=uuid.uuid4().hex))
-        for _ in range(20)
-    ])
+    results = run_in_parallel(
+        [
+            (lambda: services.randomize(participant, by=user, idempotency_key=uuid.uuid4().hex))
+            for _ in range(20)
+        ]
+    )
     successes = [r for r in results if isinstance(r, Allocation)]
     refused = [r for r in results if isinstance(r, services.AlreadyRandomized)]
     assert len(successes) == 1 and len(refused) == 19
@@ -196,12 +218,12 @@ def test_20_parallel_calls_for_one_participant_give_exactly_one_allocation(role_
     # The same request repeated 20 times (one idempotency key): 20 times the same answer.
     [second] = make_participants(site11, 1)
     same_key = uuid.uuid4().hex
-    results = run_in_parallel([
-        (lambda: services.randomize(second, by=user, idempotency_key=same_key))
-        for _ in range(20)
-    ])
+    results = run_in_parallel(
+        [(lambda: services.randomize(second, by=user, idempotency_key=same_key)) for _ in range(20)]
+    )
     assert {r.pk for r in results if isinstance(r, Allocation)} == {
-        Allocation.objects.get(participant=second).pk}
+        Allocation.objects.get(participant=second).pk
+    }
     assert all(isinstance(r, Allocation) for r in results)
 
 
@@ -227,10 +249,15 @@ def test_10_parallel_randomizations_for_the_last_2_kits_consume_no_slot_without_
     assert len(no_kit) == 10 - third
     outcome.errors = [e for e in outcome.errors if not isinstance(e, services.NoKitAvailable)]
     assert violations(outcome) == CLEAN
-    assert Kit.objects.filter(pk__in=[k.pk for k in scarce_kits[:2]],
-                              status=Kit.Status.ALLOCATED).count() == 2
+    assert (
+        Kit.objects.filter(
+            pk__in=[k.pk for k in scarce_kits[:2]], status=Kit.Status.ALLOCATED
+        ).count()
+        == 2
+    )
     assert sorted(s.seq for s in Slot.objects.filter(allocation__isnull=False)) == list(
-        range(1, third + 1))
+        range(1, third + 1)
+    )
 
 
 # ------------------------------------------------------------------ negative control
@@ -243,15 +270,22 @@ def naive_randomize(participant: Participant, *, picks: list[tuple[int, int, lis
     """
     with transaction.atomic():
         taken = {slot_id for _p, slot_id, _k in list(picks)}
-        slot = (Slot.objects.filter(stratum__site_id=participant.site_id)
-                .exclude(pk__in=taken).order_by("seq").first())
+        slot = (
+            Slot.objects.filter(stratum__site_id=participant.site_id)
+            .exclude(pk__in=taken)
+            .order_by("seq")
+            .first()
+        )
         arm = _arm(slot.arm_token)
-        kit = next(k for k in Kit.objects.filter(site_id=participant.site_id,
-                                                 status=Kit.Status.AVAILABLE).order_by("code")
-                   if _arm(k.arm_token) == arm)
+        kit = next(
+            k
+            for k in Kit.objects.filter(
+                site_id=participant.site_id, status=Kit.Status.AVAILABLE
+            ).order_by("code")
+            if _arm(k.arm_token) == arm
+        )
         time.sleep(0.02)  # the request's other work between the read and the write
-        Kit.objects.filter(pk=kit.pk).update(status=Kit.Status.ALLOCATED,
-                                             participant=participant)
+        Kit.objects.filter(pk=kit.pk).update(status=Kit.Status.ALLOCATED, participant=participant)
         picks.append((participant.pk, slot.pk, [kit.pk]))
 
 
@@ -260,10 +294,10 @@ def test_the_harness_catches_a_naive_first_free_row_implementation(site11):
     load_slots([site11])
     participants = stock_site(site11, 50)
     picks: list[tuple[int, int, list[int]]] = []
-    results = run_in_parallel([(lambda p=p: naive_randomize(p, picks=picks))
-                               for p in participants])
-    outcome = Outcome(allocations=picks,
-                      errors=[r for r in results if isinstance(r, BaseException)])
+    results = run_in_parallel([(lambda p=p: naive_randomize(p, picks=picks)) for p in participants])
+    outcome = Outcome(
+        allocations=picks, errors=[r for r in results if isinstance(r, BaseException)]
+    )
     found = violations(outcome)
     assert found["errors"] == 0  # every request "succeeded"…
     assert found["shared_slots"] > 0 and found["kits_used_twice"] > 0  # …and the harness sees it

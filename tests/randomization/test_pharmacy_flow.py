@@ -58,17 +58,20 @@ def test_a_logger_alarm_quarantines_the_whole_shipment_then_one_decision_covers_
     services.receive_kit(shipment, by=ph, scanned_code=first.code)
     services.close_receipt(shipment, by=ph, temperature="alarm", note="logger 9 °C")
     assert set(Kit.objects.filter(shipment=shipment).values_list("status", flat=True)) == {
-        S.QUARANTINED}
+        S.QUARANTINED
+    }
     services.decide_quarantine(shipment, by=ph, release=True, reason="sponsor ok, ref 12")
     assert set(Kit.objects.filter(shipment=shipment).values_list("status", flat=True)) == {
-        S.AVAILABLE}
+        S.AVAILABLE
+    }
 
 
 def test_receipt_refuses_a_kit_that_is_not_on_the_manifest(activated, site11, role_users):
     other = make_kits(site11, 1, status=S.IN_TRANSIT)[0]
     shipment = services.dispatch_shipment(
         Shipment.objects.create(number="SH-11-X", site=site11, reason="resupply", kits_per_arm=1),
-        by=role_users["randomization_manager"])
+        by=role_users["randomization_manager"],
+    )
     with pytest.raises(services.KitRefused, match="manifest"):
         services.receive_kit(shipment, by=role_users["pharmacist"], scanned_code=other.code)
 
@@ -81,13 +84,17 @@ def test_dispensing_accepts_only_the_allocated_kit_and_writes_nothing_otherwise(
     allocated = Kit.objects.get(participant=participant)
     wrong = Kit.objects.filter(site=site11, status=S.AVAILABLE).first()
     events = KitEvent.objects.count()
-    for code, reason in [(wrong.code, "not the kit allocated"), ("ABCDEF", "not a valid"),
-                         ("QQQQQQQ", "not a valid")]:
+    for code, reason in [
+        (wrong.code, "not the kit allocated"),
+        ("ABCDEF", "not a valid"),
+        ("QQQQQQQ", "not a valid"),
+    ]:
         with pytest.raises(services.KitRefused, match=reason):
             services.dispense_kit(participant, by=role_users["pharmacist"], scanned_code=code)
     assert KitEvent.objects.count() == events
-    kit = services.dispense_kit(participant, by=role_users["pharmacist"],
-                                scanned_code=f" {allocated.code.lower()}\n")
+    kit = services.dispense_kit(
+        participant, by=role_users["pharmacist"], scanned_code=f" {allocated.code.lower()}\n"
+    )
     assert kit.status == S.DISPENSED
 
 
@@ -99,8 +106,11 @@ def test_dispensing_refuses_another_sites_kit_an_expired_and_a_quarantined_kit(
     expired = make_kits(site11, 1, expiry=timezone.localdate() - dt.timedelta(days=1))[0]
     quarantined = make_kits(site11, 1, status=S.QUARANTINED)[0]
     ph = role_users["pharmacist"]
-    for kit, reason in [(foreign, "another site|does not belong"), (expired, "expired"),
-                        (quarantined, "quarantined")]:
+    for kit, reason in [
+        (foreign, "another site|does not belong"),
+        (expired, "expired"),
+        (quarantined, "quarantined"),
+    ]:
         with pytest.raises(services.KitRefused, match=reason):
             services.dispense_kit(participant, by=ph, scanned_code=kit.code)
 
@@ -110,8 +120,9 @@ def test_a_damaged_kit_is_replaced_by_a_kit_of_the_same_arm(activated, site11, r
     participant = make_participant(site11)
     services.randomize(participant, by=role_users["investigator"], idempotency_key="k2")
     kit = Kit.objects.get(participant=participant)
-    result = services.report_kit_incident(kit, by=role_users["pharmacist"], lost=False,
-                                          doses_remaining=True, reason="vial broken")
+    result = services.report_kit_incident(
+        kit, by=role_users["pharmacist"], lost=False, doses_remaining=True, reason="vial broken"
+    )
     assert result.kit.status == S.DAMAGED
     replacement = result.replacement
     assert replacement.status == S.ALLOCATED and replacement.participant == participant
@@ -135,7 +146,11 @@ def test_returns_and_destruction_follow_the_state_machine(activated, site11, rol
     kit = services.destroy_kit(kit, by=ph)
     assert kit.status == S.DESTROYED
     assert list(kit.log.values_list("to_status", flat=True))[-4:] == [
-        S.DISPENSED, S.RETURNED, S.PENDING_DESTRUCTION, S.DESTROYED]
+        S.DISPENSED,
+        S.RETURNED,
+        S.PENDING_DESTRUCTION,
+        S.DESTROYED,
+    ]
 
 
 def test_an_illegal_transition_raises_and_the_log_is_append_only(lists, site11):
@@ -157,38 +172,48 @@ def test_the_nightly_task_expires_kits_past_their_date(lists, site11):
     fresh = make_kits(site11, 1)
     assert expire_kits_task.delay().get() == 2
     assert set(Kit.objects.filter(pk__in=[k.pk for k in old]).values_list("status", flat=True)) == {
-        S.EXPIRED}
-    assert set(Kit.objects.filter(pk__in=[k.pk for k in fresh]).values_list("status",
-                                                                            flat=True)) == {S.AVAILABLE}
+        S.EXPIRED
+    }
+    assert set(
+        Kit.objects.filter(pk__in=[k.pk for k in fresh]).values_list("status", flat=True)
+    ) == {S.AVAILABLE}
 
 
 def test_resupply_requests_2_plus_2_when_stock_falls_to_6(activated, site11, role_users):
     assert not Shipment.objects.filter(reason=Shipment.Reason.RESUPPLY).exists()
     for i in range(2):
-        services.randomize(make_participant(site11), by=role_users["investigator"],
-                           idempotency_key=f"r{i}")
+        services.randomize(
+            make_participant(site11), by=role_users["investigator"], idempotency_key=f"r{i}"
+        )
     # 8 received, 2 allocated: 6 left, the request goes out.
     request = Shipment.objects.get(reason=Shipment.Reason.RESUPPLY)
     assert request.kits_per_arm == p.RESUPPLY_REORDER_PER_ARM
     assert services.stock_level(site11) == 10
-    services.randomize(make_participant(site11), by=role_users["investigator"],
-                       idempotency_key=uuid.uuid4().hex)
+    services.randomize(
+        make_participant(site11), by=role_users["investigator"], idempotency_key=uuid.uuid4().hex
+    )
     assert Shipment.objects.filter(reason=Shipment.Reason.RESUPPLY).count() == 1
 
 
-def test_a_dispatched_shipment_always_holds_as_many_kits_of_each_arm(depot, lists, site11,
-                                                                     role_users):
+def test_a_dispatched_shipment_always_holds_as_many_kits_of_each_arm(
+    depot, lists, site11, role_users
+):
     rm = role_users["randomization_manager"]
     for n in (1, 2, 4):
         shipment = services.dispatch_shipment(
-            Shipment.objects.create(number=f"SH-11-B{n}", site=site11, reason="resupply",
-                                    kits_per_arm=n), by=rm)
+            Shipment.objects.create(
+                number=f"SH-11-B{n}", site=site11, reason="resupply", kits_per_arm=n
+            ),
+            by=rm,
+        )
         assert arm_access.arm_counts_are_balanced(
-            Kit.objects.filter(shipment=shipment).values_list("arm_token", flat=True))
+            Kit.objects.filter(shipment=shipment).values_list("arm_token", flat=True)
+        )
 
 
 def test_the_pharmacist_cannot_act_at_another_site(activated, site16, role_users):
     kit = make_kits(site16, 1)[0]
     with pytest.raises(services.PermissionDenied):
-        services.report_kit_incident(kit, by=role_users["pharmacist"], lost=True,
-                                     doses_remaining=False, reason="x")
+        services.report_kit_incident(
+            kit, by=role_users["pharmacist"], lost=True, doses_remaining=False, reason="x"
+        )

@@ -26,8 +26,9 @@ def test_it_allocates_the_first_slot_and_a_kit_of_its_arm(
 ):
     participant = make_participant(site11)
     with django_capture_on_commit_callbacks(execute=True):
-        allocation = services.randomize(participant, by=role_users["investigator"],
-                                        idempotency_key=key())
+        allocation = services.randomize(
+            participant, by=role_users["investigator"], idempotency_key=key()
+        )
     assert allocation.slot.seq == 1
     kit = Kit.objects.get(participant=participant)
     assert kit.status == Kit.Status.ALLOCATED
@@ -39,7 +40,7 @@ def test_it_allocates_the_first_slot_and_a_kit_of_its_arm(
     assert event.data == {"rand_no": allocation.slot.rand_no, "kit": kit.code}
     notification = Notification.objects.get(kind=Notification.Kind.RANDOMIZATION)
     assert notification.sent_at is not None
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [site11.pharmacy_email] or (
+    assert (len(mail.outbox) == 1 and mail.outbox[0].to == [site11.pharmacy_email]) or (
         not site11.pharmacy_email
     )
 
@@ -48,12 +49,14 @@ def test_every_kit_matches_its_slots_arm_over_a_sequence(lists, site11, role_use
     make_kits(site11, 8)
     rm = role_users["randomization_manager"]
     for seq in range(1, 9):
-        allocation = services.randomize(make_participant(site11),
-                                        by=role_users["coordinator"], idempotency_key=key())
+        allocation = services.randomize(
+            make_participant(site11), by=role_users["coordinator"], idempotency_key=key()
+        )
         assert allocation.slot.seq == seq
         kit = Kit.objects.get(participant=allocation.participant)
-        assert arm_access.arm_of_kit(kit, user=rm) == arm_access.arm_of_slot(allocation.slot,
-                                                                             user=rm)
+        assert arm_access.arm_of_kit(kit, user=rm) == arm_access.arm_of_slot(
+            allocation.slot, user=rm
+        )
 
 
 def test_the_same_idempotency_key_gives_back_the_same_allocation(stock, site11, role_users):
@@ -62,7 +65,9 @@ def test_the_same_idempotency_key_gives_back_the_same_allocation(stock, site11, 
     first = services.randomize(participant, by=role_users["investigator"], idempotency_key=k)
     again = services.randomize(participant, by=role_users["investigator"], idempotency_key=k)
     assert again.pk == first.pk
-    assert Allocation.objects.count() == 1 and Kit.objects.filter(participant=participant).count() == 1
+    assert (
+        Allocation.objects.count() == 1 and Kit.objects.filter(participant=participant).count() == 1
+    )
 
 
 def test_a_second_randomization_is_refused(stock, site11, role_users):
@@ -77,9 +82,10 @@ def test_no_kit_rolls_back_keeps_the_slot_free_and_alerts(
     lists, site11, role_users, django_capture_on_commit_callbacks
 ):
     participant = make_participant(site11)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(
-        services.NoKitAvailable
-    ) as excinfo:
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(services.NoKitAvailable) as excinfo,
+    ):
         services.randomize(participant, by=role_users["investigator"], idempotency_key=key())
     assert excinfo.value.messages == [services.NO_KIT_MESSAGE]
     assert not Allocation.objects.exists()
@@ -92,8 +98,12 @@ def test_no_kit_rolls_back_keeps_the_slot_free_and_alerts(
     assert alert.sent_at is not None and "A" not in alert.recipients
     # The slot was not consumed: once kits arrive the same participant gets slot 1.
     make_kits(site11, 2)
-    assert services.randomize(participant, by=role_users["investigator"],
-                              idempotency_key=key()).slot.seq == 1
+    assert (
+        services.randomize(
+            participant, by=role_users["investigator"], idempotency_key=key()
+        ).slot.seq
+        == 1
+    )
 
 
 def test_when_only_the_other_arm_is_stocked_nothing_is_consumed(lists, site11, role_users):
@@ -105,8 +115,9 @@ def test_when_only_the_other_arm_is_stocked_nothing_is_consumed(lists, site11, r
         if arm_access.arm_of_kit(kit, user=rm) == arm:
             Kit.objects.filter(pk=kit.pk).update(status=Kit.Status.QUARANTINED)
     with pytest.raises(services.NoKitAvailable):
-        services.randomize(make_participant(site11), by=role_users["investigator"],
-                           idempotency_key=key())
+        services.randomize(
+            make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+        )
     assert Kit.objects.filter(status=Kit.Status.AVAILABLE).count() == 1
     assert not Allocation.objects.exists()
 
@@ -119,8 +130,9 @@ def test_it_prefers_kits_with_the_earliest_expiry(lists, site11, role_users):
     today = timezone.localdate()
     make_kits(site11, 5, expiry=today + dt.timedelta(days=400))
     soon = make_kits(site11, 3, expiry=today + dt.timedelta(days=60))
-    allocation = services.randomize(make_participant(site11), by=role_users["investigator"],
-                                    idempotency_key=key())
+    allocation = services.randomize(
+        make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+    )
     assert Kit.objects.get(participant=allocation.participant).code in {k.code for k in soon}
 
 
@@ -131,23 +143,31 @@ def test_kits_too_close_to_expiry_are_not_allocated(lists, site11, role_users):
 
     make_kits(site11, 3, expiry=timezone.localdate() + dt.timedelta(days=3))
     with pytest.raises(services.NoKitAvailable):
-        services.randomize(make_participant(site11), by=role_users["investigator"],
-                           idempotency_key=key())
+        services.randomize(
+            make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+        )
 
 
 def test_the_database_refuses_a_second_allocation_of_a_slot(stock, site11, role_users):
-    allocation = services.randomize(make_participant(site11), by=role_users["investigator"],
-                                    idempotency_key=key())
+    allocation = services.randomize(
+        make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+    )
     other = make_participant(site11)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Allocation.objects.create(participant=other, slot=allocation.slot, site=site11,
-                                  randomized_at=allocation.randomized_at,
-                                  randomized_by=role_users["investigator"], idempotency_key="x")
+        Allocation.objects.create(
+            participant=other,
+            slot=allocation.slot,
+            site=site11,
+            randomized_at=allocation.randomized_at,
+            randomized_by=role_users["investigator"],
+            idempotency_key="x",
+        )
 
 
 def test_the_database_refuses_to_change_a_slots_participant(stock, site11, role_users):
-    allocation = services.randomize(make_participant(site11), by=role_users["investigator"],
-                                    idempotency_key=key())
+    allocation = services.randomize(
+        make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+    )
     other = make_participant(site11)
     with pytest.raises(InternalError), transaction.atomic():
         Allocation.objects.filter(pk=allocation.pk).update(participant=other)
@@ -158,15 +178,18 @@ def test_the_database_refuses_to_change_a_slots_participant(stock, site11, role_
 
 
 def test_a_participant_randomized_in_error_keeps_slot_and_gets_a_flag(stock, site11, role_users):
-    allocation = services.randomize(make_participant(site11), by=role_users["investigator"],
-                                    idempotency_key=key())
-    flagged = services.flag_randomized_in_error(allocation, by=role_users["investigator"],
-                                                reason="consent withdrawn before")
+    allocation = services.randomize(
+        make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+    )
+    flagged = services.flag_randomized_in_error(
+        allocation, by=role_users["investigator"], reason="consent withdrawn before"
+    )
     assert flagged.error_flag and flagged.slot_id == allocation.slot_id
 
 
 def test_the_audit_event_and_outbox_never_hold_an_arm(stock, site11, role_users):
-    services.randomize(make_participant(site11), by=role_users["investigator"],
-                       idempotency_key=key())
+    services.randomize(
+        make_participant(site11), by=role_users["investigator"], idempotency_key=key()
+    )
     for event in AuditEvent.objects.all():
         assert "arm" not in str(event.data).lower()

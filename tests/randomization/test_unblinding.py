@@ -32,8 +32,9 @@ def test_the_investigator_sees_the_arm_once_with_no_store_and_everyone_is_notifi
         response = client.post(url, {"reason": "anaphylaxis", "password": PASSWORD})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    arm = arm_access.arm_of_slot(randomized.allocation.slot,
-                                 user=role_users["randomization_manager"])
+    arm = arm_access.arm_of_slot(
+        randomized.allocation.slot, user=role_users["randomization_manager"]
+    )
     assert f"<strong>{arm}</strong>" in response.content.decode()
     unblinding = EmergencyUnblinding.objects.get()
     assert unblinding.arm_shown_at is not None and unblinding.reason == "anaphylaxis"
@@ -41,8 +42,11 @@ def test_the_investigator_sees_the_arm_once_with_no_store_and_everyone_is_notifi
     assert event.reason == "anaphylaxis" and arm not in str(event.data)
     assert Notification.objects.get(kind="unblinding").sent_at is not None
     (email,) = mail.outbox
-    assert set(email.to) == {"pi@chu-limoges.invalid", settings.PLATINIUM_VIGILANCE_EMAIL,
-                             settings.PLATINIUM_TRIAL_MANAGER_EMAIL}
+    assert set(email.to) == {
+        "pi@chu-limoges.invalid",
+        settings.PLATINIUM_VIGILANCE_EMAIL,
+        settings.PLATINIUM_TRIAL_MANAGER_EMAIL,
+    }
     assert randomized.code in email.body
     # No arm in the message, whichever arm it is.
     for text in (email.subject, email.body):
@@ -58,7 +62,8 @@ def test_the_investigator_sees_the_arm_once_with_no_store_and_everyone_is_notifi
 def test_a_wrong_password_unblinds_nothing(randomized, client_for):
     response = client_for("investigator").post(
         reverse("randomization:unblind", args=[randomized.code]),
-        {"reason": "x", "password": "wrong"})
+        {"reason": "x", "password": "wrong"},
+    )
     assert response.status_code == 200
     assert b'id="unblinded-arm"' not in response.content
     assert not EmergencyUnblinding.objects.exists()
@@ -67,43 +72,65 @@ def test_a_wrong_password_unblinds_nothing(randomized, client_for):
 def test_a_reason_is_required(randomized, client_for):
     response = client_for("investigator").post(
         reverse("randomization:unblind", args=[randomized.code]),
-        {"reason": "", "password": PASSWORD})
+        {"reason": "", "password": PASSWORD},
+    )
     assert not EmergencyUnblinding.objects.exists() and response.status_code == 200
 
 
-@pytest.mark.parametrize("role", ["coordinator", "pharmacist", "monitor", "data_manager",
-                                  "statistician", "randomization_manager", "admin"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "coordinator",
+        "pharmacist",
+        "monitor",
+        "data_manager",
+        "statistician",
+        "randomization_manager",
+        "admin",
+    ],
+)
 def test_no_other_role_can_unblind(role, randomized, role_users):
     with pytest.raises(PermissionDenied):
-        services.unblind_emergency(randomized, by=role_users[role], reason="x",
-                                   password=PASSWORD)
+        services.unblind_emergency(randomized, by=role_users[role], reason="x", password=PASSWORD)
 
 
 def test_an_investigator_of_another_site_cannot_unblind(randomized, role_users):
     with pytest.raises(PermissionDenied):
-        services.unblind_emergency(randomized, by=role_users["investigator_nantes"],
-                                   reason="x", password=PASSWORD)
+        services.unblind_emergency(
+            randomized, by=role_users["investigator_nantes"], reason="x", password=PASSWORD
+        )
 
 
-def test_monitors_and_data_managers_see_the_log_without_the_arm(randomized, role_users,
-                                                                 client_for):
-    services.unblind_emergency(randomized, by=role_users["investigator"], reason="sepsis",
-                               password=PASSWORD)
+def test_monitors_and_data_managers_see_the_log_without_the_arm(randomized, role_users, client_for):
+    services.unblind_emergency(
+        randomized, by=role_users["investigator"], reason="sepsis", password=PASSWORD
+    )
     for role in ("monitor", "data_manager"):
         html = client_for(role).get(reverse("randomization:unblinding_log")).content.decode()
         assert randomized.code in html and "sepsis" in html
         assert "Treatment arm" not in html
 
 
-@pytest.mark.parametrize("role", ["investigator", "coordinator", "pharmacist", "monitor",
-                                  "data_manager", "statistician", "admin"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "investigator",
+        "coordinator",
+        "pharmacist",
+        "monitor",
+        "data_manager",
+        "statistician",
+        "admin",
+    ],
+)
 def test_arm_access_refuses_every_blinded_role(role, randomized, role_users):
     with pytest.raises(PermissionDenied):
         arm_access.arm_of_slot(randomized.allocation.slot, user=role_users[role])
 
 
-def test_the_statistician_reads_arms_only_after_lock_and_authorisation(randomized, role_users,
-                                                                       client_for):
+def test_the_statistician_reads_arms_only_after_lock_and_authorisation(
+    randomized, role_users, client_for
+):
     stat, dm = role_users["statistician"], role_users["data_manager"]
     url = reverse("randomization:unblinded_allocations")
     services.record_database_lock(by=dm, reason="final lock")
@@ -122,8 +149,9 @@ def test_the_key_can_come_from_the_key_file(randomized, role_users, settings, tm
     key_file.write_text(settings.PLATINIUM_ARM_KEY + "\n")
     settings.PLATINIUM_ARM_KEY = ""
     settings.PLATINIUM_ARM_KEY_FILE = str(key_file)
-    assert arm_access.arm_of_slot(randomized.allocation.slot,
-                                  user=role_users["randomization_manager"]) in {"A", "B"}
+    assert arm_access.arm_of_slot(
+        randomized.allocation.slot, user=role_users["randomization_manager"]
+    ) in {"A", "B"}
     settings.PLATINIUM_ARM_KEY_FILE = str(tmp_path / "missing")
     from django.core.exceptions import ImproperlyConfigured
 
@@ -141,7 +169,9 @@ def test_only_arm_access_decrypts(tmp_path):
     for path in Path(settings.BASE_DIR).rglob("*.py"):
         rel = path.relative_to(settings.BASE_DIR).as_posix()
         if rel.startswith((".venv", "tests/", ".data", "bench/")) or rel in {
-            "randomization/arm_access.py", "randomization/arm_cipher.py"}:
+            "randomization/arm_access.py",
+            "randomization/arm_cipher.py",
+        }:
             continue
         if "decrypt_arm" in path.read_text(encoding="utf-8", errors="ignore"):
             offenders.append(rel)

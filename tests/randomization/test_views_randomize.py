@@ -13,11 +13,11 @@ from tests.randomization.pdf import pdf_text
 pytestmark = [pytest.mark.django_db]
 
 
-def test_the_confirm_page_lists_why_a_participant_cannot_be_randomized(stock, site11,
-                                                                        client_for):
+def test_the_confirm_page_lists_why_a_participant_cannot_be_randomized(stock, site11, client_for):
     participant = make_participant(site11)  # no screening: eligibility refuses
     response = client_for("investigator").get(
-        reverse("randomization:randomize", args=[participant.code]))
+        reverse("randomization:randomize", args=[participant.code])
+    )
     assert response.status_code == 200
     assert len(response.context["problems"]) == 1  # the eligibility app's reason
     assert b'id="randomization-problems"' in response.content
@@ -48,21 +48,22 @@ def test_randomizing_through_the_pages_shows_the_confirmation_and_emails_the_pha
     email = mail.outbox[0]
     assert email.to == ["pui@chu-limoges.invalid"]
     assert kit.code in email.body and participant.code in email.subject
-    (name, pdf, mimetype), = email.attachments
+    ((_name, pdf, _mimetype),) = email.attachments
     text = pdf_text(pdf)
     assert participant.code in text and allocation.slot.rand_no in text and kit.code in text
 
 
 @pytest.mark.usefixtures("eligible")
-def test_the_confirmation_pdf_shows_paris_time_and_no_arm(stock, site11, client_for,
-                                                         role_users):
+def test_the_confirmation_pdf_shows_paris_time_and_no_arm(stock, site11, client_for, role_users):
     from randomization import services
 
     participant = make_participant(site11)
-    allocation = services.randomize(participant, by=role_users["investigator"],
-                                    idempotency_key="pdf")
+    allocation = services.randomize(
+        participant, by=role_users["investigator"], idempotency_key="pdf"
+    )
     response = client_for("pharmacist").get(
-        reverse("randomization:confirmation_pdf", args=[participant.code]))
+        reverse("randomization:confirmation_pdf", args=[participant.code])
+    )
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     from django.utils import timezone
@@ -78,8 +79,17 @@ def test_a_post_cannot_choose_slot_kit_or_arm(stock, site11, client_for):
     participant = make_participant(site11)
     client = client_for("investigator")
     url = reverse("randomization:randomize", args=[participant.code])
-    client.post(url, {"idempotency_key": "mass", "confirm": "on", "arm": "B", "slot": "99",
-                      "kit": "ZZZZZZZ", "site": "16"})
+    client.post(
+        url,
+        {
+            "idempotency_key": "mass",
+            "confirm": "on",
+            "arm": "B",
+            "slot": "99",
+            "kit": "ZZZZZZZ",
+            "site": "16",
+        },
+    )
     allocation = Allocation.objects.get()
     assert allocation.slot.seq == 1 and allocation.site == site11
 
@@ -89,6 +99,7 @@ def test_an_already_randomized_participant_redirects_to_its_confirmation(site11,
 
     participant = make_randomized_participant(site11)
     response = client_for("investigator").get(
-        reverse("randomization:randomize", args=[participant.code]))
+        reverse("randomization:randomize", args=[participant.code])
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("randomization:confirmation", args=[participant.code])

@@ -16,9 +16,13 @@ def operator(username: str | None) -> Any:
         if user is None:
             raise CommandError(f"No active user {username!r}.")
         return user
-    managers = list(User.objects.filter(
-        is_active=True, memberships__role=Role.RANDOMIZATION_MANAGER,
-        memberships__revoked_at__isnull=True).distinct()[:2])
+    managers = list(
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.RANDOMIZATION_MANAGER,
+            memberships__revoked_at__isnull=True,
+        ).distinct()[:2]
+    )
     if len(managers) != 1:
         raise CommandError("Name the randomization manager running the import with --by USERNAME.")
     return managers[0]

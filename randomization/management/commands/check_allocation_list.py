@@ -16,9 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
-        parser.add_argument("--sha256", default="",
-                            help="Declared hash (default: the FILE.sha256 companion file).")
-        parser.add_argument("--env", default="", help="Expected environment (default: this server's).")
+        parser.add_argument(
+            "--sha256", default="", help="Declared hash (default: the FILE.sha256 companion file)."
+        )
+        parser.add_argument(
+            "--env", default="", help="Expected environment (default: this server's)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -27,7 +30,9 @@ class Command(BaseCommand):
         raw = path.read_bytes()
         declared = options["sha256"] or _companion_hash(path)
         parsed, problems = allocation_list.check_upload(
-            raw, expected_env=options["env"] or settings.PLATINIUM_ENV, declared_sha256=declared,
+            raw,
+            expected_env=options["env"] or settings.PLATINIUM_ENV,
+            declared_sha256=declared,
         )
         if parsed is not None:
             self.stdout.write(allocation_list.qc_report(parsed).as_text())

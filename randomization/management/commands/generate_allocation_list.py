@@ -19,8 +19,9 @@ class Command(BaseCommand):
     help = "Generate a seeded allocation list CSV and its .sha256 companion file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", required=True,
-                            help="128-bit seed, 32 hexadecimal characters (record it).")
+        parser.add_argument(
+            "--seed", required=True, help="128-bit seed, 32 hexadecimal characters (record it)."
+        )
         parser.add_argument("--env", required=True, choices=p.ENVIRONMENTS)
         parser.add_argument("--out", required=True, help="Output CSV path.")
         parser.add_argument("--list-version", default="1")
@@ -31,13 +32,16 @@ class Command(BaseCommand):
         if out.exists() and not options["force"]:
             raise CommandError(f"{out} exists; use --force to overwrite it.")
         try:
-            text = allocation_list.generate(options["seed"], options["env"],
-                                            options["list_version"])
+            text = allocation_list.generate(
+                options["seed"], options["env"], options["list_version"]
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         data = text.encode("utf-8")
         out.write_bytes(data)
         sha_path = out.with_name(out.name + ".sha256")
         sha_path.write_text(allocation_list.sha256_file_content(data, out.name), encoding="utf-8")
-        self.stdout.write(f"{out} ({len(data)} bytes)\nSHA-256 {allocation_list.sha256_hex(data)}"
-                          f" written to {sha_path}")
+        self.stdout.write(
+            f"{out} ({len(data)} bytes)\nSHA-256 {allocation_list.sha256_hex(data)}"
+            f" written to {sha_path}"
+        )

@@ -20,8 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--lot", required=True)
         parser.add_argument("--expiry", required=True)
         parser.add_argument("--out", required=True)
-        parser.add_argument("--seed", type=int, default=None,
-                            help="Reproducible codes for demo data only (default: secrets).")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=None,
+            help="Reproducible codes for demo data only (default: secrets).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -34,6 +38,8 @@ class Command(BaseCommand):
         data = text.encode("utf-8")
         out.write_bytes(data)
         out.with_name(out.name + ".sha256").write_text(
-            allocation_list.sha256_file_content(data, out.name), encoding="utf-8")
-        self.stdout.write(f"{out}: {options['per_arm'] * 2} kits, SHA-256 "
-                          f"{allocation_list.sha256_hex(data)}")
+            allocation_list.sha256_file_content(data, out.name), encoding="utf-8"
+        )
+        self.stdout.write(
+            f"{out}: {options['per_arm'] * 2} kits, SHA-256 {allocation_list.sha256_hex(data)}"
+        )

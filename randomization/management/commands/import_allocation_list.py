@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
-        parser.add_argument("--sha256", required=True, help="The hash declared by the statistician.")
+        parser.add_argument(
+            "--sha256", required=True, help="The hash declared by the statistician."
+        )
         parser.add_argument("--by", default=None, help="Username of the randomization manager.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,13 +31,17 @@ class Command(BaseCommand):
         try:
             with acting_user(user):
                 alist = services.import_allocation_list(
-                    path.read_bytes(), by=user, declared_sha256=options["sha256"],
-                    filename=path.name)
+                    path.read_bytes(),
+                    by=user,
+                    declared_sha256=options["sha256"],
+                    filename=path.name,
+                )
         except PermissionDenied:
             raise CommandError(f"{user.username} is not a randomization manager.") from None
         except services.ImportRefused as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError(f"Refused: {len(exc.messages)} problem(s).") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded allocation list {alist} with {alist.slot_count} slots."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded allocation list {alist} with {alist.slot_count} slots.")
+        )

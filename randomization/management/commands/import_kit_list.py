@@ -29,8 +29,11 @@ class Command(BaseCommand):
         try:
             with acting_user(user):
                 kit_list = services.import_kit_list(
-                    path.read_bytes(), by=user, declared_sha256=options["sha256"],
-                    filename=path.name)
+                    path.read_bytes(),
+                    by=user,
+                    declared_sha256=options["sha256"],
+                    filename=path.name,
+                )
         except PermissionDenied:
             raise CommandError(f"{user.username} is not a randomization manager.") from None
         except services.ImportRefused as exc:

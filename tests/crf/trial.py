@@ -1,0 +1,38 @@
+"""The 326-participant synthetic trial, built once per test module and rolled back after.
+
+Import `trial_326` into a test module: a module-scoped fixture that builds the trial in
+an outer transaction (each test's own transaction nests inside it as a savepoint) and
+rolls it back at the end of the module, so nothing leaks into other tests or into a
+`--reuse-db` database.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+TRIAL_SIZE = 326
+
+
+@pytest.fixture(scope="module")
+def trial_326(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    from accounts.demo import seed_accounts
+    from crf.synthetic import build_trial
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            started = time.monotonic()
+            out = io.StringIO()
+            build_trial(TRIAL_SIZE, users=seed_accounts(), rng=random.Random(20250709), stdout=out)
+            yield {"seconds": time.monotonic() - started, "output": out.getvalue()}
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
