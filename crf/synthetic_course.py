@@ -33,9 +33,9 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
+from crf.rules import followup
 from crf.rules.common import Severity
 from crf.schedule import STUDY_TIME_ZONE, d0_from_randomized_at
-from crf.rules import followup
 from crf.services.core import FormRules, blank_value
 from crf.services.forms import RULES as FORM_RULES
 

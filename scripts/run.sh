@@ -32,7 +32,9 @@ then
   echo "run: Redis answers: starting a Celery worker (with beat) in the background (log: .data/celery.log)"
   .venv/bin/celery -A platinium worker -B --loglevel=INFO --schedule .data/celerybeat-schedule >.data/celery.log 2>&1 &
   worker_pid=$!
-  trap '[[ -n "$worker_pid" ]] && kill $worker_pid 2>/dev/null || true' EXIT
+  stop_worker() { [[ -n "$worker_pid" ]] && kill "$worker_pid" 2>/dev/null || true; }
+  trap stop_worker EXIT
+  trap 'stop_worker; exit 130' INT TERM
 else
   export CELERY_TASK_ALWAYS_EAGER=true
   echo "run: Redis is not reachable: Celery tasks run eagerly inside the web process"

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from crf.models import DailyFollowUp, Death, SecondaryInfection, StudyDrugAdministration
 from participants.models import Participant
-from tests.crf.trial import TRIAL_SIZE, trial_326  # noqa: F401 (fixture)
+from tests.crf.trial import TRIAL_SIZE, trial_326  # noqa: F401 (module fixture)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.usefixtures("trial_326")]
 BUDGET = 15
 
 
@@ -41,8 +41,7 @@ def test_full_trial_of_326_participants_builds_in_under_five_minutes(trial_326):
 
 
 def test_participant_list_of_the_whole_trial_within_budget(
-    trial_326,
-    client_for,  # noqa: F811
+    client_for,
     django_assert_max_num_queries,
 ):
     client = client_for("data_manager")
@@ -54,8 +53,7 @@ def test_participant_list_of_the_whole_trial_within_budget(
 
 
 def test_participant_page_of_the_longest_course_within_budget(
-    trial_326,
-    client_for,  # noqa: F811
+    client_for,
     django_assert_max_num_queries,
 ):
     participant = _busiest()
@@ -74,8 +72,7 @@ def test_participant_page_of_the_longest_course_within_budget(
     strict=False,
 )
 def test_daily_grid_of_the_longest_course_within_budget(
-    trial_326,
-    client_for,  # noqa: F811
+    client_for,
     django_assert_max_num_queries,
 ):
     participant = _busiest("11")

@@ -1,11 +1,13 @@
-"""The synthetic trial of `seed_demo --participants N`: valid, deterministic, idempotent."""
+"""The synthetic trial of `seed_demo --participants N`: valid, deterministic, idempotent.
+
+The full 326-participant build (counts, time < 300 s) is the slow test of
+tests/crf/test_query_budget.py, which reuses that database for the query budgets.
+"""
 
 from __future__ import annotations
 
 import io
 import random
-import time
-from datetime import timedelta
 
 import pytest
 from django.db import transaction
@@ -113,19 +115,3 @@ def test_same_seed_gives_the_same_trial_and_a_second_run_adds_nothing():
         AdverseEvent.objects.count(),
     ) == counts
     assert "0 participants" in output
-
-
-@pytest.mark.slow
-def test_full_trial_of_326_participants_builds_in_under_five_minutes():
-    started = time.monotonic()
-    build(326)
-    elapsed = time.monotonic() - started
-    randomized = Participant.objects.filter(allocation__isnull=False)
-    assert randomized.count() == 326
-    assert randomized.values("site").distinct().count() == 23
-    deaths = Death.objects.count() / 326
-    infected = SecondaryInfection.objects.values("participant").distinct().count() / 326
-    assert 0.12 <= deaths <= 0.32, deaths
-    assert 0.25 <= infected <= 0.45, infected
-    assert elapsed < 300, elapsed
-    assert timedelta(seconds=elapsed)

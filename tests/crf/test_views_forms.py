@@ -69,7 +69,9 @@ def test_injection_form_refuses_a_day_10_injection(site11, client_for):
     when = paris(d0_of(participant) + timedelta(days=10))
     data = {k: ("true" if v is True else v) for k, v in injection_data(participant, when).items()}
     data["given_at"] = when.strftime("%Y-%m-%dT%H:%M")
-    response = client_for("coordinator").post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    client = client_for("coordinator")
+    client.cookies["django_language"] = "en"
+    response = client.post(url, data)
     assert response.status_code == 200
     assert "this date is D10" in response.content.decode()
 

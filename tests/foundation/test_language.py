@@ -31,3 +31,17 @@ def test_unknown_language_keeps_french(client_for) -> None:
     client = client_for("investigator")
     client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     assert '<html lang="fr">' in client.get(reverse("home")).content.decode()
+
+
+def test_an_english_browser_still_gets_french_until_the_user_switches(client_for) -> None:
+    client = client_for("investigator")
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="fr">' in html
+    assert "Bienvenue" in html
+
+
+def test_home_text_is_translated_in_both_languages(client_for) -> None:
+    client = client_for("investigator")
+    assert "Bienvenue" in client.get(reverse("home")).content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Welcome" in client.get(reverse("home")).content.decode()
