@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -23,32 +25,26 @@ from crf import services, sofa
 from crf.access import can_enter, get_participant_for_user, require_enter
 from crf.facts import participant_facts
 from crf.forms import FORMS
-from crf.models import DailyFollowUp, EndOfStudy
+from crf.models import DailyFollowUp
 from crf.rules.common import paris_date
 from crf.rules.daily import GRID_FIELDS
-from crf.schedule import ClinicalState, expected_forms
+from crf.schedule import expected_forms
+from crf.timeline import clinical_state, load_course
 from participants.models import Participant
 
+# At most this many rows carry live inputs; the others show their values as text with an
+# "Edit" link. Rendering ~50 widgets per row for a 30-day stay took a second; a window keeps
+# the page fast whatever the length of the stay (bench: crf grid).
+EDITABLE_ROWS = 7
 
-def icu_days(participant: Participant) -> list[date]:
+
+def icu_days(participant: Participant, user: Any) -> list[date]:
     """The calendar days the schedule expects a daily form for (D0 → ICU discharge)."""
-    facts = participant_facts(participant)
-    if facts.d0 is None:
+    state = clinical_state(load_course(participant, user, kit_codes=False))
+    if state is None:
         return []
-    stays = [(paris_date(a), paris_date(d) if d else None) for _n, a, d in facts.icu_stays]
-    if not stays:
-        # No ICU stay recorded yet: the participant is in the ICU from randomisation.
-        stays = [(facts.d0, None)]
-    end = (
-        EndOfStudy.objects.current()
-        .filter(participant=participant)
-        .values_list("end_date", flat=True)
-        .first()
-    )
-    state = ClinicalState(
-        d0=facts.d0, icu_stays=stays, death_date=facts.death_date, end_of_study_date=end
-    )
-    return [f.target_date for f in expected_forms(state, facts.today) if f.code == "DAILY"]
+    today = paris_date(timezone.now())
+    return [f.target_date for f in expected_forms(state, today) if f.code == "DAILY"]
 
 
 def _row_form(day: date, instance: DailyFollowUp | None, data: Any = None) -> Any:
@@ -62,18 +58,59 @@ def _row_form(day: date, instance: DailyFollowUp | None, data: Any = None) -> An
     return form
 
 
-def _rows(participant: Participant, bound: dict[date, Any] | None = None) -> list[dict]:
+def _cells(instance: DailyFollowUp | None) -> str:
+    """The <td> cells of a read-only row, built here rather than in the template: a
+    30-day grid has ~1,500 of them and the template engine made them the page's cost."""
+    cells = []
+    for name in GRID_FIELDS:
+        raw = getattr(instance, name, None) if instance is not None else None
+        shown = raw
+        if instance is not None and DailyFollowUp._meta.get_field(name).choices and raw:
+            shown = getattr(instance, f"get_{name}_display")()
+        elif raw is True:
+            shown = gettext("Yes")
+        elif raw is False:
+            shown = gettext("No")
+        cells.append((name, "" if raw is None else raw, "" if shown is None else shown))
+    return format_html_join("", '<td data-name="{}" data-value="{}">{}</td>', cells)
+
+
+def _editable_days(days: list[date], existing: dict, wanted: date | None) -> set[date]:
+    """The requested day, then days still to enter (oldest first), then the latest days."""
+    order = [d for d in days if d == wanted]
+    order += [d for d in days if d not in existing]
+    order += list(reversed(days))
+    chosen: list[date] = []
+    for day in order:
+        if day not in chosen:
+            chosen.append(day)
+        if len(chosen) == EDITABLE_ROWS:
+            break
+    return set(chosen)
+
+
+def _rows(
+    participant: Participant,
+    user: Any,
+    *,
+    editable: bool,
+    bound: dict[date, Any] | None = None,
+    wanted: date | None = None,
+) -> list[dict]:
     existing = {
         row.day_date: row for row in DailyFollowUp.objects.current().filter(participant=participant)
     }
-    days = sorted(set(icu_days(participant)) | set(existing))
+    days = sorted(set(icu_days(participant, user)) | set(existing))
     bound = bound or {}
+    live = _editable_days(days, existing, wanted) | set(bound) if editable else set()
     return [
         {
             "day": day,
             "id": f"row-{day.isoformat()}",
             "instance": existing.get(day),
-            "form": bound.get(day) or _row_form(day, existing.get(day)),
+            "editable": day in live,
+            "form": (bound.get(day) or _row_form(day, existing.get(day))) if day in live else None,
+            "cells": None if day in live else _cells(existing.get(day)),
         }
         for day in days
     ]
@@ -85,7 +122,11 @@ def _render(
     bound: dict | None = None,
     extra: dict | None = None,
 ) -> HttpResponse:
-    rows = _rows(participant, bound)
+    can_enter_rows = can_enter(request.user, participant) and participant.locked_at is None
+    wanted = None
+    if request.GET.get("edit"):
+        wanted = _day(request.GET["edit"])
+    rows = _rows(participant, request.user, editable=can_enter_rows, bound=bound, wanted=wanted)
     return render(
         request,
         "crf/daily_grid.html",
@@ -94,7 +135,7 @@ def _render(
             "rows": rows,
             "fields": GRID_FIELDS,
             "labels": [DailyFollowUp._meta.get_field(n).verbose_name for n in GRID_FIELDS],
-            "can_enter": can_enter(request.user, participant) and participant.locked_at is None,
+            "can_enter": can_enter_rows,
             "locked": participant.locked_at is not None,
             **(extra or {}),
         },

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import Membership, User
 from accounts.roles import Role
 from audit.context import acting_user
@@ -28,25 +27,19 @@ DEMO_LIST_VERSION = "demo-1"
 DEMO_KIT_LIST = "platinium_kits_demo.csv"
 KITS_PER_ARM = 150
 LEAVE_ENROLLED = 3
+MAX_RANDOMIZED_PER_SITE = 6
 
 
-def _pharmacist_of_nantes() -> User:
-    """A pharmacist at site 16 (the shared demo accounts have one at 11 only)."""
-    user, created = User.objects.get_or_create(
-        username="demo-pharmacist-nantes",
-        defaults={
-            "email": "demo-pharmacist-nantes@platinium.invalid",
-            "first_name": "Demo",
-            "last_name": "Pharmacist Nantes",
-        },
+def _pharmacist_at(code: str) -> User | None:
+    """A pharmacist of the site (the shared demo accounts may have none at 16)."""
+    membership = (
+        Membership.objects.active()
+        .filter(role=Role.PHARMACIST, site__code=code, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
     )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-    Membership.objects.get_or_create(
-        user=user, role=Role.PHARMACIST, site=Site.objects.get(code="16"), revoked_at=None
-    )
-    return user
+    return membership.user if membership else None
 
 
 def _load_lists(rm: User, rng: random.Random, stdout: Any) -> None:
@@ -103,7 +96,15 @@ def _randomize(investigators: dict[str, User], stdout: Any) -> int:
                 site__code=code, status=Participant.Status.ENROLLED
             ).order_by("seq")
         )
-        for participant in enrolled[: max(0, len(enrolled) - LEAVE_ENROLLED)]:
+        if not Kit.objects.filter(site__code=code, status=Kit.Status.AVAILABLE).exists():
+            continue  # kits not received: randomizing would only raise no-kit alerts
+        # Prefix imbalance of the list is at most 2, so 6 randomizations never need more
+        # than 4 kits of one arm: the 4 + 4 received kits suffice, no no-kit alert.
+        room = (
+            MAX_RANDOMIZED_PER_SITE
+            - Participant.objects.filter(site__code=code, allocation__isnull=False).count()
+        )
+        for participant in enrolled[: max(0, min(room, len(enrolled) - LEAVE_ENROLLED))]:
             try:
                 services.randomize(
                     participant, by=investigator, idempotency_key=f"demo-{participant.code}"
@@ -122,7 +123,13 @@ def seed(*, users: dict[str, Any], rng: random.Random, stdout: Any) -> None:
         stdout.write("Randomization demo skipped: this server is PROD.")
         return
     rm = users["demo-randomization"]
-    pharmacists = {"11": users["demo-pharmacist"], "16": _pharmacist_of_nantes()}
+    pharmacists = {code: _pharmacist_at(code) for code in ("11", "16")}
+    for code, pharmacist in list(pharmacists.items()):
+        if pharmacist is None:
+            stdout.write(
+                f"Randomization demo: no pharmacist at site {code}; its kits stay in transit."
+            )
+            del pharmacists[code]
     investigators = {"11": users["demo-investigator"], "16": users["demo-investigator-nantes"]}
     with acting_user(rm):
         _load_lists(rm, rng, stdout)

@@ -15,6 +15,10 @@
       inputsOf(previous.getAttribute("data-form")).forEach(function (el) {
         if (el.type !== "hidden" && el.name !== "reason_for_change") { source[el.name] = el.value; }
       });
+      // A read-only (already saved, outside the edit window) row carries its raw values.
+      previous.querySelectorAll("td[data-name]").forEach(function (cell) {
+        source[cell.getAttribute("data-name")] = cell.getAttribute("data-value");
+      });
       inputsOf(rowId).forEach(function (el) {
         if (el.name in source) {
           el.value = source[el.name];

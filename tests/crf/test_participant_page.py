@@ -83,7 +83,11 @@ def test_timeline_overlays_stored_forms_on_the_schedule(participant, role_users,
 
 def test_every_status_is_shown_with_text_as_well_as_colour(participant, client_for):
     html = _page(client_for("investigator"), participant).content.decode()
-    for code, text in (("overdue", "Overdue"), ("due", "Due"), ("not_due", "Not due")):
+    for code, text in (
+        ("overdue", "En retard"),
+        ("due", "Attendu"),
+        ("not_due", "Pas encore attendu"),
+    ):
         assert re.search(rf'status status-{code}" data-status="{code}">{text}<', html)
 
 
@@ -144,7 +148,7 @@ def test_logs_show_infections_and_adverse_events_with_an_sae_badge(
     )
     save_adverse_event(participant, by=inv, data=ae_data(term="Rash"))
     html = _page(client_for("investigator"), participant).content.decode()
-    assert "Pneumonia" in html
+    assert "Pneumonie" in html
     assert html.count("sae-badge") == 1
     assert "Septic shock" in html and "Rash" in html
 

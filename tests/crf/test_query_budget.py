@@ -65,12 +65,6 @@ def test_participant_page_of_the_longest_course_within_budget(
     assert response.content.decode().count('data-form="DAILY"') >= 10
 
 
-@pytest.mark.xfail(
-    reason="crf.grid.icu_days calls participant_facts (5 queries: allocation, death, ICU "
-    "stays, baseline, kit codes) plus one for the end of study: 16 queries. Reading the "
-    "schedule state with crf.timeline.load_course(kit_codes=False) makes it 12.",
-    strict=False,
-)
 def test_daily_grid_of_the_longest_course_within_budget(
     client_for,
     django_assert_max_num_queries,

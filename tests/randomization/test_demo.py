@@ -19,6 +19,10 @@ def test_the_demo_is_idempotent_and_leaves_enrolled_participants(settings):
     from eligibility.demo import seed as seed_eligibility
 
     users = seed_accounts()
+    # Until accounts/demo.py has a pharmacist at Nantes (asked of the lead).
+    from tests.factories import make_user_with_role
+
+    make_user_with_role("demo-pharmacist-nantes", "pharmacist", "16")
     seed_eligibility(users=users, rng=random.Random(1), stdout=io.StringIO())
     demo.seed(users=users, rng=random.Random(1), stdout=io.StringIO())
     counts = (
