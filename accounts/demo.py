@@ -19,6 +19,7 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str | None]] = {
     "demo-randomization": (Role.RANDOMIZATION_MANAGER, None),
     "demo-admin": (Role.ADMIN, None),
     "demo-investigator-nantes": (Role.INVESTIGATOR, "16"),
+    "demo-pharmacist-nantes": (Role.PHARMACIST, "16"),
 }
 # The demo monitor also monitors Nantes, so the site switcher has something to switch.
 EXTRA_MEMBERSHIPS: list[tuple[str, str, str]] = [("demo-monitor", Role.MONITOR, "16")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import has_capability
@@ -20,12 +20,12 @@ class MenuItem:
 
 
 MENU: list[MenuItem] = [
-    MenuItem(_("Screening log"), "eligibility:screening_list", C.SCREEN),
+    MenuItem(_("Screening log"), "eligibility:screening_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Participants"), "participants:list", C.VIEW_PARTICIPANTS),
+    MenuItem(_("Serious adverse events"), "crf:sae_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Pharmacy"), "randomization:pharmacy_home", C.MANAGE_KITS),
     MenuItem(_("Allocation lists"), "randomization:allocation_lists", C.LOAD_ALLOCATION_LIST),
-    MenuItem(_("Queries"), "monitoring:query_list", C.RAISE_QUERY),
-    MenuItem(_("Exports"), "exports:home", C.EXPORT_BLINDED),
+    MenuItem(_("Unblinding log"), "randomization:unblinding_log", C.VIEW_UNBLINDING_LOG),
     MenuItem(_("Audit log"), "audit:log", C.VIEW_GLOBAL_AUDIT_LOG),
     MenuItem(_("Users"), "accounts:user_list", C.MANAGE_USERS),
 ]
@@ -36,9 +36,7 @@ def menu_for(user: Any) -> list[dict[str, Any]]:
     for item in MENU:
         if not has_capability(user, item.capability):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue  # the feature is not built yet
-        items.append({"label": item.label, "url": url, "url_name": item.url_name})
+        items.append(
+            {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
+        )
     return items

@@ -17,9 +17,11 @@ from accounts.roles import Capability
 
 
 def database_locked() -> bool:
-    """The database lock. Until a lock record exists (a later issue) it is the setting
-    PLATINIUM_DATABASE_LOCKED_AT (empty = not locked): fail-safe, never inferred."""
-    return bool(getattr(settings, "PLATINIUM_DATABASE_LOCKED_AT", ""))
+    """The recorded database lock (randomization.models.DatabaseLock), the same record that
+    opens the statistician's unblinded access (roles.md C2): one fact, one place."""
+    from randomization.models import DatabaseLock
+
+    return DatabaseLock.objects.exists()
 
 
 def d10_results_visible(user: Any) -> bool:

@@ -29,6 +29,7 @@ from crf.models import DailyFollowUp
 from crf.rules.common import paris_date
 from crf.rules.daily import GRID_FIELDS
 from crf.schedule import expected_forms
+from crf.templatetags.study_days import study_day_label
 from crf.timeline import clinical_state, load_course
 from participants.models import Participant
 
@@ -206,13 +207,13 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
                 else gettext("A form already exists for this day."),
             )
         else:
-            label = f"D{result.obj.study_day}"
+            label = study_day_label(result.obj.study_day)
             messages.success(request, gettext("%(day)s saved.") % {"day": label})
             for finding in result.warnings:
                 messages.warning(
                     request,
-                    f"{label}: "
-                    + gettext("Flagged for review: %(message)s") % {"message": finding.message},
+                    gettext("%(day)s: flagged for review: %(message)s")
+                    % {"day": label, "message": finding.message},
                 )
             return redirect("crf:daily_grid", code=code)
     return _render(request, participant, bound={on: form}, extra={"error_day": on})

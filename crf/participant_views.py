@@ -53,8 +53,22 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
             "sees_kits": sees_kits,
             "can_enter": can_enter,
             "status_labels": timeline.STATUS_LABELS,
+            "actions": _randomization_actions(user, participant, course),
         },
     )
+
+
+def _randomization_actions(user: Any, participant: Any, course: Any) -> dict[str, bool]:
+    """Which randomization pages this user can open for this participant (no arm here)."""
+    site_id = participant.site_id
+    randomized = course.randomized_at is not None
+    return {
+        "randomize": not randomized
+        and participant.status == participant.Status.ENROLLED
+        and has_capability(user, C.RANDOMIZE, site_id),
+        "confirmation": randomized and has_capability(user, C.SEE_KIT_NUMBERS, site_id),
+        "unblind": randomized and has_capability(user, C.EMERGENCY_UNBLIND, site_id),
+    }
 
 
 def _link(item: Any, code: str, *, can_enter: bool, can_enter_d10: bool, d10_readable: bool) -> str:

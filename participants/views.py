@@ -41,5 +41,7 @@ def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_view_clinical": has_capability(
                 request.user, C.VIEW_CLINICAL_DATA, participant.site_id
             ),
+            "can_dispense": participant.status != Participant.Status.ENROLLED
+            and has_capability(request.user, C.MANAGE_KITS, participant.site_id),
         },
     )

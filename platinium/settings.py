@@ -227,9 +227,14 @@ PLATINIUM_VIGILANCE_EMAIL = os.environ.get(
 PLATINIUM_TRIAL_MANAGER_EMAIL = os.environ.get(
     "PLATINIUM_TRIAL_MANAGER_EMAIL", "trial-manager@platinium.invalid"
 )
+# Central pharmacy alerted of resupply requests and stock-outs (default: the trial manager).
+PLATINIUM_CENTRAL_PHARMACY_EMAIL = os.environ.get("PLATINIUM_CENTRAL_PHARMACY_EMAIL", "")
 
 # Key that encrypts treatment arms (randomization/arm_access.py); never in the database.
 PLATINIUM_ARM_KEY = os.environ.get("PLATINIUM_ARM_KEY", "")
+# What A and B are, shown only to those allowed to see an arm (e.g. "A=interferon
+# gamma-1b,B=placebo"); empty: the letter only. Kept outside the database like the key.
+PLATINIUM_ARM_PRODUCTS = os.environ.get("PLATINIUM_ARM_PRODUCTS", "")
 PLATINIUM_ARM_KEY_FILE = os.environ.get("PLATINIUM_ARM_KEY_FILE", str(DATA_DIR / "arm.key"))
 PLATINIUM_ENV = os.environ.get("PLATINIUM_ENV", "UAT")
 # randomization.md: day-10 mHLA-DR would unblind; hidden from site staff, monitors and the

@@ -205,3 +205,17 @@ def test_monitor_cannot_open_an_edit_page(site11, role_users, client_for):
         .status_code
         == 200
     )
+
+
+def test_d10_results_become_visible_to_the_monitor_after_the_recorded_database_lock(
+    role_users,
+):
+    from crf.blinding import d10_results_visible
+    from randomization.services import record_database_lock
+
+    monitor = role_users["monitor"]
+    assert not d10_results_visible(monitor)
+    record_database_lock(by=role_users["data_manager"], reason="final lock")
+    assert d10_results_visible(monitor)
+    # Pharmacists never see clinical data, lock or not.
+    assert not d10_results_visible(role_users["pharmacist"])
