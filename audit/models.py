@@ -64,6 +64,4 @@ class AuditEvent(models.Model):
             model = apps.get_model(self.target_type)
         except (LookupError, ValueError):
             return False
-        return hasattr(model._default_manager, "visible_to") and getattr(
-            model, "AUDIT_PAGE", True
-        )
+        return hasattr(model._default_manager, "visible_to") and getattr(model, "AUDIT_PAGE", True)

@@ -47,6 +47,18 @@ def _widget(field: models.Field) -> forms.Widget | None:
     return None
 
 
+def _not_null_without_default(model: type[models.Model]) -> set[str]:
+    text_like = (models.CharField, models.TextField, models.BooleanField, models.JSONField)
+    return {
+        f.name
+        for f in data_fields(model)
+        if not f.null
+        and not f.has_default()
+        and not isinstance(f, text_like)
+        and not isinstance(f, ArrayField)
+    }
+
+
 class CrfForm(ReasonForChangeMixin, forms.ModelForm):
     """Base form: every item optional (a missing one leaves the form in progress),
     a hidden version for optimistic locking, the reason for change once saved."""
@@ -55,9 +67,12 @@ class CrfForm(ReasonForChangeMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        needed = _not_null_without_default(type(self.instance))
         for name, field in self.fields.items():
             if name not in {"reason_for_change"}:
-                field.required = False
+                # A value the database cannot do without (e.g. an ICU admission time) is
+                # asked for here; every other item may be left for later (in progress).
+                field.required = name in needed
         if self.instance.pk and not self.is_bound:
             self.initial["expected_version"] = self.instance.version
         self.helper = FormHelper()

@@ -36,7 +36,7 @@ from participants.models import Participant
 # At most this many rows carry live inputs; the others show their values as text with an
 # "Edit" link. Rendering ~50 widgets per row for a 30-day stay took a second; a window keeps
 # the page fast whatever the length of the stay (bench: crf grid).
-EDITABLE_ROWS = 7
+EDITABLE_ROWS = 4
 
 
 def icu_days(participant: Participant, user: Any) -> list[date]:

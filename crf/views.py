@@ -272,8 +272,8 @@ def _edit(
                 form.is_valid()
             except services.ParticipantLocked as locked:
                 form.add_error(None, str(locked))
-            except IntegrityError:
-                form.add_error(None, gettext("This form already exists for this participant."))
+            except IntegrityError as error:
+                form.add_error(None, _integrity_message(error))
             else:
                 _report(request, result)
                 response = redirect(
@@ -486,3 +486,12 @@ def sae_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     services.acknowledge_sae(ae, by=request.user)
     messages.success(request, gettext("SAE acknowledged."))
     return redirect(reverse("crf:sae_list"))
+
+
+def _integrity_message(error: IntegrityError) -> str:
+    """A database refusal in words: a duplicate form, or a value the form left empty."""
+    code = getattr(error.__cause__, "pgcode", "")
+    if code == "23502":  # not_null_violation
+        column = getattr(getattr(error.__cause__, "diag", None), "column_name", "") or ""
+        return gettext("A required value is missing: %(field)s.") % {"field": column}
+    return gettext("This form already exists for this participant.")

@@ -3,12 +3,14 @@
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault(
+    "DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("PLATINIUM_REQUIRE_2FA", "false")
 
-from platinium.settings import *  # noqa: E402,F403
+from platinium.settings import *  # noqa: F403
 
 # Argon2 on every login costs ~50 ms; tests use a fast hasher, one test checks Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405

@@ -84,7 +84,12 @@ def _restore_after_flush(django_db_setup: Any, django_db_blocker: Any) -> Iterat
 
 
 @pytest.fixture
-def registry_sites(_restore_after_flush: None, transactional_db: Any) -> None:
+def registry_sites(
+    _restore_after_flush: None, transactional_db: Any, django_db_serialized_rollback: None
+) -> None:
+    """Serialized rollback, like the other transactional tests (concurrency, Celery worker):
+    a plain transactional flush re-creates content types through post_migrate, and the next
+    serialized test then fails to restore its snapshot (duplicate content type, no sites)."""
     restore_migration_data()
 
 

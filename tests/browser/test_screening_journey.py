@@ -125,8 +125,8 @@ def test_investigator_screens_consents_and_enrols_a_patient(
     page.wait_for_selector("#enrol-link")
 
     page.click("#enrol-link")
-    assert "I confirm this patient meets all eligibility criteria" in page.text_content(
-        "#signature-meaning"
+    assert "Je confirme que ce patient remplit tous les critères d'éligibilité" in (
+        page.text_content("#signature-meaning")
     )
     page.fill("#id_password", "not-my-password")
     page.click("#sign-enrol")

@@ -107,3 +107,33 @@ def test_grid_page_query_count_is_bounded(
     client = client_for("coordinator")
     with django_assert_max_num_queries(25):
         assert client.get(reverse("crf:daily_grid", args=[participant.code])).status_code == 200
+
+
+def test_only_a_window_of_rows_is_editable_and_older_rows_open_on_request(
+    site11, role_users, client_for
+):
+    from crf.grid import EDITABLE_ROWS
+    from crf.services import save_daily
+
+    participant = randomized(site11, days_ago=12)
+    d0 = d0_of(participant)
+    for n in range(12):
+        save_daily(
+            participant,
+            day_date=d0 + timedelta(days=n),
+            by=role_users["coordinator"],
+            data=daily_data(gcs=10),
+        )
+    url = reverse("crf:daily_grid", args=[participant.code])
+    html = client_for("coordinator").get(url).content.decode()
+    # Day 12 (today) is still to enter; then the latest saved days, up to the window.
+    assert html.count('<form id="row-') == EDITABLE_ROWS
+    old = (d0 + timedelta(days=1)).isoformat()
+    assert f'action="{reverse("crf:daily_grid_row", args=[participant.code, old])}"' not in html
+    # A saved day outside the window shows its values as text, ready for "same as yesterday".
+    assert 'data-name="gcs" data-value="10"' in html
+    assert f'href="?edit={old}#day-{old}"' in html
+    opened = client_for("coordinator").get(url + f"?edit={old}").content.decode()
+    assert f'action="{reverse("crf:daily_grid_row", args=[participant.code, old])}"' in opened
+    # A malformed day is a 404, not a 500.
+    assert client_for("coordinator").get(url + "?edit=yesterday").status_code == 404

@@ -133,7 +133,11 @@ def test_enrol_gives_a_participant_code_and_records_the_confirmation(site11: Any
     assert participant.code == "11-001"
     assert screening.status == Screening.Status.ENROLLED
     confirmation = EligibilityConfirmation.objects.get(screening=screening)
-    assert confirmation.statement == "I confirm this patient meets all eligibility criteria"
+    # the statement is stored as the investigator read it: French by default
+    assert (
+        confirmation.statement
+        == "Je confirme que ce patient remplit tous les critères d'éligibilité"
+    )
     assert AuditEvent.objects.filter(action="eligibility.enrolled").count() == 1
     assert randomization_preconditions(participant) == []
 
@@ -148,24 +152,24 @@ def _refusal(screening: Screening, user: Any, password: str = FACTORY_PASSWORD) 
 def test_enrol_refuses_a_not_eligible_patient(site11: Any) -> None:
     screening = make_screening(site11, eligible=False)
     consent(screening)
-    assert "not eligible (I4)" in _refusal(screening, site_investigator(site11))
+    assert "n'est pas éligible (I4)" in _refusal(screening, site_investigator(site11))
 
 
 def test_enrol_refuses_an_incomplete_screening(site11: Any) -> None:
     screening = make_screening(site11, labs={"alt_u_l": None})
     consent(screening)
-    assert "incomplete (E18)" in _refusal(screening, site_investigator(site11))
+    assert "incomplète (E18)" in _refusal(screening, site_investigator(site11))
 
 
 def test_enrol_refuses_without_consent(site11: Any) -> None:
     screening = make_screening(site11)
-    assert "No consent" in _refusal(screening, site_investigator(site11))
+    assert "Aucun consentement" in _refusal(screening, site_investigator(site11))
 
 
 def test_enrol_refuses_a_wrong_password_and_audits_it(site11: Any) -> None:
     screening = make_screening(site11)
     consent(screening)
-    assert "password" in _refusal(screening, site_investigator(site11), "wrong")
+    assert "mot de passe" in _refusal(screening, site_investigator(site11), "wrong")
     assert AuditEvent.objects.filter(
         action="eligibility.enrolment_reauthentication_failed"
     ).exists()
@@ -175,7 +179,7 @@ def test_enrol_re_evaluates_the_stored_data_not_the_stored_status(site11: Any) -
     screening = make_screening(site11, eligible=False)
     consent(screening)
     Screening.objects.filter(pk=screening.pk).update(status="eligible", failed_codes=[])
-    assert "not eligible" in _refusal(screening, site_investigator(site11))
+    assert "n'est pas éligible" in _refusal(screening, site_investigator(site11))
 
 
 def test_a_coordinator_cannot_enrol(site11: Any, role_users: dict) -> None:
@@ -256,8 +260,8 @@ def test_randomization_preconditions_need_consent_and_an_active_site(site11: Any
     site11.status = "closed"
     site11.save()
     reasons = randomization_preconditions(participant)
-    assert any("consent" in r for r in reasons)
-    assert any("site" in r for r in reasons)
+    assert any("consentement" in r for r in reasons)
+    assert any("centre" in r for r in reasons)
 
 
 def test_removed_rows_are_voided_not_deleted(site11: Any) -> None:

@@ -39,7 +39,7 @@ def test_fio2_of_21_is_refused_with_a_clear_message_and_nothing_saved(client_for
     data["sofa-0-fio2"] = "21"
     response = _create(client_for("investigator"), data)
     assert response.status_code == 422
-    assert "FiO₂ is a fraction between 0.21 and 1.00" in response.content.decode()
+    assert "La FiO₂ est une fraction comprise entre 0,21 et 1,00" in response.content.decode()
     assert not Screening.objects.exists()
 
 
@@ -48,7 +48,7 @@ def test_gcs_16_is_refused(client_for: Any) -> None:
     data["apache-gcs"] = "16"
     response = _create(client_for("investigator"), data)
     assert response.status_code == 422
-    assert "16 is impossible: allowed 3 to 15" in response.content.decode()
+    assert "16 est impossible : valeurs autorisées de 3 à 15" in response.content.decode()
     assert not Screening.objects.exists()
 
 
@@ -57,7 +57,10 @@ def test_a_sample_after_the_evaluation_time_is_refused(client_for: Any) -> None:
     data["lym-0-sampled_at"] = "2025-03-09T17:00"
     response = _create(client_for("investigator"), data)
     assert response.status_code == 422
-    assert "The sample is after the evaluation time" in response.content.decode()
+    assert (
+        "Le prélèvement est postérieur à l&#x27;heure d&#x27;évaluation"
+        in response.content.decode()
+    )
     assert not Screening.objects.exists()
 
 
@@ -79,7 +82,7 @@ def test_soft_limit_is_saved_with_a_visible_warning(client_for: Any) -> None:
     assert screening.status == "eligible"
     assert screening.soft_limit_flags[0]["field"] == "labs.ast_uln"
     page = client.get(response["Location"]).content.decode()
-    assert "90 U/L is unusually high (&gt; 80 U/L): check it" in page
+    assert "90 U/L est inhabituellement élevé (&gt; 80 U/L) : vérifiez-le" in page
 
 
 def test_checklist_reports_a_refused_value_and_still_evaluates_the_rest(
@@ -89,7 +92,7 @@ def test_checklist_reports_a_refused_value_and_still_evaluates_the_rest(
     data["sofa-0-fio2"] = "21"
     response = client_for("investigator").post(reverse("eligibility:checklist_new"), data)
     html = response.content.decode()
-    assert "FiO₂ is a fraction between 0.21 and 1.00" in html
+    assert "La FiO₂ est une fraction comprise entre 0,21 et 1,00" in html
     assert 'id="criterion-I4" data-status="met"' in html
     assert 'id="criterion-I3" data-status="missing"' in html
 
@@ -102,7 +105,7 @@ def test_checklist_shows_sofa_components_apache_breakdown_and_egfr(client_for: A
     assert 'id="score-sofa">15<' in html
     assert 'id="score-apache">11<' in html
     assert 'id="score-egfr">67,1<' in html  # French decimal comma (default language)
-    assert "Answered yes" in html  # explanations are shown
+    assert "Réponse : oui" in html  # explanations are shown
 
 
 def test_an_incomplete_screening_is_saved_and_resumed_with_a_reason(client_for: Any) -> None:
@@ -120,7 +123,7 @@ def test_an_incomplete_screening_is_saved_and_resumed_with_a_reason(client_for: 
     del sofa_rows
     response = client.post(url, data)
     assert response.status_code == 422
-    assert "Give a reason for this change." in response.content.decode()
+    assert "Indiquez le motif de cette modification." in response.content.decode()
     data["reason_for_change"] = "ALT result received"
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -135,7 +138,7 @@ def test_a_stale_version_is_refused(client_for: Any) -> None:
     data = post_data(BASE, version="0", reason_for_change="x")
     response = client.post(reverse("eligibility:screening_detail", args=[screening.pk]), data)
     assert response.status_code == 422
-    assert "changed by someone else" in response.content.decode()
+    assert "modifiée par quelqu&#39;un d&#39;autre" in response.content.decode()
 
 
 def test_screening_log_filters_and_consort_counts(client_for: Any, site11: Any) -> None:
@@ -213,7 +216,7 @@ def test_investigator_records_consent_and_enrols_through_the_pages(
     assert Consent.objects.get().given_by == "PROXY"
     enrol_url = reverse("eligibility:enrol", args=[screening.pk])
     page = client.get(enrol_url).content.decode()
-    assert "I confirm this patient meets all eligibility criteria" in page
+    assert "Je confirme que ce patient remplit tous les critères d&#x27;éligibilité" in page
     wrong = client.post(enrol_url, {"password": "nope"})
     assert wrong.status_code == 422 and not Participant.objects.exists()
     response = client.post(enrol_url, {"password": FACTORY_PASSWORD})

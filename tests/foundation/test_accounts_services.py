@@ -37,7 +37,7 @@ def test_grant_role_gives_the_capability_and_is_audited(admin, site16) -> None:
 
 
 def test_nobody_grants_a_role_to_themselves(admin) -> None:
-    with pytest.raises(services.AccountError, match="yourself"):
+    with pytest.raises(services.AccountError, match="vous attribuer un rôle"):
         services.grant_role(admin, role=Role.DATA_MANAGER, site=None, by=admin)
     assert not admin.memberships.filter(role=Role.DATA_MANAGER).exists()
 
@@ -50,17 +50,17 @@ def test_database_also_refuses_a_self_granted_membership(admin) -> None:
 def test_admin_cannot_also_hold_a_clinical_role(role_users, site11) -> None:
     other_admin = role_users["admin"]
     granter = UserFactory(username="granter")
-    with pytest.raises(services.AccountError, match="clinical"):
+    with pytest.raises(services.AccountError, match="rôle clinique"):
         services.grant_role(other_admin, role=Role.INVESTIGATOR, site=site11, by=granter)
-    with pytest.raises(services.AccountError, match="clinical"):
+    with pytest.raises(services.AccountError, match="rôle clinique"):
         services.grant_role(role_users["monitor"], role=Role.ADMIN, site=None, by=granter)
 
 
 def test_global_role_refuses_a_site_and_site_role_needs_one(admin, site11) -> None:
     user = UserFactory(username="someone")
-    with pytest.raises(services.AccountError, match="all sites"):
+    with pytest.raises(services.AccountError, match="tous les centres"):
         services.grant_role(user, role=Role.STATISTICIAN, site=site11, by=admin)
-    with pytest.raises(services.AccountError, match="site"):
+    with pytest.raises(services.AccountError, match="centre"):
         services.grant_role(user, role=Role.MONITOR, site=None, by=admin)
     with pytest.raises(services.AccountError):
         services.grant_role(user, role="superhero", site=None, by=admin)
@@ -69,7 +69,7 @@ def test_global_role_refuses_a_site_and_site_role_needs_one(admin, site11) -> No
 
 
 def test_the_same_role_twice_is_refused(admin, role_users, site11) -> None:
-    with pytest.raises(services.AccountError, match="already"):
+    with pytest.raises(services.AccountError, match="déjà"):
         services.grant_role(role_users["monitor"], role=Role.MONITOR, site=site11, by=admin)
 
 

@@ -47,7 +47,7 @@ def test_admin_cannot_grant_itself_a_role(client_for, role_users) -> None:
         {"role": Role.DATA_MANAGER, "site": ""},
     )
     assert response.status_code == 200
-    assert "You cannot grant a role to yourself." in response.content.decode()
+    assert "Vous ne pouvez pas vous attribuer un rôle." in response.content.decode()
     assert not admin.memberships.filter(role=Role.DATA_MANAGER).exists()
 
 
@@ -82,7 +82,7 @@ def test_duplicate_username_is_refused_whatever_the_case(client_for, role_users)
         reverse("accounts:user_create"), {**NEW_USER, "username": "INVESTIGATOR"}
     )
     assert response.status_code == 200
-    assert "already taken" in response.content.decode()
+    assert "déjà utilisé" in response.content.decode()
 
 
 def test_unknown_role_or_site_is_a_form_error(client_for, role_users) -> None:

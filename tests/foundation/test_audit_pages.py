@@ -105,7 +105,7 @@ def test_global_log_filters_by_action_user_site_and_dates(client_for, participan
     today = timezone.localdate()
     assert "alpha_action</td>" in rows(start=str(today), end=str(today))
     future = rows(start=str(today + timedelta(days=1)))
-    assert "No event matches." in future
+    assert "Aucun événement ne correspond." in future
     # Bad filter values are ignored, never a 500.
     assert rows(start="not-a-date", end="2026-13-45", page="x", site="999")
 

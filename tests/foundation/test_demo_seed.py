@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: the nine demo accounts, idempotent, refused in production."""
+"""`manage.py seed_demo`: the ten demo accounts, idempotent, refused in production."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ EXPECTED_MEMBERSHIPS = {
     "demo-randomization": {(Role.RANDOMIZATION_MANAGER, None)},
     "demo-admin": {(Role.ADMIN, None)},
     "demo-investigator-nantes": {(Role.INVESTIGATOR, "16")},
+    "demo-pharmacist-nantes": {(Role.PHARMACIST, "16")},
 }
 
 
@@ -45,7 +46,7 @@ def _row_counts() -> dict[str, int]:
 
 
 @override_settings(DEBUG=True)
-def test_seed_demo_creates_the_nine_accounts_with_their_memberships() -> None:
+def test_seed_demo_creates_the_ten_accounts_with_their_memberships() -> None:
     output = _seed()
     assert DEMO_PASSWORD in output
     users = User.objects.filter(username__startswith="demo-")
@@ -91,4 +92,4 @@ def test_refused_when_debug_is_false_without_force() -> None:
 @override_settings(DEBUG=False)
 def test_force_allows_it_on_a_test_database() -> None:
     _seed(force=True)
-    assert User.objects.filter(username__startswith="demo-").count() == 9
+    assert User.objects.filter(username__startswith="demo-").count() == 10

@@ -16,7 +16,7 @@ from accounts.forms import UserCreateForm
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery-staple"
-WRONG = "Unknown username or wrong password."
+WRONG = "Identifiant inconnu ou mot de passe incorrect."
 
 
 def _login(client: Client, username: str, password: str) -> Any:
@@ -81,10 +81,10 @@ def test_disabled_account_gets_the_disabled_message(role_users) -> None:
     user.save()
     response = _login(Client(), "pharmacist", PASSWORD)
     assert response.status_code == 200
-    assert "This account is disabled" in response.content.decode()
+    assert "Ce compte est désactivé" in response.content.decode()
     # Without the password, nobody learns the account exists and is disabled.
     guessed = _login(Client(), "pharmacist", "wrong-password")
-    assert "disabled" not in guessed.content.decode()
+    assert "désactivé" not in guessed.content.decode()
     assert WRONG in guessed.content.decode()
 
 
@@ -92,7 +92,7 @@ def test_missing_csrf_token_gets_our_403_page_with_a_message(role_users) -> None
     client = Client(enforce_csrf_checks=True)
     response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
     assert response.status_code == 403
-    assert "Your form expired" in response.content.decode()
+    assert "Votre formulaire a expiré" in response.content.decode()
     assert "<html" in response.content.decode()  # our page, not Django's bare one
 
 

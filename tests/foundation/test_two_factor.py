@@ -66,11 +66,11 @@ def test_wrong_code_is_refused_with_a_message(client_for, role_users) -> None:
     device = TOTPDevice.objects.get(user=role_users["monitor"])
     response = client.post(reverse("accounts:two_factor"), {"token": _code(device, 500_000)})
     assert response.status_code == 200
-    assert "This code is not valid" in response.content.decode()
+    assert "Ce code n&#x27;est pas valide" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
     malformed = client.post(reverse("accounts:two_factor"), {"token": "12ab56"})
     assert malformed.status_code == 200
-    assert "6 digits" in malformed.content.decode()
+    assert "6 chiffres" in malformed.content.decode()
 
 
 def test_next_login_asks_for_a_code_without_showing_the_qr_again(client_for, role_users) -> None:
