@@ -38,6 +38,8 @@ lint: install
 migrations-check: install
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
+# Two workers (these machines have two cores); each gets its own test database.
+PYTEST_ARGS ?= -n 2 -p no:cacheprovider
 pytest: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import platform
 import sys
@@ -31,6 +32,9 @@ warnings.filterwarnings("ignore", message="No directory at")
 import django  # noqa: E402
 
 django.setup()
+
+# Eager Celery tasks log one line each; the benchmark output is the timings.
+logging.getLogger("celery").setLevel(logging.WARNING)
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402

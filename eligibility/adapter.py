@@ -25,8 +25,7 @@ from eligibility.case import (
     SoftLimitWarning,
     parse_case_with_warnings,
 )
-from eligibility.criteria import CRITERIA_BY_CODE, INCLUSION_QUESTIONS
-from eligibility.criteria import gettext_noop as noop
+from eligibility.criteria import CRITERIA_BY_CODE, INCLUSION_QUESTIONS, gettext_noop
 from eligibility.engine import EligibilityResult, evaluate
 
 # Every exclusion answer of the §6 JSON, including E13's and E19's supporting questions.
@@ -313,27 +312,31 @@ def crf_checks(data: ScreeningData, now: datetime | None = None) -> list[SoftLim
     warnings: list[SoftLimitWarning] = []
     evaluated_at, icu_admission = h.get("evaluated_at"), h.get("icu_admission")
     if evaluated_at is not None and evaluated_at > now:
-        raise CaseInputError("evaluated_at", noop("The screening time is in the future"))
+        raise CaseInputError("evaluated_at", gettext_noop("The screening time is in the future"))
     hospital = h.get("hospital_admission_date")
     if hospital is not None and icu_admission is not None:
         icu_date = icu_admission.astimezone(PARIS).date()
         if hospital > icu_date:
             raise CaseInputError(
                 "hospital_admission_date",
-                noop("The hospital admission is after the ICU admission"),
+                gettext_noop("The hospital admission is after the ICU admission"),
             )
         if (icu_date - hospital).days > HOSPITAL_BEFORE_ICU_SOFT_DAYS:
             warnings.append(
                 SoftLimitWarning(
                     "hospital_admission_date",
-                    noop("Hospital admission more than {days} days before ICU admission: check it"),
+                    gettext_noop(
+                        "Hospital admission more than {days} days before ICU admission: check it"
+                    ),
                     {"days": str(HOSPITAL_BEFORE_ICU_SOFT_DAYS)},
                 )
             )
     days = [row.get("icu_day") for row in data.sofa if not _blank(row.get("icu_day"))]
     for index, day in enumerate(days):
         if day in days[:index]:
-            raise CaseInputError(f"sofa[{index}].icu_day", noop("This ICU day is already entered"))
+            raise CaseInputError(
+                f"sofa[{index}].icu_day", gettext_noop("This ICU day is already entered")
+            )
     return warnings
 
 

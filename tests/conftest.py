@@ -8,7 +8,25 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.factories import DEMO_ROLE_USERS, make_user_with_role
+from tests.factories import DEMO_ROLE_USERS, make_user_with_role, restore_migration_data
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request: pytest.FixtureRequest) -> None:
+    """Every database test starts with the registry sites, even after a transactional
+    test flushed the tables (the data migration does not run again)."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    restore_migration_data()
 
 
 @pytest.fixture

@@ -38,3 +38,18 @@ def make_user_with_role(username: str, role: str, site_code: str | None, **kwarg
     site = Site.objects.get(code=site_code) if site_code else None
     Membership.objects.get_or_create(user=user, role=role, site=site, revoked_at=None)
     return user
+
+
+def restore_migration_data() -> None:
+    """Put back the rows data migrations load (the 23 registry sites).
+
+    Transactional tests (threads, live server, Celery worker) flush the database after
+    each test; the next test must still find the sites the migration created.
+    """
+    from sites.models import Site
+    from sites.registry import REGISTRY_SITES
+
+    if Site.objects.count() >= len(REGISTRY_SITES):
+        return
+    for code, name, city in REGISTRY_SITES:
+        Site.objects.get_or_create(code=code, defaults={"name": name, "city": city})

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import restore_migration_data
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # tests themselves are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,20 +62,6 @@ def page(browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def restore_migration_data() -> None:
-    """Put back the rows data migrations load (the 23 registry sites).
-
-    Live-server tests are transactional: the database is flushed after each of them, so
-    this runs before each browser test and once more after the last one, leaving a
-    `--reuse-db` database as the migrations made it for the next pytest session.
-    """
-    from sites.models import Site
-    from sites.registry import REGISTRY_SITES
-
-    for code, name, city in REGISTRY_SITES:
-        Site.objects.get_or_create(code=code, defaults={"name": name, "city": city})
 
 
 @pytest.fixture(scope="session")
