@@ -152,7 +152,7 @@ def test_investigator_follows_a_participant_from_injections_to_day_90(
             page.click(f"[data-copy-previous='{row}']")
         page.click(f"form#{row} button[type=submit]")
         page.wait_for_load_state("domcontentloaded")
-        assert f"D{offset}" in page.inner_text(".alert-success, .messages, main")
+        assert f"J{offset} enregistré" in page.inner_text(".alert-success, .messages, main")
 
     # An infection on D6 and an SAE on D8.
     page.goto(f"{base}{reverse('crf:form_new', args=[code, 'infection'])}")

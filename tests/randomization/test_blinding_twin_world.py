@@ -42,7 +42,30 @@ def test_every_blinded_output_is_identical_when_the_arms_are_swapped(worlds):
         k for k, v in a["pages"].items() if "/randomization/participants/" in k and v[0] == 200
     ]
     assert confirmation_pages
+    assert any("crf.sae.notified" in row for row in a["audit"])  # the SAE e-mail path ran
     assert twin_world.differences(a, b) == []
+
+
+def test_the_crawl_covers_every_url_and_every_crf_form(worlds):
+    """Coverage check: a URL added later without a value supplier fails here, not silently."""
+    from crf.views import SPECS
+
+    a, _b = worlds()
+    assert a["skipped"] == []
+    assert twin_world.url_names() - twin_world.UNCRAWLED <= a["covered"]
+    assert {
+        "crf:form_detail",
+        "crf:form_edit",
+        "crf:form_new",
+        "crf:form_entered_in_error",
+        "crf:daily_grid_row",
+        "accounts:user_detail",
+        "accounts:membership_revoke",
+    } <= a["covered"]
+    assert a["crf_forms"] == sorted(SPECS)  # a saved row of every form: detail and edit pages
+    assert "admin" in twin_world.BLINDED_ROLES
+    crf_pages = [page for page in a["pages"] if page.startswith("investigator /crf/")]
+    assert any("/adverse-event/" in page and a["pages"][page][0] == 200 for page in crf_pages)
 
 
 def test_the_arm_is_not_tracked_in_field_history():

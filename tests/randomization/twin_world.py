@@ -31,6 +31,7 @@ BLINDED_ROLES = (
     "monitor",
     "data_manager",
     "statistician",
+    "admin",
 )
 SEED = "fedcba9876543210fedcba9876543210"
 # Pages whose content is random by design (a fresh TOTP secret per visit), not by arm.
@@ -176,7 +177,67 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
     services.unblind_emergency(
         randomized[2], by=inv, reason="anaphylactic shock", password=PASSWORD
     )
+    clinical_data(randomized, by=inv, data_manager=users["data_manager"])
     return out
+
+
+def clinical_data(randomized: list[Any], *, by: Any, data_manager: Any) -> None:
+    """CRF rows of every form (one serious AE: the SAE e-mail and PDF run), the same in both
+    worlds, so every CRF page of the crawl has a row to show."""
+    from crf import services as crf
+    from tests.crf.helpers import ae_data, baseline_data, d0_of, daily_data, injection_data
+
+    for participant in randomized:
+        d0 = d0_of(participant)
+        crf.save_baseline(participant, by=by, data=baseline_data())
+        crf.save_daily(participant, day_date=d0, by=by, data=daily_data())
+        given = timezone.now() + timedelta(minutes=5)
+        crf.save_injection(participant, number=1, by=by, data=injection_data(participant, given))
+    participant = randomized[1]
+    d0 = d0_of(participant)
+    now = timezone.now()
+    crf.save_icu_stay(participant, by=by, data={"admitted_at": now - timedelta(days=2)})
+    crf.save_infection(
+        participant,
+        by=by,
+        data={"onset_date": d0, "location": "STUDY_ICU", "category": "PN"},
+        microorganisms=[{"organism": "Escherichia coli", "esbl": True}],
+    )
+    crf.save_adverse_event(
+        participant,
+        by=by,
+        data=ae_data(
+            term="Septic shock",
+            serious=True,
+            sae_life_threatening=True,
+            awareness_date=timezone.localdate(),
+        ),
+    )
+    crf.save_adverse_event(participant, by=by, data=ae_data(term="Rash"))
+    crf.save_concomitant_medication(
+        participant,
+        by=by,
+        data={
+            "category": "ANTIBACTERIAL",
+            "drug_name": "piperacillin",
+            "route": "IV",
+            "start_date": d0,
+            "ongoing": True,
+            "indication": "EMPIRICAL",
+        },
+    )
+    crf.save_protocol_deviation(participant, by=by, data={"deviation_date": d0})
+    crf.save_d10_biology(
+        participant,
+        by=data_manager,
+        data={"sample_taken": False},
+    )
+    crf.save_hospital_discharge(participant, by=by, data={"admission_date": d0 - timedelta(days=3)})
+    crf.save_follow_up(participant, visit="FU_D30", by=by, data={"source": "PATIENT_PHONE"})
+    crf.save_end_of_study(participant, by=by, data={"end_status": "WITHDRAWN_PATIENT"})
+    # A row entered in error: its detail page (and the voided state) is crawled too.
+    voided = crf.save_adverse_event(participant, by=by, data=ae_data(term="Duplicate")).obj
+    crf.mark_entered_in_error(voided, by=by, reason="duplicate entry")
 
 
 # ------------------------------------------------------------------------------ crawl
@@ -194,7 +255,21 @@ def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, li
             yield prefix + pattern.name, list(pattern.pattern.regex.groupindex)
 
 
+def _crf_rows() -> list[tuple[str, str, int, str]]:
+    """(participant code, form slug, row pk, model label) of every CRF row, voided included."""
+    from crf.views import SPECS
+
+    return sorted(
+        (code, spec.slug, pk, spec.model._meta.label_lower)
+        for spec in SPECS.values()
+        for pk, code in spec.model.objects.values_list("pk", "participant__code")
+    )
+
+
 def _providers() -> dict[str, Callable[[], list[Any]]]:
+    from accounts.models import Membership
+    from crf.models import DailyFollowUp
+    from django.contrib.auth import get_user_model
     from participants.models import Participant
     from randomization.models import Allocation, Kit, Shipment
 
@@ -203,6 +278,13 @@ def _providers() -> dict[str, Callable[[], list[Any]]]:
         "kit_code": lambda: sorted(Kit.objects.exclude(site=None).values_list("code", flat=True)),
         "shipment_id": lambda: sorted(Shipment.objects.values_list("pk", flat=True)),
         "pk": lambda: sorted(Participant.objects.values_list("pk", flat=True)),
+        "user_id": lambda: sorted(get_user_model().objects.values_list("pk", flat=True)),
+        "membership_id": lambda: sorted(Membership.objects.values_list("pk", flat=True)),
+        "crf_rows": _crf_rows,
+        "daily_pairs": lambda: sorted(
+            (code, day.isoformat())
+            for code, day in DailyFollowUp.objects.values_list("participant__code", "day_date")
+        ),
         "audit_pairs": lambda: (
             [
                 ("participants.participant", pk)
@@ -220,33 +302,75 @@ def _providers() -> dict[str, Callable[[], list[Any]]]:
                 ("randomization.shipment", pk)
                 for pk in Shipment.objects.values_list("pk", flat=True)
             ]
+            + [(label, pk) for _code, _slug, pk, label in _crf_rows()]
         ),
     }
+
+
+# Query value of a new form whose key the URL fixes (crf.views._fixed_value): one new key and,
+# for the numbered injection, the saved one (form_new then redirects to its edit page).
+_NEW_FORM_QUERIES = {
+    "number": ["?number=1", "?number=2"],
+    "day_date": ["?day_date={tomorrow}"],
+    "visit": ["?visit=FU_D60"],
+}
+
+
+def _combos(kwarg_names: tuple[str, ...], values: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Every argument set to crawl for one URL pattern; None when no supplier covers it."""
+    names = set(kwarg_names)
+    if names == {"model_label", "pk"}:
+        return [{"model_label": label, "pk": pk} for label, pk in values["audit_pairs"]]
+    if names == {"code", "form", "pk"}:
+        return [
+            {"code": code, "form": slug, "pk": pk} for code, slug, pk, _label in values["crf_rows"]
+        ]
+    if names == {"code", "form"}:
+        codes = sorted({code for code, *_rest in values["crf_rows"]})
+        slugs = sorted({slug for _code, slug, *_rest in values["crf_rows"]})
+        return [{"code": code, "form": slug} for code in codes for slug in slugs]
+    if names == {"code", "day"}:
+        return [{"code": code, "day": day} for code, day in values["daily_pairs"]]
+    if all(k in values for k in kwarg_names):
+        return [
+            dict(zip(kwarg_names, combo, strict=True))
+            for combo in itertools.product(*(values[k] for k in kwarg_names))
+        ]
+    return None
+
+
+def _query_strings(name: str, kwargs: dict[str, Any]) -> list[str]:
+    if name != "crf:form_new":
+        return [""]
+    from crf.views import SPECS
+
+    spec = SPECS[kwargs["form"]]
+    if not spec.fixed:
+        return [""]
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    return [query.format(tomorrow=tomorrow) for query in _NEW_FORM_QUERIES[spec.fixed]]
 
 
 def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict[str, Any]:
     providers = _providers()
     values = {name: provider() for name, provider in providers.items()}
     urls: list[str] = []
+    covered: set[str] = set()
     skipped: list[str] = []
     for name, kwarg_names in sorted({(n, tuple(k)) for n, k in _patterns(get_resolver())}):
         if name in UNCRAWLED:
             continue
-        if set(kwarg_names) == {"model_label", "pk"}:
-            combos = [{"model_label": label, "pk": pk} for label, pk in values["audit_pairs"]]
-        elif all(k in values for k in kwarg_names):
-            combos = [
-                dict(zip(kwarg_names, combo, strict=True))
-                for combo in itertools.product(*(values[k] for k in kwarg_names))
-            ]
-        else:
+        combos = _combos(kwarg_names, values)
+        if combos is None:
             skipped.append(name)
             continue
         for kwargs in combos:
             try:
-                urls.append(reverse(name, kwargs=kwargs))
+                path = reverse(name, kwargs=kwargs)
             except Exception:
                 continue
+            urls.extend(path + query for query in _query_strings(name, kwargs))
+            covered.add(name)
     pages: dict[str, Any] = {}
     for role in roles:
         client = Client(raise_request_exception=False)
@@ -264,7 +388,18 @@ def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict
                 response.get("Content-Type", ""),
                 mask(text),
             )
-    return {"pages": pages, "skipped": skipped, "urls": len(urls)}
+    return {
+        "pages": pages,
+        "skipped": skipped,
+        "urls": len(urls),
+        "covered": covered,
+        "crf_forms": sorted({slug for _code, slug, *_rest in values["crf_rows"]}),
+    }
+
+
+def url_names() -> set[str]:
+    """Every named URL of the project (admin excluded, as in the crawl)."""
+    return {name for name, _kwargs in _patterns(get_resolver())}
 
 
 def side_effects() -> dict[str, Any]:
