@@ -3,6 +3,8 @@
 Build a trial world, crawl every URL of the project as every blinded role, record the
 pages, PDFs, e-mails, audit events and field-history rows; roll back; build the twin
 world that differs only by A↔B swapped in the allocation and kit lists; compare.
+Each world also holds CRF rows of every form (a serious AE included) before the crawl, and
+every URL argument has a value supplier (`_combos`), so no URL is skipped silently.
 Identifiers are identical in both worlds because every sequence restarts at the same
 value before each build; CSRF tokens, times, UUIDs and idempotency keys are masked.
 """
@@ -184,24 +186,40 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
 def clinical_data(randomized: list[Any], *, by: Any, data_manager: Any) -> None:
     """CRF rows of every form (one serious AE: the SAE e-mail and PDF run), the same in both
     worlds, so every CRF page of the crawl has a row to show."""
-    from crf import services as crf
-    from tests.crf.helpers import ae_data, baseline_data, d0_of, daily_data, injection_data
+    import pgtrigger
 
-    for participant in randomized:
-        d0 = d0_of(participant)
-        crf.save_baseline(participant, by=by, data=baseline_data())
-        crf.save_daily(participant, day_date=d0, by=by, data=daily_data())
-        given = timezone.now() + timedelta(minutes=5)
-        crf.save_injection(participant, number=1, by=by, data=injection_data(participant, given))
+    from crf import services as crf
+    from randomization.models import Allocation
+    from tests.crf.helpers import (
+        ae_data,
+        baseline_data,
+        d0_of,
+        daily_data,
+        injection_data,
+        paris,
+    )
+
     participant = randomized[1]
+    # Injections are given from D1: this participant was randomized three days ago (a test
+    # set-up, identical in both worlds; production never moves a randomization time).
+    with pgtrigger.ignore("randomization.Allocation:allocation_slot_fixed"):
+        Allocation.objects.filter(participant=participant).update(
+            randomized_at=timezone.now() - timedelta(days=3)
+        )
+    for each in randomized:
+        crf.save_baseline(each, by=by, data=baseline_data())
+        crf.save_daily(each, day_date=d0_of(each), by=by, data=daily_data())
     d0 = d0_of(participant)
+    crf.save_injection(
+        participant, number=1, by=by, data=injection_data(participant, paris(d0 + timedelta(1)))
+    )
     now = timezone.now()
     crf.save_icu_stay(participant, by=by, data={"admitted_at": now - timedelta(days=2)})
     crf.save_infection(
         participant,
         by=by,
         data={"onset_date": d0, "location": "STUDY_ICU", "category": "PN"},
-        microorganisms=[{"organism": "Escherichia coli", "esbl": True}],
+        microorganisms=[{"organism": "Escherichia coli"}],
     )
     crf.save_adverse_event(
         participant,
@@ -267,9 +285,10 @@ def _crf_rows() -> list[tuple[str, str, int, str]]:
 
 
 def _providers() -> dict[str, Callable[[], list[Any]]]:
+    from django.contrib.auth import get_user_model
+
     from accounts.models import Membership
     from crf.models import DailyFollowUp
-    from django.contrib.auth import get_user_model
     from participants.models import Participant
     from randomization.models import Allocation, Kit, Shipment
 
