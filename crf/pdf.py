@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 
-def sae_pdf(ae: Any) -> bytes:
+def sae_pdf(ae: Any, *, follow_up: bool = False) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(
@@ -18,6 +18,7 @@ def sae_pdf(ae: Any) -> bytes:
             "participant": ae.participant,
             "deadline": ae.sae_deadline(),
             "generated_at": timezone.now(),
+            "follow_up": follow_up,
         },
     )
     return HTML(string=html).write_pdf()

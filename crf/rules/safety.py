@@ -43,6 +43,7 @@ def ae_check(
     instance: Any = None,
     *,
     first_injection_date: Any = None,
+    consent_date: Any = None,
 ) -> list[Finding]:
     found = require(values, AE_REQUIRED)
     serious = values.get("serious")
@@ -54,6 +55,15 @@ def ae_check(
         found.append(hard("onset_date", gettext_noop("The date cannot be in the future.")))
     if onset and end and end < onset:
         found.append(hard("end_date", gettext_noop("The end date cannot be before the onset.")))
+    # crf-spec §2.9: events are collected from consent; an earlier onset is medical history.
+    if onset and consent_date and onset < consent_date:
+        found.append(
+            hard(
+                "onset_date",
+                gettext_noop("The onset cannot be before the consent date (%(consent)s)."),
+                consent=consent_date.isoformat(),
+            )
+        )
     if serious is True and not any(values.get(f) for f in AdverseEvent.SERIOUSNESS_FIELDS):
         found.append(
             hard(

@@ -6,7 +6,12 @@ from crf.services.core import (
     SaveResult,
     mark_entered_in_error,
 )
-from crf.services.events import acknowledge_sae, notify_sae, record_death
+from crf.services.events import (
+    acknowledge_sae,
+    notify_sae,
+    notify_sae_follow_up,
+    record_death,
+)
 from crf.services.forms import (
     RULES,
     record_icu_discharge,
@@ -32,6 +37,7 @@ __all__ = [
     "acknowledge_sae",
     "mark_entered_in_error",
     "notify_sae",
+    "notify_sae_follow_up",
     "record_death",
     "record_icu_discharge",
     "save_adverse_event",

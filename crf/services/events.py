@@ -88,6 +88,20 @@ def after_sae_saved(ae: AdverseEvent, *, by: Any) -> None:
     transaction.on_commit(lambda: notify_sae_task.delay(ae.pk))
 
 
+def after_sae_follow_up(ae: AdverseEvent, *, by: Any, changed: list[str], reason: str) -> None:
+    """A saved SAE changed (outcome, end, seriousness): vigilance gets the updated form."""
+    from crf.tasks import notify_sae_follow_up_task
+
+    record(
+        "crf.sae.follow_up",
+        target=ae,
+        by=by,
+        data={"ae_number": ae.ae_number, "changed": changed},
+        reason=reason,
+    )
+    transaction.on_commit(lambda: notify_sae_follow_up_task.delay(ae.pk))
+
+
 @transaction.atomic
 def notify_sae(ae: AdverseEvent) -> AdverseEvent:
     """E-mail the SAE form (PDF) to the sponsor's vigilance; idempotent per SAE."""
@@ -111,6 +125,40 @@ def notify_sae(ae: AdverseEvent) -> AdverseEvent:
     ae.sae_notified_at = timezone.now()
     AdverseEvent.objects.filter(pk=ae.pk).update(sae_notified_at=ae.sae_notified_at)
     record("crf.sae.notified", target=ae, by=None, data={"to": settings.PLATINIUM_VIGILANCE_EMAIL})
+    return ae
+
+
+@transaction.atomic
+def notify_sae_follow_up(ae: AdverseEvent) -> AdverseEvent:
+    """E-mail the updated SAE form to vigilance as a follow-up report (one per change)."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    from crf.pdf import sae_pdf
+
+    ae = AdverseEvent.objects.select_for_update().select_related("participant__site").get(pk=ae.pk)
+    if ae.sae_notified_at is None:
+        # The initial report has not left yet: it will carry the current data.
+        return notify_sae(ae)
+    context = {"ae": ae, "participant": ae.participant, "follow_up": True}
+    message = EmailMessage(
+        subject=render_to_string("emails/sae_follow_up_subject.txt", context).strip(),
+        body=render_to_string("emails/sae_follow_up_body.txt", context),
+        to=[settings.PLATINIUM_VIGILANCE_EMAIL],
+    )
+    message.attach(
+        f"SAE-{ae.participant.code}-{ae.ae_number}-follow-up.pdf",
+        sae_pdf(ae, follow_up=True),
+        "application/pdf",
+    )
+    message.send()
+    record(
+        "crf.sae.follow_up_notified",
+        target=ae,
+        by=None,
+        data={"to": settings.PLATINIUM_VIGILANCE_EMAIL},
+    )
     return ae
 
 

@@ -32,8 +32,18 @@ from crf.models import (
 from crf.rules import baseline, biology, daily, drug, followup, infection, safety, stays
 from crf.rules.common import Finding, hard, paris_date, soft
 from crf.services.core import CrfRefused, FormRules, SaveResult, save_form
-from crf.services.events import after_sae_saved, record_death_from
+from crf.services.events import after_sae_follow_up, after_sae_saved, record_death_from
+from eligibility.models import Consent
 from participants.models import Participant
+
+# The SAE items whose change vigilance must hear about (a follow-up report).
+SAE_FOLLOW_UP_FIELDS = (
+    "serious",
+    *AdverseEvent.SERIOUSNESS_FIELDS,
+    "outcome",
+    "end_date",
+    "ongoing",
+)
 
 # The rules of each form: a plain explicit table, read by the services and the forms.
 RULES: dict[type, FormRules] = {
@@ -87,7 +97,15 @@ def check_kwargs_for(
             .values_list("given_at", flat=True)
             .first()
         )
-        return {"first_injection_date": paris_date(first_given) if first_given else None}
+        consented_at = (
+            Consent.objects.filter(screening__participant=participant)
+            .values_list("consented_at", flat=True)
+            .first()
+        )
+        return {
+            "first_injection_date": paris_date(first_given) if first_given else None,
+            "consent_date": paris_date(consented_at) if consented_at else None,
+        }
     if model is IcuStay:
         stay_number = fixed.get("stay_number") or getattr(instance, "stay_number", 1)
         return {"last_daily_date": _last_daily_date(participant, stay_number)}
@@ -426,6 +444,12 @@ def save_adverse_event(
     else:
         fixed = {"ae_number": instance.ae_number}
     newly_serious = bool(data.get("serious")) and (instance is None or not instance.sae_recorded_at)
+    # A change to an SAE already reported is a follow-up report to vigilance.
+    before = (
+        {name: getattr(instance, name) for name in SAE_FOLLOW_UP_FIELDS}
+        if instance is not None and instance.sae_recorded_at
+        else None
+    )
     if newly_serious:
         fixed["sae_recorded_at"] = timezone.now()
 
@@ -452,6 +476,10 @@ def save_adverse_event(
     )
     if newly_serious:
         after_sae_saved(result.obj, by=by)
+    elif before is not None:
+        changed = [n for n in SAE_FOLLOW_UP_FIELDS if getattr(result.obj, n) != before[n]]
+        if changed:
+            after_sae_follow_up(result.obj, by=by, changed=changed, reason=reason)
     return result
 
 

@@ -122,3 +122,82 @@ def test_sae_stays_on_the_list_until_data_management_acknowledges_it(
     assert not AdverseEvent.objects.awaiting_acknowledgement().exists()
     listing = client_for("investigator").get(reverse("crf:sae_list"))
     assert "Severe haemorrhage" not in listing.content.decode()
+
+
+def _with_consent(participant, on):
+    """Link a screening with its consent (given at 10:00 Paris on `on`) to the participant."""
+    from eligibility.models import Consent, Screening
+    from tests.crf.helpers import paris
+    from tests.eligibility.factories import make_screening, site_investigator
+
+    screening = make_screening(participant.site)
+    Screening.objects.filter(pk=screening.pk).update(participant=participant)
+    Consent.objects.create(
+        screening=screening,
+        given_by="PATIENT",
+        consented_at=paris(on),
+        information_sheet_version="1.0",
+        recorded_by=site_investigator(participant.site),
+    )
+
+
+def test_ae_onset_before_the_consent_date_is_refused_and_on_it_accepted(site11, role_users):
+    from datetime import timedelta
+
+    from crf.services import CrfRefused
+    from tests.crf.helpers import d0_of
+
+    participant = randomized(site11)
+    consent_day = d0_of(participant) - timedelta(days=1)
+    _with_consent(participant, consent_day)
+    by = role_users["investigator"]
+    with pytest.raises(CrfRefused, match="consent"):
+        save_adverse_event(
+            participant, by=by, data=ae_data(onset_date=consent_day - timedelta(days=1))
+        )
+    assert not AdverseEvent.objects.filter(participant=participant).exists()
+    ae = save_adverse_event(participant, by=by, data=ae_data(onset_date=consent_day)).obj
+    assert ae.pk and ae.onset_date == consent_day
+
+
+def test_sae_follow_up_emails_vigilance_the_updated_pdf_and_is_audited(
+    site11, role_users, settings, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    from audit.models import AuditEvent
+
+    settings.PLATINIUM_VIGILANCE_EMAIL = "pv@sponsor.invalid"
+    participant = randomized(site11)
+    by = role_users["investigator"]
+    with translation.override("en"):
+        with django_capture_on_commit_callbacks(execute=True):
+            ae = save_adverse_event(participant, by=by, data=_sae()).obj
+        assert len(mail.outbox) == 1
+        ae.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            save_adverse_event(
+                participant,
+                by=by,
+                data=_sae(
+                    ongoing=False, end_date=timezone.localdate(), outcome="SEQUELAE"
+                ),
+                instance=ae,
+                expected_version=ae.version,
+                reason="follow-up: resolved",
+            )
+    assert len(mail.outbox) == 2
+    follow_up = mail.outbox[1]
+    assert follow_up.to == ["pv@sponsor.invalid"]
+    assert "follow-up" in follow_up.subject.lower()
+    assert participant.code in follow_up.subject
+    assert "follow-up" not in mail.outbox[0].subject.lower()
+    name, content, mimetype = follow_up.attachments[0]
+    assert mimetype == "application/pdf" and name.endswith(".pdf")
+    text = _pdf_text(content)
+    assert "follow-up" in text.lower()
+    assert "Recovered with sequelae" in text
+    actions = list(
+        AuditEvent.objects.for_target(ae).order_by("pk").values_list("action", flat=True)
+    )
+    assert "crf.sae.follow_up" in actions and "crf.sae.follow_up_notified" in actions
