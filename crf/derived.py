@@ -39,6 +39,7 @@ class DerivedOutcomes:
     icu_free_days_d90: int | None
     immune_restoration: outcomes.ImmuneRestoration
     exposure: outcomes.StudyDrugExposure
+    resource_use: outcomes.ResourceDays
 
 
 def _last_known_alive(participant: Any) -> date | None:
@@ -74,11 +75,12 @@ def derived_outcomes(participant: Any, randomized_at: datetime) -> DerivedOutcom
         death_day=study_day(d0, death_date) if death_date else None,
         last_known_alive_day=study_day(d0, alive) if alive else None,
     )
-    mv_days = set(
+    daily = list(
         DailyFollowUp.objects.current()
-        .filter(participant=participant, imv=True)
-        .values_list("study_day", flat=True)
+        .filter(participant=participant)
+        .values_list("study_day", "imv", "rrt", "vasopressor", "antimicrobial")
     )
+    mv_days = {day for day, imv, *_ in daily if imv}
     icu_days = outcomes.icu_study_days(
         d0,
         [
@@ -130,6 +132,7 @@ def derived_outcomes(participant: Any, randomized_at: datetime) -> DerivedOutcom
             biology.lymphocytes_g_l if biology else None,
         ),
         exposure=outcomes.study_drug_exposure(injections),
+        resource_use=outcomes.resource_days(daily),
     )
 
 

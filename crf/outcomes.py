@@ -266,3 +266,36 @@ def study_drug_exposure(injections: Sequence[Injection]) -> StudyDrugExposure:
         injections_given=len(given),
         kits_used=len({injection.kit_code for injection in given if injection.kit_code}),
     )
+
+
+@dataclass(frozen=True)
+class ResourceDays:
+    """Resource use from the daily forms (crf-spec.md §2.14), D0..D90."""
+
+    imv_days: int
+    rrt_days: int
+    vasopressor_days: int
+    antibiotic_days: int  # days with ≥ 1 antimicrobial (the daily form's flag)
+
+
+def resource_days(daily: Iterable[tuple[int | None, bool, bool, bool, bool]]) -> ResourceDays:
+    """Count study days from (study_day, imv, rrt, vasopressor, antimicrobial) of each
+    current daily form; one form per day, so a day counts once per support."""
+    days: dict[str, set[int]] = {"imv": set(), "rrt": set(), "vaso": set(), "atb": set()}
+    for day, imv, rrt, vasopressor, antimicrobial in daily:
+        if day is None or not 0 <= day <= LAST_STUDY_DAY:
+            continue
+        for key, used in (
+            ("imv", imv),
+            ("rrt", rrt),
+            ("vaso", vasopressor),
+            ("atb", antimicrobial),
+        ):
+            if used:
+                days[key].add(day)
+    return ResourceDays(
+        imv_days=len(days["imv"]),
+        rrt_days=len(days["rrt"]),
+        vasopressor_days=len(days["vaso"]),
+        antibiotic_days=len(days["atb"]),
+    )

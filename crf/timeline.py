@@ -83,7 +83,10 @@ SLUGS = {
 SOURCES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "BASELINE": (Baseline, ("id", "status")),
     "INJ": (StudyDrugAdministration, ("id", "status", "number", "study_day", "given")),
-    "DAILY": (DailyFollowUp, ("id", "status", "day_date", "study_day", "imv")),
+    "DAILY": (
+        DailyFollowUp,
+        ("id", "status", "day_date", "study_day", "imv", "rrt", "vasopressor", "antimicrobial"),
+    ),
     "D10_BIOLOGY": (D10Biology, ("id", "status", "study_day")),
     "ICU_STAY": (
         IcuStay,
@@ -473,6 +476,10 @@ def derived_outcomes(course: Course) -> dict[str, Any]:
     )
     mv_days = [r["study_day"] for r in course.rows["DAILY"] if r["imv"]]
     last_alive = study_date(d0, max(alive_days)) if alive_days else None
+    resources = outcomes.resource_days(
+        (r["study_day"], r["imv"], r["rrt"], r["vasopressor"], r["antimicrobial"])
+        for r in course.rows["DAILY"]
+    )
     return {
         "injections_given": sum(1 for r in course.rows["INJ"] if r["given"]),
         "icu_los_days": los.calendar_days_after_randomization if los else None,
@@ -482,6 +489,10 @@ def derived_outcomes(course: Course) -> dict[str, Any]:
             [i["onset_date"] for i in course.infections if i["onset_date"]], t_r
         ),
         "ventilator_free_days_28": outcomes.ventilator_free_days(mv_days, 28, survival),
+        "imv_days": resources.imv_days,
+        "rrt_days": resources.rrt_days,
+        "vasopressor_days": resources.vasopressor_days,
+        "antibiotic_days": resources.antibiotic_days,
         "death_date": death_date,
     }
 

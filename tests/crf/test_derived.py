@@ -43,8 +43,28 @@ def test_survivor_hand_checked(site11, role_users):
             "destination": "WARD_SAME_HOSPITAL",
         },
     )
-    for n in range(6):  # invasive MV on D0–D3, so D1–D3 count: 3 MV days in D1..D28
-        save_daily(p, day_date=d0 + timedelta(days=n), by=by, data=daily_data(imv=n <= 3))
+    # Invasive MV on D0–D3, so D1–D3 count: 3 MV days in D1..D28 (4 MV days in all);
+    # RRT on D2–D3; vasopressor on D0–D2; antimicrobial on D0, D3 and D4.
+    for n in range(5):
+        save_daily(
+            p,
+            day_date=d0 + timedelta(days=n),
+            by=by,
+            data=daily_data(
+                imv=n <= 3,
+                rrt=n in (2, 3),
+                vasopressor=n <= 2,
+                antimicrobial=n in (0, 3, 4),
+            ),
+        )
+    # D5: a voided form with every support counts for none of them.
+    voided_day = save_daily(
+        p,
+        day_date=d0 + timedelta(days=5),
+        by=by,
+        data=daily_data(imv=True, rrt=True, vasopressor=True, antimicrobial=True),
+    ).obj
+    mark_entered_in_error(voided_day, by=by, reason="wrong participant")
     for number, n in ((1, 1), (2, 3), (3, 5)):
         save_injection(p, number=number, by=by, data=injection_data(p, day(n)))
     save_d10_biology(
@@ -110,6 +130,9 @@ def test_survivor_hand_checked(site11, role_users):
     assert (out.icu_free_days_d28, out.icu_free_days_d90) == (23, 85)  # D1–D5 in the ICU
     assert out.immune_restoration.restored is True
     assert (out.exposure.injections_given, out.exposure.kits_used) == (3, 1)
+    resources = out.resource_use
+    assert (resources.imv_days, resources.rrt_days) == (4, 2)
+    assert (resources.vasopressor_days, resources.antibiotic_days) == (3, 3)
 
 
 def test_death_in_icu_hand_checked(site11, role_users):
