@@ -22,7 +22,12 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP)
+# A development .env (never committed) so `python manage.py …` works without exports.
+.env:
+	@printf '# Local development settings (see .env.example for every variable).\nDJANGO_DEBUG=true\nPLATINIUM_REQUIRE_2FA=false\n' > .env
+	@echo "install: wrote a development .env (DJANGO_DEBUG=true)"
+
+install: $(STAMP) .env
 
 # The local development run: DEBUG on, 2FA optional, demo data, Celery worker when Redis answers.
 run: export DJANGO_DEBUG = true

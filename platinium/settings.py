@@ -12,7 +12,10 @@ import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
 
+from platinium.lib.env_file import load_env_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+load_env_file(BASE_DIR / ".env")
 DATA_DIR = Path(os.environ.get("PLATINIUM_DATA_DIR", BASE_DIR / ".data"))
 
 

