@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,17 +21,18 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
+from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import services, sofa
 from crf.access import can_enter, get_participant_for_user, require_enter
-from crf.facts import participant_facts
 from crf.forms import FORMS
-from crf.models import DailyFollowUp
+from crf.models import Baseline, DailyFollowUp
 from crf.rules.common import paris_date
 from crf.rules.daily import GRID_FIELDS
 from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
 from crf.timeline import clinical_state, load_course
+from crf.views import integrity_message
 from participants.models import Participant
 
 # At most this many rows carry live inputs; the others show their values as text with an
@@ -187,25 +189,18 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
                 )
         except StaleVersion as stale:
             who = stale.current.updated_by.username if stale.current.updated_by else "?"
+            when = timezone.localtime(stale.current.updated_at).strftime("%H:%M")
             form.add_error(
                 None,
-                gettext("Changed by %(who)s since you opened it: reload the grid.") % {"who": who},
+                gettext("Changed by %(who)s at %(when)s since you opened it: reload the grid.")
+                % {"who": who, "when": when},
             )
         except services.ParticipantLocked as locked:
             form.add_error(None, str(locked))
-        except Exception as error:  # ReasonRequired and a duplicate day: a message, not a 500
-            from django.db import IntegrityError
-
-            from audit.services import ReasonRequired
-
-            if not isinstance(error, ReasonRequired | IntegrityError):
-                raise
-            form.add_error(
-                None,
-                gettext("Give a reason for this change.")
-                if isinstance(error, ReasonRequired)
-                else gettext("A form already exists for this day."),
-            )
+        except ReasonRequired:
+            form.add_error(None, gettext("Give a reason for this change."))
+        except IntegrityError as error:
+            form.add_error(None, integrity_message(error))
         else:
             label = study_day_label(result.obj.study_day)
             messages.success(request, gettext("%(day)s saved.") % {"day": label})
@@ -224,10 +219,16 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
 def daily_sofa(request: HttpRequest, code: str) -> HttpResponse:
     """Live SOFA of one grid row (htmx): computed from the posted inputs, nothing saved."""
     participant = get_participant_for_user(request.user, code)
-    facts = participant_facts(participant)
+    # Only the weight is needed (mg/h → µg/kg/min), not the participant's whole facts.
+    weight = (
+        Baseline.objects.current()
+        .filter(participant=participant)
+        .values_list("weight_kg", flat=True)
+        .first()
+    )
     form = _row_form(date.today(), None, request.POST)
     form.is_valid()
     values = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
-    standard = sofa.standard_values(values, facts.weight_kg)
+    standard = sofa.standard_values(values, weight)
     score = sofa.compute({**values, **standard})
     return render(request, "crf/_sofa.html", {"score": score})

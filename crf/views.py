@@ -273,7 +273,7 @@ def _edit(
             except services.ParticipantLocked as locked:
                 form.add_error(None, str(locked))
             except IntegrityError as error:
-                form.add_error(None, _integrity_message(error))
+                form.add_error(None, integrity_message(error))
             else:
                 _report(request, result)
                 response = redirect(
@@ -488,7 +488,7 @@ def sae_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("crf:sae_list"))
 
 
-def _integrity_message(error: IntegrityError) -> str:
+def integrity_message(error: IntegrityError) -> str:
     """A database refusal in words: a duplicate form, or a value the form left empty."""
     code = getattr(error.__cause__, "pgcode", "")
     if code == "23502":  # not_null_violation

@@ -137,3 +137,36 @@ def test_only_a_window_of_rows_is_editable_and_older_rows_open_on_request(
     assert f'action="{reverse("crf:daily_grid_row", args=[participant.code, old])}"' in opened
     # A malformed day is a 404, not a 500.
     assert client_for("coordinator").get(url + "?edit=yesterday").status_code == 404
+
+
+def test_a_stale_grid_row_is_refused_with_who_and_when_and_nothing_is_lost(
+    site11, role_users, client_for
+):
+    import re
+
+    from crf.services import save_daily
+
+    participant = randomized(site11, days_ago=5)
+    day = d0_of(participant) + timedelta(days=1)
+    row = save_daily(
+        participant, day_date=day, by=role_users["coordinator"], data=daily_data(gcs=10)
+    ).obj
+    save_daily(
+        participant,
+        day_date=day,
+        by=role_users["coordinator"],
+        data=daily_data(gcs=11),
+        instance=row,
+        expected_version=1,
+        reason="re-assessed",
+    )
+    url = reverse("crf:daily_grid_row", args=[participant.code, day.isoformat()])
+    response = client_for("investigator").post(
+        url,
+        _post(daily_data(gcs=12)) | {"expected_version": "1", "reason_for_change": "late"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r"Modifié par coordinator à \d\d:\d\d depuis que vous", body)
+    row.refresh_from_db()
+    assert row.gcs == 11 and row.version == 2
