@@ -60,6 +60,13 @@ def _dec(label: str, digits: int, places: int) -> models.DecimalField:
     )
 
 
+def _standard(label: str, digits: int) -> models.DecimalField:
+    """The standard-unit copy of an entered value: computed by the service, never typed."""
+    return models.DecimalField(
+        label, max_digits=digits, decimal_places=4, null=True, blank=True, editable=False
+    )
+
+
 def _flag(label: str) -> models.BooleanField:
     return models.BooleanField(label, null=True, blank=True)
 
@@ -155,27 +162,13 @@ class DailyFollowUp(CrfRecord):
     bilirubin_unit = models.CharField(
         _("bilirubin unit"), max_length=8, choices=BilirubinUnit.choices, blank=True
     )
-    bilirubin_umol_l = models.DecimalField(
-        _("bilirubin (µmol/L)"),
-        max_digits=12,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    bilirubin_umol_l = _standard(_("bilirubin (µmol/L)"), 12)
     map_mmhg = models.PositiveSmallIntegerField(_("MAP, lowest (mmHg)"), null=True, blank=True)
     norepinephrine_value = _dec(_("norepinephrine, highest rate ≥ 1 h"), 6, 2)
     norepinephrine_unit = models.CharField(
         _("norepinephrine unit"), max_length=10, choices=VasopressorUnit.choices, blank=True
     )
-    norepinephrine_ug_kg_min = models.DecimalField(
-        _("norepinephrine (µg/kg/min)"),
-        max_digits=10,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    norepinephrine_ug_kg_min = _standard(_("norepinephrine (µg/kg/min)"), 10)
     norepinephrine_salt = models.CharField(
         _("norepinephrine salt as prescribed"),
         max_length=10,
@@ -186,14 +179,7 @@ class DailyFollowUp(CrfRecord):
     epinephrine_unit = models.CharField(
         _("epinephrine unit"), max_length=10, choices=VasopressorUnit.choices, blank=True
     )
-    epinephrine_ug_kg_min = models.DecimalField(
-        _("epinephrine (µg/kg/min)"),
-        max_digits=10,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    epinephrine_ug_kg_min = _standard(_("epinephrine (µg/kg/min)"), 10)
     dopamine_ug_kg_min = _dec(_("dopamine (µg/kg/min)"), 5, 1)
     dobutamine_ug_kg_min = _dec(_("dobutamine (µg/kg/min)"), 5, 1)
     other_vasopressor = _flag(_("other vasopressor (vasopressin, terlipressin …)"))
@@ -205,14 +191,7 @@ class DailyFollowUp(CrfRecord):
     creatinine_unit = models.CharField(
         _("creatinine unit"), max_length=8, choices=CreatinineUnit.choices, blank=True
     )
-    creatinine_umol_l = models.DecimalField(
-        _("creatinine (µmol/L)"),
-        max_digits=12,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    creatinine_umol_l = _standard(_("creatinine (µmol/L)"), 12)
     urine_output_ml = models.PositiveIntegerField(
         _("urine output over 24 h (mL)"), null=True, blank=True
     )
@@ -260,14 +239,7 @@ class DailyFollowUp(CrfRecord):
     lymphocytes_unit = models.CharField(
         _("lymphocytes unit"), max_length=8, choices=CountUnit.choices, blank=True
     )
-    lymphocytes_g_l = models.DecimalField(
-        _("lymphocytes (G/L)"),
-        max_digits=12,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        editable=False,
-    )
+    lymphocytes_g_l = _standard(_("lymphocytes (G/L)"), 12)
     temperature_max_c = _dec(_("highest temperature (°C)"), 3, 1)
     new_infection_suspected = _flag(_("new infection suspected or diagnosed today"))
     new_adverse_event = _flag(_("new AE or SAE today"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import os
 import re
 import shutil
@@ -48,9 +49,34 @@ def test_french_catalogue_has_every_entry_translated_and_none_fuzzy() -> None:
 
 
 def test_compiled_catalogue_is_up_to_date() -> None:
-    compiled = CATALOGUE.with_suffix(".mo")
-    assert compiled.exists()
-    assert compiled.stat().st_mtime >= CATALOGUE.stat().st_mtime - 1
+    """The .mo Django reads gives, for every entry of the .po, that entry's translation
+    (file dates mean nothing in a fresh clone, so compare contents)."""
+    with CATALOGUE.with_suffix(".mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = [
+        msgid
+        for msgid, msgstr, _fuzzy in _entries(CATALOGUE.read_text(encoding="utf-8"))
+        # Plural entries are keyed (msgid, n); entries with escapes are skipped.
+        if (msgid, 0) not in compiled._catalog
+        and "\\" not in msgid + msgstr
+        and compiled.gettext(msgid) != msgstr
+    ]
+    assert len(compiled._catalog) > 100
+    assert not stale, f"{len(stale)} entries differ in the .mo, e.g. {stale[:5]}"
+
+
+def test_compiled_check_catches_a_catalogue_edited_without_compiling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative control: change one translation in a copy of the .po, keep the old .mo."""
+    edited = tmp_path / "django.po"
+    text = CATALOGUE.read_text(encoding="utf-8")
+    assert 'msgstr "Bienvenue, %(name)s"' in text
+    edited.write_text(text.replace('msgstr "Bienvenue, %(name)s"', 'msgstr "Salut, %(name)s"'))
+    shutil.copy(CATALOGUE.with_suffix(".mo"), edited.with_suffix(".mo"))
+    monkeypatch.setattr(sys.modules[__name__], "CATALOGUE", edited)
+    with pytest.raises(AssertionError, match="Welcome"):
+        test_compiled_catalogue_is_up_to_date()
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext tools not installed")
