@@ -45,7 +45,12 @@ def _locked_out(request: HttpRequest | None, user: User) -> bool:
 
 def _fail(user: User, *, purpose: str, request: HttpRequest | None, why: str) -> None:
     with transaction.atomic():
-        record("reauthentication_failed", target=user, by=user, data={"purpose": purpose, "failed": why})
+        record(
+            "reauthentication_failed",
+            target=user,
+            by=user,
+            data={"purpose": purpose, "failed": why},
+        )
     if request is not None:
         user_login_failed.send(
             sender=__name__, credentials={"username": user.username}, request=request
