@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 export DJANGO_SETTINGS_MODULE ?= platinium.settings
 
-.PHONY: help install run test lint migrations-check pytest bench messages clean-data worker
+.PHONY: help install run test lint migrations-check pytest bench messages clean-data worker backup restore
 
 help:
 	@echo "make run    - the app with demo data on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)"
@@ -59,6 +59,15 @@ messages: install
 
 worker: install
 	DJANGO_DEBUG=true $(VENV)/bin/celery -A platinium worker -B --loglevel=INFO
+
+# Backups: pg_dump custom format in .data/backups (or DIR=…), the arm key in its own file.
+backup: install
+	$(PY) manage.py backup_database $(if $(DIR),--output "$(DIR)") $(if $(KEY_DIR),--key-output "$(KEY_DIR)")
+
+# Restore into a new (or empty) database; a database holding data is never written over.
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/platinium-<time>.dump [DATABASE=name]"; exit 2; }
+	$(PY) manage.py restore_database "$(FILE)" $(if $(DATABASE),--database "$(DATABASE)")
 
 clean-data:
 	@echo "This deletes the embedded database under .data/. Ctrl-C to cancel."; sleep 3; rm -rf .data
