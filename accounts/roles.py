@@ -1,4 +1,4 @@
-"""The authorization truth table of ../shared/roles.md, encoded once.
+"""The authorization truth table of docs/trial/roles.md, encoded once.
 
 `ROLE_CAPABILITIES[role][capability]` is the scope in which a role holds a
 capability: SITE (the sites of the user's memberships with that role) or ALL.

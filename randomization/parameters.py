@@ -2,7 +2,7 @@
 
 Pure data: no Django import, so the allocation-list generator, the import checks
 and the Django layer all read the same values. Changing one of them is a protocol
-decision (see /work/shared/randomization.md), not a code change elsewhere.
+decision (see docs/trial/randomization.md), not a code change elsewhere.
 """
 
 from __future__ import annotations

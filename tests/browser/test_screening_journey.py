@@ -12,7 +12,9 @@ import pytest
 from eligibility.adapter import EXCLUSION_KEYS
 from tests.browser.conftest import PASSWORD, login
 
-CASE = json.loads(Path("/work/shared/examples/eligibility/cases.json").read_text())[0]
+CASE = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "eligibility" / "cases.json").read_text()
+)[0]
 SOFA_FIELDS = {
     "pao2": "72",
     "fio2": "0.6",

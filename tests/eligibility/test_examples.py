@@ -1,7 +1,6 @@
-"""Every worked case of shared/examples/eligibility gives exactly its expected output."""
+"""Every worked case of tests/fixtures/eligibility gives exactly its expected output."""
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -9,15 +8,7 @@ import pytest
 
 from eligibility.engine import evaluate_json, evaluate_payload
 
-
-def _shared_dir() -> Path:
-    configured = os.environ.get("PLATINIUM_SHARED_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3] / "shared"
-
-
-EXAMPLES = _shared_dir() / "examples" / "eligibility"
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "eligibility"
 
 
 def _load(name: str) -> Any:

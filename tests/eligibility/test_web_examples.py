@@ -1,4 +1,4 @@
-"""Every public example (examples/eligibility) entered THROUGH THE WEB FORM as an investigator.
+"""Every worked example (tests/fixtures/eligibility) entered through the web form.
 
 The stored status, failed/missing codes and scores must equal expected.json, i.e. what
 `evaluate_eligibility` prints for the same case: the form and the command share one path.
@@ -18,9 +18,7 @@ from eligibility.engine import evaluate_json
 from eligibility.models import Screening
 from tests.eligibility.webform import post_data
 
-EXAMPLES = Path("/work/shared/examples/eligibility")
-if not EXAMPLES.exists():  # the repository copy, when the shared folder is not mounted
-    EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "eligibility"
 CASES = json.loads((EXAMPLES / "cases.json").read_text())
 EXPECTED = {e["case_id"]: e for e in json.loads((EXAMPLES / "expected.json").read_text())}
 

@@ -21,7 +21,9 @@ from tests.eligibility.factories import (
 from tests.eligibility.webform import post_data
 
 pytestmark = pytest.mark.django_db
-BASE = json.loads(Path("/work/shared/examples/eligibility/cases.json").read_text())[0]
+BASE = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "eligibility" / "cases.json").read_text()
+)[0]
 
 
 def _case(**changes: Any) -> dict[str, Any]:

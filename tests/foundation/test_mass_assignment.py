@@ -45,7 +45,9 @@ from tests.randomization.factories import load_slots, make_kits, make_participan
 
 pytestmark = pytest.mark.django_db
 
-CASE = json.loads(Path("/work/shared/examples/eligibility/cases.json").read_text())[0]
+CASE = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "eligibility" / "cases.json").read_text()
+)[0]
 OLD = "2001-01-01T00:00"
 
 # ---------------------------------------------------------------------------------------------
