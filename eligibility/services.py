@@ -1,4 +1,4 @@
-"""Protocol actions of the screening log: screen, consent, enrol, correct (style.md services).
+"""Protocol actions of the screening log: screen, consent, enrol, correct (CONVENTIONS.md services).
 
 Every function runs in one transaction, writes its audit event inside it, and re-runs the
 eligibility engine on what is stored, so that a decision never rests on a stale status.

@@ -1,4 +1,4 @@
-"""One save function per CRF form (style.md: a service per protocol action)."""
+"""One save function per CRF form (CONVENTIONS.md: a service per protocol action)."""
 
 from __future__ import annotations
 
