@@ -34,7 +34,7 @@ _WORK = "/" + "work/"
 _SIBLING = ".." + "/shared"
 OUTSIDE_PATTERNS = (
     re.compile(re.escape(_SIBLING)),
-    # An absolute path under the machine's work folder; "example.com/work/" is a URL.
+    # An absolute path under the machine's work folder (not a URL path, which follows a host).
     re.compile(r"(?<![\w.\-/])" + re.escape(_WORK)),
 )
 
