@@ -36,9 +36,11 @@ def d0_of(participant: Any) -> Any:
 
 
 def kit_of(participant: Any) -> str:
-    from randomization.selectors import kit_codes_for
+    """The kit an injection names: the first kit dispensed to the participant (else the
+    first allocated one, for tests that prove it is refused)."""
+    from randomization.selectors import dispensed_kit_codes_for, kit_codes_for
 
-    return sorted(kit_codes_for(participant))[0]
+    return sorted(dispensed_kit_codes_for(participant) or kit_codes_for(participant))[0]
 
 
 def baseline_data(**overrides: Any) -> dict[str, Any]:

@@ -65,9 +65,7 @@ def test_a_dispensed_kit_is_accepted_and_the_form_is_complete(site11, client_for
     assert (row.kit_code, row.status) == (kit, CrfStatus.COMPLETE)
 
 
-def test_a_kit_the_pharmacy_still_lists_to_dispense_is_refused_on_the_kit_field(
-    site11, client_for
-):
+def test_a_kit_the_pharmacy_still_lists_to_dispense_is_refused_on_the_kit_field(site11, client_for):
     participant = randomized(site11, dispensed=False)
     (kit,) = Kit.objects.filter(participant=participant).values_list("code", flat=True)
     assert Kit.objects.get(code=kit).status == Kit.Status.ALLOCATED  # "to dispense"

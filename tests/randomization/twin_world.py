@@ -162,6 +162,9 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
         {"kit_code": kit2.code},
         {"kind": "damaged", "doses_remaining": "on", "reason": "vial cracked"},
     )
+    # The replacement is dispensed, so the CRF can record an injection from it.
+    replacement = Kit.objects.get(participant=second, status=Kit.Status.ALLOCATED)
+    act(ph, "randomization:dispense", {"code": second.code}, {"kit_code": replacement.code})
     for action in ("return", "to_destruction", "destroy"):
         act(
             ph,
