@@ -3,9 +3,9 @@ issue: removing the site filter from the participant list kept every status code
 
 Every GET page of the truth table that takes no object in its URL (the lists: participant
 list, screening log, pharmacy lists, SAE list, home…) is requested as each site-11 role
-allowed on it, as opened and with "all my sites" (`?all=1`); the page must show none of site 16's identifiers (participant codes,
-screening numbers, kit codes, shipment numbers). Generated from the tables, so a new list
-page is covered when it gets its truth-table entry.
+allowed on it, as opened and with "all my sites" (`?all=1`); the page must show none of
+site 16's identifiers (participant codes, screening numbers, kit codes, shipment numbers).
+Generated from the tables, so a new list page is covered when it gets its truth-table entry.
 """
 
 from __future__ import annotations
