@@ -24,6 +24,7 @@ class ParticipantFacts:
     icu_stays: tuple[tuple[int, datetime, datetime | None], ...] = ()
     weight_kg: Decimal | None = None
     sex: str = ""
+    # Kits the pharmacy dispensed to the participant: the only kits an injection may name.
     kit_codes: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -36,7 +37,7 @@ class ParticipantFacts:
 
 def participant_facts(participant: Any, *, now: datetime | None = None) -> ParticipantFacts:
     from crf.models import Baseline, Death, IcuStay
-    from randomization.selectors import kit_codes_for, randomized_at
+    from randomization.selectors import dispensed_kit_codes_for, randomized_at
 
     now = now or timezone.now()
     t_r = randomized_at(participant)
@@ -64,5 +65,5 @@ def participant_facts(participant: Any, *, now: datetime | None = None) -> Parti
         icu_stays=stays,
         weight_kg=baseline.get("weight_kg"),
         sex=baseline.get("sex") or "",
-        kit_codes=frozenset(kit_codes_for(participant)),
+        kit_codes=frozenset(dispensed_kit_codes_for(participant)),
     )

@@ -67,8 +67,9 @@ class InjectionContext:
     """Participant facts the rules need."""
 
     randomized_at: datetime
-    # Kits the IWRS allocated to the participant, replacements included.
-    allocated_kit_codes: frozenset[str]
+    # Kits the pharmacy dispensed to the participant, replacements included; a kit only
+    # allocated (still "to dispense") is not among them.
+    dispensed_kit_codes: frozenset[str]
     death_at: datetime | None = None
     # (admitted, discharged or None); empty = not known, no ICU-discharge warning.
     icu_stays: Sequence[tuple[datetime, datetime | None]] = ()
@@ -273,18 +274,27 @@ def _check_intervals(
         )
 
 
+def kit_issue(kit_code: str | None, ctx: InjectionContext) -> Issue | None:
+    """A typed kit must be one dispensed to this participant, whatever the form's status.
+
+    Blinding and accountability: a kit still "to dispense", another participant's kit or
+    another site's kit would break the pharmacy's count (crf-spec.md §1 rule 5).
+    """
+    if not kit_code or kit_code in ctx.dispensed_kit_codes:
+        return None
+    return Issue(
+        FIELD_KIT,
+        gettext_noop(
+            "Kit %(kit)s was not dispensed to this participant: only a kit the pharmacy "
+            "dispensed to them can be recorded."
+        ),
+        {"kit": kit_code},
+    )
+
+
 def _check_context(
     candidate: Injection, at: datetime, ctx: InjectionContext, check: InjectionCheck
 ) -> None:
-    if candidate.kit_code and candidate.kit_code not in ctx.allocated_kit_codes:
-        # Blinding and accountability (crf-spec.md §1 rule 5).
-        check.errors.append(
-            Issue(
-                FIELD_KIT,
-                gettext_noop("Kit %(kit)s is not allocated to this participant."),
-                {"kit": candidate.kit_code},
-            )
-        )
     if ctx.icu_stays and not any(
         admitted <= at and (discharged is None or at <= discharged)
         for admitted, discharged in ctx.icu_stays
@@ -340,6 +350,9 @@ def check_injection(
             raise ValueError("injection rules need aware datetimes")
     _check_count(candidate, others, check)
     _check_required(candidate, check)
+    kit = kit_issue(candidate.kit_code, ctx)
+    if kit is not None:
+        check.errors.append(kit)
     at = candidate.given_at
     if at is not None:
         _check_moment(at, ctx, check)

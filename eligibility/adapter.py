@@ -155,11 +155,22 @@ class FieldMessage:
         return {"field": self.path, "msgid": self.msgid, "params": self.params}
 
 
+# Protocol I4 counts samples at or before the evaluation time; a later one stays in the file.
+NOT_COUNTED = gettext_noop("Sampled after the evaluation time: kept, but not used for I4")
+
+
 @dataclass
 class Evaluation:
     result: EligibilityResult | None
     errors: list[FieldMessage]
     warnings: list[FieldMessage]
+
+    @property
+    def not_counted(self) -> list[FieldMessage]:
+        """The samples the checklist shows "not counted" (taken after the evaluation time)."""
+        if self.result is None:
+            return []
+        return [_message(path, NOT_COUNTED, {}) for path in self.result.not_counted]
 
 
 def _values(obj: Any, names: Iterable[str]) -> dict[str, Any]:

@@ -154,6 +154,9 @@ class Case:
     labs: ScreeningLabs = field(default_factory=ScreeningLabs)
     corticosteroids: tuple[CorticosteroidCourse, ...] | None = None  # None: not answered
     exclusions: ExclusionAnswers = field(default_factory=ExclusionAnswers)
+    # Paths (`lymphocytes[1]`) of the samples taken after the evaluation time: I4 counts
+    # only samples at or before it, so they are left out of `mhla_dr` and `lymphocytes`.
+    not_counted: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,18 +573,23 @@ def parse_case_with_warnings(obj: Any) -> tuple[Case, list[SoftLimitWarning]]:
         _check_sofa_date(assessment.date, f"{path}.date", icu_admission, evaluated_at)
         sofa.append(assessment)
 
+    # A sample taken after the evaluation time is normal in a patient file: it is still
+    # validated (an impossible value is an entry error) but ignored, never refused.
+    not_counted: list[str] = []
     mhla_dr = []
     for path, item in top.items("mhla_dr") or []:
         reader = _Reader(item, path, warnings, {"sampled_at", "ab_per_cell"})
         sampled_at = reader.instant("sampled_at")
-        _check_sample_time(sampled_at, reader.at("sampled_at"), evaluated_at)
-        mhla_dr.append(MhlaDrSample(sampled_at, reader.number("ab_per_cell", limits.MHLA_DR)))
+        mhla = MhlaDrSample(sampled_at, reader.number("ab_per_cell", limits.MHLA_DR))
+        if _after_evaluation(sampled_at, evaluated_at):
+            not_counted.append(path)
+        else:
+            mhla_dr.append(mhla)
 
     lymphocytes = []
     for path, item in top.items("lymphocytes") or []:
         reader = _Reader(item, path, warnings, {"sampled_at", "value", "unit"})
         sampled_at = reader.instant("sampled_at")
-        _check_sample_time(sampled_at, reader.at("sampled_at"), evaluated_at)
         unit = reader.choice("unit", tuple(LYMPHOCYTE_UNITS))
         value = reader.number("value")
         if value is not None and unit is None:
@@ -590,7 +598,10 @@ def parse_case_with_warnings(obj: Any) -> tuple[Case, list[SoftLimitWarning]]:
         if value is not None and unit is not None:
             per_mm3 = lymphocytes_to_per_mm3(value, unit)
             check_limit(per_mm3, limits.LYMPHOCYTES_PER_MM3, reader.at("value"), warnings)
-        lymphocytes.append(LymphocyteSample(sampled_at, value, unit, per_mm3))
+        if _after_evaluation(sampled_at, evaluated_at):
+            not_counted.append(path)
+        else:
+            lymphocytes.append(LymphocyteSample(sampled_at, value, unit, per_mm3))
 
     courses = None
     course_items = top.items("corticosteroids")
@@ -629,6 +640,7 @@ def parse_case_with_warnings(obj: Any) -> tuple[Case, list[SoftLimitWarning]]:
                 set(ExclusionAnswers.__dataclass_fields__),
             )
         ),
+        not_counted=tuple(not_counted),
     )
     return case, warnings
 
@@ -664,8 +676,7 @@ def _check_sofa_date(
         raise CaseInputError(path, gettext_noop("The assessment is after the evaluation date"))
 
 
-def _check_sample_time(
-    sampled_at: datetime | None, path: str, evaluated_at: datetime | None
-) -> None:
-    if sampled_at is not None and evaluated_at is not None and sampled_at > evaluated_at:
-        raise CaseInputError(path, gettext_noop("The sample is after the evaluation time"))
+def _after_evaluation(sampled_at: datetime | None, evaluated_at: datetime | None) -> bool:
+    """Protocol I4: only samples at or before the evaluation time count (an undated sample
+    or an unknown evaluation time cannot be placed, so the sample stays)."""
+    return sampled_at is not None and evaluated_at is not None and sampled_at > evaluated_at

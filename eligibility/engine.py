@@ -52,6 +52,8 @@ class EligibilityResult:
     apache_ii: ApacheIIScore
     egfr: Decimal | None  # unrounded
     warnings: tuple[SoftLimitWarning, ...] = ()
+    # Samples left out of I4 because taken after the evaluation time (their §6 paths).
+    not_counted: tuple[str, ...] = ()
 
     @property
     def egfr_rounded(self) -> Decimal | None:
@@ -151,6 +153,7 @@ def evaluate(case: Case, warnings: tuple[SoftLimitWarning, ...] = ()) -> Eligibi
         apache_ii=apache,
         egfr=egfr,
         warnings=warnings,
+        not_counted=case.not_counted,
     )
 
 

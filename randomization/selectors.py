@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from randomization.models import Allocation, Kit
+from randomization.models import Allocation, Kit, KitEvent
+
+
+def dispensed_kit_codes_for(participant: Any) -> set[str]:
+    """Codes of the kits the pharmacy dispensed to the participant: the only kits an
+    injection may name. Read from the append-only kit log, so a kit dispensed then in
+    use, completed or returned still counts, and a kit merely allocated ("to dispense")
+    does not."""
+    return set(
+        KitEvent.objects.filter(
+            participant=participant,
+            to_status=Kit.Status.DISPENSED,
+            kit__participant=participant,
+        ).values_list("kit__code", flat=True)
+    )
 
 
 def kit_codes_for(participant: Any) -> set[str]:

@@ -7,6 +7,7 @@ the arm of one participant to the investigator who asked (through ``arm_access``
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,6 +43,8 @@ from randomization.models import (
     UnblindingAuthorisation,
 )
 from sites.models import Site
+
+logger = logging.getLogger(__name__)
 
 S = Kit.Status
 NO_KIT_MESSAGE = "No kit can be assigned; the central pharmacy has been alerted."
@@ -112,6 +115,18 @@ def central_pharmacy_email() -> str:
 def _notify(kind: str, recipients: list[str], **links: Any) -> Notification:
     from randomization.tasks import send_notification_task
 
+    missing = sum(1 for r in recipients if not r)
+    if missing:
+        # A site without a pharmacy or investigator address must be noticed, not skipped.
+        site = links.get("site")
+        logger.error(
+            "%s notification: %d of %d recipient address(es) missing (site %s); "
+            "fill in the site's e-mail addresses",
+            kind,
+            missing,
+            len(recipients),
+            getattr(site, "code", "-"),
+        )
     notification = Notification.objects.create(
         kind=kind, recipients=[r for r in recipients if r], **links
     )
@@ -947,8 +962,13 @@ def send_notification(notification: Notification) -> Notification:
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
     if notification.sent_at is not None:
         return notification
-    if notification.recipients:
-        build_email(notification).send()
+    if not notification.recipients:
+        # Nothing was sent: it stays unsent (visible), never marked as sent to nobody.
+        logger.error(
+            "notification %s (%s) has no recipient: not sent", notification.pk, notification.kind
+        )
+        return notification
+    build_email(notification).send()
     notification.sent_at = timezone.now()
     notification.save(update_fields=["sent_at"])
     return notification

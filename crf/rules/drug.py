@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
-from crf.injections import Injection, InjectionContext, check_injection
+from crf.injections import Injection, InjectionContext, check_injection, kit_issue
 from crf.rules.common import Finding, Severity, conditional, hard, paris_date, require
 
 GIVEN_FIELDS = (
@@ -73,15 +73,20 @@ def check(
     found += conditional(values, values.get("full_dose") is False, ["full_dose_reason"])
     if facts.randomized_at is None:
         return [hard("given", gettext_noop("The participant is not randomised."))]
-    if given is not True:
-        return found
     ctx = InjectionContext(
         randomized_at=facts.randomized_at,
-        allocated_kit_codes=facts.kit_codes,
+        dispensed_kit_codes=facts.kit_codes,
         death_at=facts.death_at,
         icu_stays=tuple((admitted, discharged) for _n, admitted, discharged in facts.icu_stays),
         now=facts.now,
     )
+    if given is not True:
+        # Not (yet) answered "given": the form stays in progress, but a kit typed already
+        # is checked now (an unchecked kit would be kept; "not given" blanks the kit).
+        kit = kit_issue(values.get("kit_code") or None, ctx)
+        if kit is not None:
+            found.append(Finding("kit_code", kit.msgid, dict(kit.params), Severity.HARD))
+        return found
     number = values.get("number")
     result = check_injection(
         _injection(values, number),

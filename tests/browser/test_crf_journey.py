@@ -88,13 +88,14 @@ def journey(browser_users: dict[str, Any]) -> dict[str, Any]:
     from crf.services import save_baseline
     from randomization.selectors import kit_codes_for
     from sites.models import Site
-    from tests.crf.helpers import baseline_data
+    from tests.crf.helpers import baseline_data, dispense
     from tests.randomization.factories import make_randomized_participant
 
     d0 = timezone.localdate() - timedelta(days=100)
     participant = make_randomized_participant(
         Site.objects.get(code="11"), randomized_at=paris(d0, 11)
     )
+    dispense(participant)  # an injection may only name a kit the pharmacy dispensed
     save_baseline(participant, by=browser_users["investigator"], data=baseline_data())
     return {"participant": participant, "d0": d0, "kit": sorted(kit_codes_for(participant))[0]}
 

@@ -15,12 +15,18 @@ def paris(day: Any, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=STUDY_TIME_ZONE)
 
 
-def randomized(site: Any, *, days_ago: int = 20, hour: int = 10) -> Any:
-    """A participant randomized `days_ago` days ago at `hour` (Paris): D0 = that date."""
+def randomized(site: Any, *, days_ago: int = 20, hour: int = 10, dispensed: bool = True) -> Any:
+    """A participant randomized `days_ago` days ago at `hour` (Paris): D0 = that date.
+
+    `dispensed`: the pharmacy has dispensed the allocated kit (an injection may name it).
+    """
     from tests.randomization.factories import make_randomized_participant
 
     d0 = timezone.localdate() - timedelta(days=days_ago)
-    return make_randomized_participant(site, randomized_at=paris(d0, hour))
+    participant = make_randomized_participant(site, randomized_at=paris(d0, hour))
+    if dispensed:
+        dispense(participant)
+    return participant
 
 
 def d0_of(participant: Any) -> Any:
@@ -30,9 +36,11 @@ def d0_of(participant: Any) -> Any:
 
 
 def kit_of(participant: Any) -> str:
-    from randomization.selectors import kit_codes_for
+    """The kit an injection names: the first kit dispensed to the participant (else the
+    first allocated one, for tests that prove it is refused)."""
+    from randomization.selectors import dispensed_kit_codes_for, kit_codes_for
 
-    return sorted(kit_codes_for(participant))[0]
+    return sorted(dispensed_kit_codes_for(participant) or kit_codes_for(participant))[0]
 
 
 def baseline_data(**overrides: Any) -> dict[str, Any]:
@@ -131,3 +139,22 @@ def ae_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def dispense(participant: Any) -> str:
+    """The pharmacy dispenses the participant's allocated kit (the real service); its code."""
+    from accounts.roles import Role
+    from randomization.models import Kit
+    from randomization.services import dispense_kit
+    from tests.randomization.factories import factory_user
+
+    site_code = participant.site.code
+    pharmacist = factory_user(f"factory-pharmacist-{site_code}", Role.PHARMACIST, site_code)
+    code = (
+        Kit.objects.filter(participant=participant, status=Kit.Status.ALLOCATED)
+        .values_list("code", flat=True)
+        .order_by("code")
+        .first()
+    )
+    assert code is not None, f"{participant.code} has no kit to dispense"
+    return dispense_kit(participant, by=pharmacist, scanned_code=code).code

@@ -62,8 +62,8 @@ def test_two_injections_on_one_day_are_refused(participant, by):
         )
 
 
-def test_kit_not_allocated_to_the_participant_is_refused(participant, by):
-    with pytest.raises(CrfRefused, match="not allocated"):
+def test_kit_not_dispensed_to_the_participant_is_refused(participant, by):
+    with pytest.raises(CrfRefused, match="was not dispensed to this participant"):
         save_injection(
             participant,
             number=1,

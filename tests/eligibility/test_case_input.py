@@ -89,13 +89,22 @@ def test_lymphocyte_value_without_unit_is_refused() -> None:
     assert refusal(case).field == "lymphocytes[0].unit"
 
 
-def test_sample_after_the_evaluation_time_is_refused() -> None:
+def test_sample_after_the_evaluation_time_is_ignored_not_refused() -> None:
+    # Formerly refused (a whole batch failed on it); protocol I4 only leaves it out.
     case = base_case()
     case["mhla_dr"][0]["sampled_at"] = "2025-03-09T16:01"
-    assert refusal(case).field == "mhla_dr[0].sampled_at"
+    parsed = parse_case(case)
+    assert (parsed.mhla_dr, parsed.not_counted) == ((), ("mhla_dr[0]",))
     case = base_case()
     case["lymphocytes"][0]["sampled_at"] = "2025-03-10T06:00"
-    assert refusal(case).field == "lymphocytes[0].sampled_at"
+    parsed = parse_case(case)
+    assert (parsed.lymphocytes, parsed.not_counted) == ((), ("lymphocytes[0]",))
+
+
+def test_a_later_sample_is_still_validated() -> None:
+    case = base_case()
+    case["lymphocytes"][0].update(sampled_at="2025-03-10T06:00", unit=None)
+    assert refusal(case).field == "lymphocytes[0].unit"
 
 
 def test_sample_exactly_at_the_evaluation_time_is_accepted() -> None:

@@ -62,3 +62,21 @@ def test_command_refuses_invalid_json(tmp_path: Path) -> None:
 def test_command_refuses_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="cannot read"):
         run(str(tmp_path / "absent.json"))
+
+
+def test_a_later_sample_is_ignored_and_the_rest_of_the_batch_is_evaluated(
+    tmp_path: Path,
+) -> None:
+    later = base_case()
+    later["case_id"] = "LATER"
+    later["lymphocytes"] = [{"sampled_at": "2025-03-09T17:00", "value": 0.5, "unit": "G/L"}]
+    absent = base_case()
+    absent["case_id"] = "LATER"
+    absent["lymphocytes"] = []
+    batch, alone = tmp_path / "batch.json", tmp_path / "absent.json"
+    batch.write_text(json.dumps([base_case(), later, base_case()]), encoding="utf-8")
+    alone.write_text(json.dumps(absent), encoding="utf-8")
+    first, middle, last = run(str(batch))
+    assert first == last == EXPECTED_BASE
+    assert middle == run(str(alone))  # as if the later sample were not in the file
+    assert (middle["status"], middle["missing"]) == ("incomplete", ["I4"])

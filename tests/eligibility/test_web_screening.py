@@ -19,6 +19,7 @@ from tests.eligibility.factories import (
     make_screening,
 )
 from tests.eligibility.webform import post_data
+from tests.webform import form_in
 
 pytestmark = pytest.mark.django_db
 BASE = json.loads(
@@ -54,16 +55,46 @@ def test_gcs_16_is_refused(client_for: Any) -> None:
     assert not Screening.objects.exists()
 
 
-def test_a_sample_after_the_evaluation_time_is_refused(client_for: Any) -> None:
+def test_a_sample_after_the_evaluation_time_is_saved_ignored_and_shown_not_counted(
+    client_for: Any,
+) -> None:
+    # Was refused (the whole screening could not be saved): a later sample is normal in a
+    # patient file and must only be left out of I4.
     data = post_data(BASE)
+    data["lym-0-sampled_at"] = "2025-03-09T17:00"  # evaluation: 2025-03-09 16:00
+    client = client_for("investigator")
+    response = _create(client, data)
+    assert response.status_code == 302
+    screening = Screening.objects.get()
+    assert screening.status == "incomplete"  # as if the only lymphocyte count were absent
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="criterion-I4" data-status="missing"' in page
+    assert 'id="not-counted-lymphocytes-0"' in page
+    assert "non compté" in page
+
+
+def test_the_live_checklist_marks_a_later_sample_not_counted(client_for: Any) -> None:
+    client = client_for("investigator")
+    created = _create(client, post_data(BASE))
+    assert created.status_code == 302
+    screening = Screening.objects.get()
+    page = client.get(created["Location"])
+    form = form_in(page.content, containing="lym-0-sampled_at")
+    data = form.data()
+    url = reverse("eligibility:checklist", args=[screening.pk])
+
+    counted = client.post(url, data).content.decode()
+    assert 'id="criterion-I4" data-status="met"' in counted
+    assert "not-counted-" not in counted
+
     data["lym-0-sampled_at"] = "2025-03-09T17:00"
-    response = _create(client_for("investigator"), data)
-    assert response.status_code == 422
-    assert (
-        "Le prélèvement est postérieur à l&#x27;heure d&#x27;évaluation"
-        in response.content.decode()
-    )
-    assert not Screening.objects.exists()
+    html = client.post(url, data).content.decode()
+    assert 'id="criterion-I4" data-status="missing"' in html
+    assert 'id="not-counted-lymphocytes-0"' in html
+    assert "non compté" in html
+    assert "Refused values" not in html and "Valeurs refusées" not in html
+    client.cookies["django_language"] = "en"
+    assert "not counted" in client.post(url, data).content.decode()
 
 
 def test_a_screening_in_the_future_is_refused(client_for: Any) -> None:

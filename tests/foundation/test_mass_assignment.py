@@ -381,7 +381,7 @@ def test_randomize_confirm_ignores_server_owned_keys(world: dict[str, Any]) -> N
 
 def test_pharmacy_dispense_scan_ignores_server_owned_keys(world: dict[str, Any]) -> None:
     site11 = world["site11"]
-    participant = randomized(site11)
+    participant = randomized(site11, dispensed=False)  # the pharmacy dispenses it below
     kit = Kit.objects.get(participant=participant)
     pharmacist = world["users"]["pharmacist"]
     data = {"kit_code": kit.code} | harmful(

@@ -51,8 +51,9 @@ def test_the_crawl_covers_every_url_and_every_crf_form(worlds):
     from crf.views import SPECS
 
     a, _b = worlds()
-    assert a["skipped"] == []
-    assert twin_world.url_names() - twin_world.UNCRAWLED <= a["covered"]
+    assert a["skipped"] == []  # crawl() raises Unbuildable before that, listing them
+    assert not twin_world.UNCRAWLED  # the 2FA page too (fixed TOTP secret)
+    assert twin_world.url_names() <= a["covered"]
     assert {
         "crf:form_detail",
         "crf:form_edit",
@@ -99,3 +100,51 @@ def test_negative_control_a_leaked_arm_is_detected(worlds, monkeypatch, settings
     a, b = worlds()
     found = twin_world.differences(a, b)
     assert found and any("/randomization/participants/" in page for page in found)
+
+
+def test_negative_control_an_arm_in_a_response_header_is_detected(worlds, monkeypatch, settings):
+    """Put the arm in a header of the confirmation page only: bodies stay identical, the
+    comparison of every header must still see it."""
+    import re
+
+    from audit.context import AuditContextMiddleware
+    from randomization.models import Allocation
+
+    original = AuditContextMiddleware.__call__
+
+    def leaky(self, request):
+        response = original(self, request)
+        match = re.fullmatch(r"/randomization/participants/([^/]+)/", request.path)
+        allocation = match and Allocation.objects.filter(participant__code=match[1]).first()
+        if allocation:
+            key = settings.PLATINIUM_ARM_KEY
+            response["X-Treatment"] = arm_cipher.decrypt_arm(allocation.slot.arm_token, key)
+        return response
+
+    monkeypatch.setattr(AuditContextMiddleware, "__call__", leaky)
+    a, b = worlds()
+    found = [page for page in twin_world.differences(a, b) if page in a["pages"]]
+    assert found and all("/randomization/participants/" in page for page in found)
+    for page in found:
+        body, header_set = a["pages"][page][-1], a["pages"][page][-2]
+        assert body == b["pages"][page][-1]  # only the header differs
+        assert any(name == "x-treatment" for name, _value in header_set)
+
+
+def test_a_url_the_crawl_cannot_build_fails_listing_it(role_users, monkeypatch):
+    monkeypatch.setattr(
+        twin_world, "_combos", lambda names, values: [dict.fromkeys(names, "not/an int")]
+    )
+    with pytest.raises(twin_world.Unbuildable, match="crf:form_detail"):
+        twin_world.crawl(role_users)
+
+
+def test_a_url_without_a_value_supplier_fails_listing_it(role_users, monkeypatch):
+    combos = twin_world._combos
+
+    def no_supplier(names, values):
+        return None if "shipment_id" in names else combos(names, values)
+
+    monkeypatch.setattr(twin_world, "_combos", no_supplier)
+    with pytest.raises(twin_world.Unbuildable, match=r"shipment_detail \(no supplier\)"):
+        twin_world.crawl(role_users)

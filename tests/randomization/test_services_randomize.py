@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -38,11 +40,7 @@ def test_it_allocates_the_first_slot_and_a_kit_of_its_arm(
     assert participant.status == Participant.Status.RANDOMIZED
     event = AuditEvent.objects.get(action="randomization.randomized")
     assert event.data == {"rand_no": allocation.slot.rand_no, "kit": kit.code}
-    notification = Notification.objects.get(kind=Notification.Kind.RANDOMIZATION)
-    assert notification.sent_at is not None
-    assert (len(mail.outbox) == 1 and mail.outbox[0].to == [site11.pharmacy_email]) or (
-        not site11.pharmacy_email
-    )
+    # The pharmacy e-mail is checked in test_the_pharmacy_is_emailed_at_its_own_address.
 
 
 def test_every_kit_matches_its_slots_arm_over_a_sequence(lists, site11, role_users):
@@ -193,3 +191,73 @@ def test_the_audit_event_and_outbox_never_hold_an_arm(stock, site11, role_users)
     )
     for event in AuditEvent.objects.all():
         assert "arm" not in str(event.data).lower()
+
+
+PHARMACY = "pui@chu-limoges.invalid"
+
+
+def randomize_and_send(participant: Participant, by: Any, capture: Any) -> Notification:
+    with capture(execute=True):
+        services.randomize(participant, by=by, idempotency_key=key())
+    return Notification.objects.get(kind=Notification.Kind.RANDOMIZATION, participant=participant)
+
+
+def pharmacy_emailed(notification: Notification, address: str) -> bool:
+    """The confirmation really left, to exactly this address, about this participant."""
+    notification.refresh_from_db()
+    sent = [m for m in mail.outbox if m.to == [address]]
+    return (
+        notification.sent_at is not None
+        and len(sent) == 1
+        and notification.participant.code in sent[0].body
+    )
+
+
+def test_the_pharmacy_is_emailed_at_its_own_address(
+    stock, site11, role_users, django_capture_on_commit_callbacks
+):
+    site11.pharmacy_email = PHARMACY
+    site11.save()
+    notification = randomize_and_send(
+        make_participant(site11), role_users["investigator"], django_capture_on_commit_callbacks
+    )
+    assert pharmacy_emailed(notification, PHARMACY)
+    assert [m.to for m in mail.outbox] == [[PHARMACY]]
+
+
+def test_negative_control_an_e_mail_sent_elsewhere_is_detected(
+    stock, site11, role_users, django_capture_on_commit_callbacks, monkeypatch
+):
+    site11.pharmacy_email = PHARMACY
+    site11.save()
+    notify = services._notify
+    # The mutation: the confirmation goes to the trial manager instead of the pharmacy.
+    monkeypatch.setattr(
+        services,
+        "_notify",
+        lambda kind, recipients, **links: notify(kind, ["someone-else@x.invalid"], **links),
+    )
+    notification = randomize_and_send(
+        make_participant(site11), role_users["investigator"], django_capture_on_commit_callbacks
+    )
+    assert not pharmacy_emailed(notification, PHARMACY)
+
+
+def test_a_site_without_a_pharmacy_address_is_reported_not_silently_passed(
+    stock, site11, role_users, django_capture_on_commit_callbacks, caplog
+):
+    site11.pharmacy_email = ""
+    site11.save()
+    with caplog.at_level(logging.ERROR, logger="randomization.services"):
+        notification = randomize_and_send(
+            make_participant(site11),
+            role_users["investigator"],
+            django_capture_on_commit_callbacks,
+        )
+    assert mail.outbox == []
+    notification.refresh_from_db()
+    assert notification.sent_at is None  # never marked "sent" to nobody
+    assert not pharmacy_emailed(notification, "")
+    reports = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("address(es) missing (site 11)" in r for r in reports), reports
+    assert any("has no recipient: not sent" in r for r in reports), reports

@@ -4,9 +4,12 @@ Build a trial world, crawl every URL of the project as every blinded role, recor
 pages, PDFs, e-mails, audit events and field-history rows; roll back; build the twin
 world that differs only by A↔B swapped in the allocation and kit lists; compare.
 Each world also holds CRF rows of every form (a serious AE included) before the crawl, and
-every URL argument has a value supplier (`_combos`), so no URL is skipped silently.
-Identifiers are identical in both worlds because every sequence restarts at the same
-value before each build; CSRF tokens, times, UUIDs and idempotency keys are masked.
+every URL argument has a value supplier (`_combos`): a URL the crawl cannot build raises
+`Unbuildable` listing it, never a silent skip. Each response is compared by status, EVERY
+header and cookie (the few that legitimately differ are normalised in `headers`, each with
+its reason) and body. Identifiers are identical in both worlds because every sequence
+restarts at the same value before each build; CSRF tokens, times, UUIDs and idempotency
+keys are masked.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import itertools
 import random
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -36,8 +40,9 @@ BLINDED_ROLES = (
     "admin",
 )
 SEED = "fedcba9876543210fedcba9876543210"
-# Pages whose content is random by design (a fresh TOTP secret per visit), not by arm.
-UNCRAWLED = frozenset({"accounts:two_factor"})
+# Pages left out of the crawl: none. (The 2FA set-up page, random by design, is crawled with
+# a fixed TOTP secret: see fixed_totp_secrets.)
+UNCRAWLED: frozenset[str] = frozenset()
 PASSWORD = "correct-horse-battery-staple"
 
 _MASKS = [
@@ -56,6 +61,60 @@ def mask(text: str) -> str:
     for pattern, replacement in _MASKS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# Response headers that legitimately differ between two identical requests, and why. Every
+# other header is compared verbatim (an arm in a header must show as a difference).
+_HEADERS_DROPPED = {
+    # Wall-clock time of the response (a server adds it; the test client normally does not).
+    "date",
+    # Follows the body, which is compared after masking: a masked time (9:59 → 10:00) or
+    # token can change the length by a character without any arm involved.
+    "content-length",
+}
+_HEADERS_MASKED = {
+    # audit.context.RequestContextMiddleware: a fresh uuid4 per request.
+    "x-request-id",
+}
+# Cookies whose VALUE is random per session/request (CSRF secret, session key); their
+# presence and attributes are still compared.
+_COOKIES_MASKED = {"csrftoken", "sessionid"}
+
+
+def headers(response: Any) -> tuple[tuple[str, str], ...]:
+    """Every header and cookie of a response, normalised as explained above."""
+    out = []
+    for name, value in response.items():
+        key = name.lower()
+        if key in _HEADERS_DROPPED:
+            continue
+        out.append((key, "<masked>" if key in _HEADERS_MASKED else mask(value)))
+    for name, morsel in response.cookies.items():
+        value = "<masked>" if name in _COOKIES_MASKED else mask(morsel.value)
+        attributes = sorted((k, mask(str(v))) for k, v in morsel.items() if v and k != "expires")
+        out.append((f"set-cookie {name}", f"{value} {attributes}"))
+    return tuple(sorted(out))
+
+
+class Unbuildable(AssertionError):
+    """URLs the crawl could not build: they would be silently uncovered."""
+
+
+@contextmanager
+def fixed_totp_secrets() -> Iterator[None]:
+    """The 2FA set-up page shows a fresh random secret per device: make it the same in both
+    worlds (so the page is crawled and compared like any other)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    field = TOTPDevice._meta.get_field("key")
+    original = field.default
+    field.default = lambda: "31323334353637383930" * 2
+    field.__dict__.pop("_get_default", None)  # Field caches its default callable
+    try:
+        yield
+    finally:
+        field.default = original
+        field.__dict__.pop("_get_default", None)
 
 
 def restart_sequences(start: int = 700_000) -> None:
@@ -113,7 +172,9 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
     ) -> None:
         client.force_login(user)
         response = client.post(reverse(name, kwargs=kwargs), data or {}, follow=True)
-        out["actions"].append((name, response.status_code, mask(response.content.decode())))
+        out["actions"].append(
+            (name, response.status_code, headers(response), mask(response.content.decode()))
+        )
 
     # Activation of both sites; 11 receives normally, 16 has a logger alarm.
     for site in (site11, site16):
@@ -142,13 +203,17 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
         url = reverse("randomization:randomize", args=[participant.code])
         client.get(url)
         response = client.post(url, {"idempotency_key": f"{i:032x}", "confirm": "on"}, follow=True)
-        out["actions"].append(("randomize", response.status_code, mask(response.content.decode())))
+        out["actions"].append(
+            ("randomize", response.status_code, headers(response), mask(response.content.decode()))
+        )
     # At 16 every kit is quarantined: no kit, generic message, alert.
     p16 = make_participant(site16)
     client.force_login(inv16)
     url = reverse("randomization:randomize", args=[p16.code])
     response = client.post(url, {"idempotency_key": "f" * 32, "confirm": "on"}, follow=True)
-    out["actions"].append(("randomize16", response.status_code, mask(response.content.decode())))
+    out["actions"].append(
+        ("randomize16", response.status_code, headers(response), mask(response.content.decode()))
+    )
     randomized = [p for p in participants if Kit.objects.filter(participant=p).exists()]
     first, second = randomized[0], randomized[1]
     kit1 = Kit.objects.get(participant=first)
@@ -162,6 +227,9 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
         {"kit_code": kit2.code},
         {"kind": "damaged", "doses_remaining": "on", "reason": "vial cracked"},
     )
+    # The replacement is dispensed, so the CRF can record an injection from it.
+    replacement = Kit.objects.get(participant=second, status=Kit.Status.ALLOCATED)
+    act(ph, "randomization:dispense", {"code": second.code}, {"kit_code": replacement.code})
     for action in ("return", "to_destruction", "destroy"):
         act(
             ph,
@@ -376,6 +444,7 @@ def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict
     urls: list[str] = []
     covered: set[str] = set()
     skipped: list[str] = []
+    unbuildable: list[str] = []
     for name, kwarg_names in sorted({(n, tuple(k)) for n, k in _patterns(get_resolver())}):
         if name in UNCRAWLED:
             continue
@@ -386,27 +455,23 @@ def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict
         for kwargs in combos:
             try:
                 path = reverse(name, kwargs=kwargs)
-            except Exception:
+            except Exception as error:  # listed and failed below, never skipped silently
+                unbuildable.append(f"{name} {kwargs}: {error}")
                 continue
             urls.extend(path + query for query in _query_strings(name, kwargs))
             covered.add(name)
+    if skipped or unbuildable:
+        raise Unbuildable(
+            "URLs the blinding crawl cannot build (add a value supplier in _combos): "
+            + "; ".join([*(f"{n} (no supplier)" for n in skipped), *unbuildable])
+        )
     pages: dict[str, Any] = {}
-    for role in roles:
-        client = Client(raise_request_exception=False)
-        client.force_login(users[role])
-        for url in urls:
-            response = client.get(url)
-            body = response.content
-            if response.get("Content-Type", "").startswith("application/pdf"):
-                text = pdf_text(body)
-            else:
-                text = body.decode("utf-8", errors="replace")
-            pages[f"{role} {url}"] = (
-                response.status_code,
-                response.get("Location", ""),
-                response.get("Content-Type", ""),
-                mask(text),
-            )
+    with fixed_totp_secrets():
+        for role in roles:
+            client = Client(raise_request_exception=False)
+            client.force_login(users[role])
+            for url in urls:
+                pages[f"{role} {url}"] = _observe(client.get(url))
     return {
         "pages": pages,
         "skipped": skipped,
@@ -414,6 +479,22 @@ def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict
         "covered": covered,
         "crf_forms": sorted({slug for _code, slug, *_rest in values["crf_rows"]}),
     }
+
+
+def _observe(response: Any) -> tuple[Any, ...]:
+    """What a blinded user can see of one response: status, every header, the body."""
+    body = response.content
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        text = pdf_text(body)
+    else:
+        text = body.decode("utf-8", errors="replace")
+    return (
+        response.status_code,
+        response.get("Location", ""),
+        response.get("Content-Type", ""),
+        headers(response),
+        mask(text),
+    )
 
 
 def url_names() -> set[str]:
