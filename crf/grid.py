@@ -203,6 +203,12 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
             form.add_error(None, integrity_message(error))
         else:
             label = study_day_label(result.obj.study_day)
+            if result.unchanged:
+                messages.info(
+                    request,
+                    gettext("%(day)s: nothing changed, nothing was saved.") % {"day": label},
+                )
+                return redirect("crf:daily_grid", code=code)
             messages.success(request, gettext("%(day)s saved.") % {"day": label})
             for finding in result.warnings:
                 messages.warning(
