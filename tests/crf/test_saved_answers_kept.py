@@ -59,9 +59,7 @@ def test_editing_one_daily_value_keeps_every_yes_no_answer_and_the_airway(
     assert "imv" not in changed and "map_mmhg" in changed
 
 
-def test_a_saved_yes_no_answer_is_the_selected_option_of_its_select(
-    site11, role_users, client_for
-):
+def test_a_saved_yes_no_answer_is_the_selected_option_of_its_select(site11, role_users, client_for):
     participant = randomized(site11, days_ago=5)
     d0 = d0_of(participant)
     row = save_daily(participant, day_date=d0, by=role_users["coordinator"], data=daily_data()).obj
