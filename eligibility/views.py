@@ -244,7 +244,10 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
         forms = ScreeningForms(request.POST, screening=screening, stored=stored)
         outcome = _save(request, forms, screening)
         if isinstance(outcome, Screening):
-            messages.success(request, _saved_message(outcome))
+            if outcome.version == screening.version:
+                messages.info(request, gettext("Nothing changed: nothing was saved."))
+            else:
+                messages.success(request, _saved_message(outcome))
             return redirect("eligibility:screening_detail", pk=outcome.pk)
         return _page(request, forms, screening, outcome, can_edit=True, status=422)
     forms = ScreeningForms(screening=screening, stored=stored, disabled=not can_edit)

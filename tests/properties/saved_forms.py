@@ -203,7 +203,7 @@ def _rows(obj: models.Model) -> dict[str, Any]:
     model = type(obj)
     out: dict[str, Any] = {"": model._default_manager.filter(pk=obj.pk).values().get()}
     for rel in model._meta.related_objects:
-        if rel.one_to_many:
+        if (rel.one_to_many or rel.one_to_one) and not issubclass(rel.related_model, Event):
             child = rel.related_model
             out[child._meta.label] = list(
                 child._default_manager.filter(**{rel.field.name: obj}).order_by("pk").values()
