@@ -401,6 +401,15 @@ def record_consent(
         consent = Consent(screening=screening, recorded_by=by)
         expected_version = None
     else:
+        submitted = {
+            "given_by": given_by,
+            "consented_at": consented_at,
+            "information_sheet_version": information_sheet_version,
+            "continuation_outcome": continuation_outcome or "",
+            "continuation_date": continuation_date,
+        }
+        if all(getattr(consent, k) == v for k, v in submitted.items()):
+            return consent  # saved unchanged: same version, nothing to audit
         reason = require_reason(consent, reason)
         action = "eligibility.consent_corrected"
         expected_version = consent.version if expected_version is None else expected_version

@@ -5,6 +5,7 @@ history row and no new version."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from eligibility.models import Screening
-from eligibility.services import create_screening
+from eligibility.services import create_screening, record_consent
 from tests.eligibility.factories import make_enrolled_participant, make_screening
 from tests.properties.saved_forms import round_trip
 
@@ -69,5 +70,29 @@ def test_saving_the_screening_page_unchanged_changes_nothing(
     url = reverse("eligibility:screening_detail", args=[screening.pk])
 
     result = round_trip(client_for("investigator"), url, screening, containing="age")
+
+    assert result.problems == [], "\n".join(result.problems)
+
+
+@pytest.mark.parametrize("enrolled", [False, True], ids=["consented", "enrolled"])
+def test_saving_the_consent_page_unchanged_changes_nothing(
+    enrolled, site11, role_users, client_for
+):
+    by = role_users["investigator"]
+    if enrolled:
+        screening = make_enrolled_participant(site11, by=by).screening
+    else:
+        screening = make_screening(site11, by=by, labs=LABS)
+        record_consent(
+            screening,
+            by=by,
+            given_by="PROXY",
+            consented_at=screening.evaluated_at - timedelta(hours=2),
+            information_sheet_version="1.0",
+            continuation_outcome="NOT_YET",
+        )
+    url = reverse("eligibility:consent", args=[screening.pk])
+
+    result = round_trip(client_for("investigator"), url, screening, containing="given_by")
 
     assert result.problems == [], "\n".join(result.problems)
