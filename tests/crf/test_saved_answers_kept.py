@@ -137,3 +137,23 @@ def test_a_changed_sae_item_sends_one_follow_up_report(
     ae.refresh_from_db()
     assert ae.serious is True and ae.outcome == "RECOVERED"
     assert len(mail.outbox) == 1
+
+
+def test_a_form_saved_unchanged_says_nothing_was_saved_and_needs_no_reason(
+    site11, role_users, client_for
+):
+    participant = randomized(site11, days_ago=5)
+    row = save_daily(
+        participant, day_date=d0_of(participant), by=role_users["coordinator"], data=daily_data()
+    ).obj
+    client = client_for("coordinator")
+
+    response = submit(
+        client, reverse("crf:form_edit", args=[participant.code, "daily", row.pk]), containing="imv"
+    )
+
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Aucune modification : rien n&#x27;a été enregistré." in page
+    row.refresh_from_db()
+    assert row.version == 1
