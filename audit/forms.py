@@ -26,6 +26,12 @@ class ReasonForChangeMixin(forms.Form):
 
     def clean_reason_for_change(self) -> str:
         reason = (self.cleaned_data.get("reason_for_change") or "").strip()
-        if self.reason_required and not reason:
+        if self.reason_required and not reason and self._data_changed():
             raise forms.ValidationError(_("Give a reason for this change."))
         return reason
+
+    def _data_changed(self) -> bool:
+        """A form saved unchanged needs no reason (nothing is written); the services
+        still refuse any real change of saved data without one."""
+        bookkeeping = {"reason_for_change", "expected_version", "version"}
+        return any(name not in bookkeeping for name in self.changed_data)

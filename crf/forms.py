@@ -35,6 +35,16 @@ from crf.services.core import data_fields
 URL_FIXED = frozenset({"day_date", "number", "visit"})
 
 
+class YesNoSelect(forms.NullBooleanSelect):
+    """Yes / No / not answered. NullBooleanSelect renders a saved True as the selected
+    "true" option; a plain Select rendered it as "True", matched no option, and the
+    browser posted the first one ("unknown"): every saved answer was erased on save."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]
+
+
 def _widget(field: models.Field) -> forms.Widget | None:
     if isinstance(field, models.DateTimeField):
         return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -43,7 +53,7 @@ def _widget(field: models.Field) -> forms.Widget | None:
     if isinstance(field, models.TimeField):
         return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     if isinstance(field, models.BooleanField) and field.null:
-        return forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))])
+        return YesNoSelect()
     return None
 
 

@@ -74,8 +74,20 @@ def _cells(instance: DailyFollowUp | None) -> str:
             shown = gettext("Yes")
         elif raw is False:
             shown = gettext("No")
-        cells.append((name, "" if raw is None else raw, "" if shown is None else shown))
+        cells.append((name, _input_value(raw), "" if shown is None else shown))
     return format_html_join("", '<td data-name="{}" data-value="{}">{}</td>', cells)
+
+
+def _input_value(raw: Any) -> str:
+    """A saved value as the row's input takes it back ("same as yesterday" copies it):
+    Yes/No as the options of crf.forms.YesNoSelect, dates in ISO form."""
+    if raw is True:
+        return "true"
+    if raw is False:
+        return "false"
+    if raw is None:
+        return ""
+    return raw.isoformat() if isinstance(raw, date) else str(raw)
 
 
 def _editable_days(days: list[date], existing: dict, wanted: date | None) -> set[date]:
@@ -203,6 +215,12 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
             form.add_error(None, integrity_message(error))
         else:
             label = study_day_label(result.obj.study_day)
+            if result.unchanged:
+                messages.info(
+                    request,
+                    gettext("%(day)s: nothing changed, nothing was saved.") % {"day": label},
+                )
+                return redirect("crf:daily_grid", code=code)
             messages.success(request, gettext("%(day)s saved.") % {"day": label})
             for finding in result.warnings:
                 messages.warning(

@@ -319,6 +319,9 @@ def _edit(
 
 
 def _report(request: HttpRequest, result: services.SaveResult) -> None:
+    if result.unchanged:
+        messages.info(request, gettext("Nothing changed: nothing was saved."))
+        return
     if result.missing:
         messages.warning(
             request,

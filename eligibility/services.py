@@ -108,7 +108,7 @@ def create_screening(site: Any, *, by: Any, data: ScreeningData | None = None) -
     save_versioned(screening, expected_version=None, by=by)
     record("eligibility.screening_created", target=screening, by=by)
     if data is not None:
-        _store(screening, data, by=by)
+        _store(screening, data, by=by, evaluate=True)
         record("eligibility.screening_saved", target=screening, by=by, data=_summary(screening))
     return screening
 
@@ -131,7 +131,9 @@ def save_screening(
         raise ReasonRequired(gettext("Give a reason for this change."))
     reason = (reason or "").strip()
     with change_reason(reason):
-        _store(screening, data, by=by, expected_version=expected_version)
+        result = _store(screening, data, by=by, expected_version=expected_version)
+    if result is None:
+        return screening  # saved unchanged: same version, nothing to audit
     record(
         "eligibility.screening_saved",
         target=screening,
@@ -165,6 +167,8 @@ def correct_screening(
         raise ReasonRequired(gettext("Give a reason for this change."))
     with change_reason(reason):
         result = _store(screening, data=changes, by=by, expected_version=expected_version)
+        if result is None:
+            return screening  # nothing corrected: same version, nothing to audit
         if result.status != ELIGIBLE:
             participant = Participant.objects.select_for_update().get(pk=screening.participant_id)
             codes = ", ".join(result.failed or result.missing)
@@ -204,28 +208,37 @@ def _store(
     *,
     by: Any,
     expected_version: int | None = None,
-) -> EligibilityResult:
-    """Validate (CaseInputError), write the values, then evaluate what is stored."""
+    evaluate: bool = False,
+) -> EligibilityResult | None:
+    """Validate (CaseInputError), write the values, then evaluate what is stored.
+
+    Returns None when the values are those already stored (unless `evaluate`, as on
+    creation): nothing is written (no new version, no history row), so a page saved
+    unchanged leaves no trace."""
     evaluate_data(data, screening.number)  # refuse impossible input before any write
+    changed = False
     for name in HEADER_FIELDS:
         value = data.header.get(name)
         if value is None and isinstance(Screening._meta.get_field(name), models.CharField):
             value = ""
+        changed |= getattr(screening, name) != value
         setattr(screening, name, value)
-    _store_rows(screening, SofaDay, "sofa_days", data.sofa, SOFA_FIELDS, key="icu_day")
-    _store_rows(screening, MhlaDrResult, "mhla_dr_results", data.mhla_dr, MHLA_DR_FIELDS)
-    _store_rows(
+    changed |= _store_rows(screening, SofaDay, "sofa_days", data.sofa, SOFA_FIELDS, key="icu_day")
+    changed |= _store_rows(screening, MhlaDrResult, "mhla_dr_results", data.mhla_dr, MHLA_DR_FIELDS)
+    changed |= _store_rows(
         screening, LymphocyteCount, "lymphocyte_counts", data.lymphocytes, LYMPHOCYTE_FIELDS
     )
-    _store_rows(
+    changed |= _store_rows(
         screening,
         CorticosteroidCourse,
         "corticosteroid_courses",
         data.corticosteroids if data.header.get("corticosteroids_given") else [],
         COURSE_FIELDS,
     )
-    _store_one(screening, ApacheIIValues, data.apache_ii, APACHE_FIELDS)
-    _store_one(screening, ScreeningLabs, data.labs, LAB_FIELDS)
+    changed |= _store_one(screening, ApacheIIValues, data.apache_ii, APACHE_FIELDS)
+    changed |= _store_one(screening, ScreeningLabs, data.labs, LAB_FIELDS)
+    if not changed and not evaluate:
+        return None
 
     stored = Screening.objects.get(pk=screening.pk)
     for name in HEADER_FIELDS:
@@ -257,8 +270,9 @@ def _store_rows(
     rows: list[dict[str, Any]],
     names: tuple[str, ...],
     key: str | None = None,
-) -> None:
-    """Update rows by id (or by `key`), add new ones, void the rows no longer present."""
+) -> bool:
+    """Update rows by id (or by `key`), add new ones, void the rows no longer present.
+    True when a row was written."""
     existing = {row.pk: row for row in getattr(screening, related).current()}
     by_key = {getattr(row, key): row for row in existing.values()} if key else {}
     matched: list[tuple[Any, dict[str, Any]]] = []
@@ -268,9 +282,11 @@ def _store_rows(
             row = by_key.get(values.get(key))
         matched.append((row, values))
     kept = {row.pk for row, _values in matched if row is not None}
+    written = False
     for pk, row in existing.items():
         if pk not in kept:
             row.void()  # type: ignore[attr-defined]  # first: frees its unique ICU day
+            written = True
     for row, values in matched:
         if row is None:
             row = model(screening=screening)
@@ -284,11 +300,14 @@ def _store_rows(
                 changed = True
         if row.pk is None or changed:
             row.save()
+            written = True
+    return written
 
 
 def _store_one(
     screening: Screening, model: type[models.Model], values: dict[str, Any], names: tuple[str, ...]
-) -> None:
+) -> bool:
+    """Create or update the one row; True when it was written."""
     defaults = {
         name: _clean(model, name, values.get(name))
         for name in names
@@ -296,13 +315,17 @@ def _store_one(
     }
     row = model._default_manager.filter(screening=screening).first()
     if row is None:
-        if any(v not in (None, "") for v in defaults.values()):
+        # A unit alone (the select's default) is not a value: no empty row is created.
+        if any(v not in (None, "") for k, v in defaults.items() if not k.endswith("unit")):
             model._default_manager.create(screening=screening, **defaults)
-        return
+            return True
+        return False
     if any(getattr(row, k) != v for k, v in defaults.items()):
         for key, value in defaults.items():
             setattr(row, key, value)
         row.save()
+        return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +401,15 @@ def record_consent(
         consent = Consent(screening=screening, recorded_by=by)
         expected_version = None
     else:
+        submitted = {
+            "given_by": given_by,
+            "consented_at": consented_at,
+            "information_sheet_version": information_sheet_version,
+            "continuation_outcome": continuation_outcome or "",
+            "continuation_date": continuation_date,
+        }
+        if all(getattr(consent, k) == v for k, v in submitted.items()):
+            return consent  # saved unchanged: same version, nothing to audit
         reason = require_reason(consent, reason)
         action = "eligibility.consent_corrected"
         expected_version = consent.version if expected_version is None else expected_version

@@ -244,7 +244,10 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
         forms = ScreeningForms(request.POST, screening=screening, stored=stored)
         outcome = _save(request, forms, screening)
         if isinstance(outcome, Screening):
-            messages.success(request, _saved_message(outcome))
+            if outcome.version == screening.version:
+                messages.info(request, gettext("Nothing changed: nothing was saved."))
+            else:
+                messages.success(request, _saved_message(outcome))
             return redirect("eligibility:screening_detail", pk=outcome.pk)
         return _page(request, forms, screening, outcome, can_edit=True, status=422)
     forms = ScreeningForms(screening=screening, stored=stored, disabled=not can_edit)
@@ -288,7 +291,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST or None, instance=existing)
     if request.method == "POST" and form.is_valid():
         try:
-            record_consent(
+            saved = record_consent(
                 screening,
                 by=request.user,
                 given_by=form.cleaned_data["given_by"],
@@ -305,7 +308,10 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
         except ReasonRequired:
             form.add_error(None, gettext("Give a reason for this change."))
         else:
-            messages.success(request, gettext("Consent recorded."))
+            if existing is not None and saved.version == existing.version:
+                messages.info(request, gettext("Nothing changed: nothing was saved."))
+            else:
+                messages.success(request, gettext("Consent recorded."))
             return redirect("eligibility:screening_detail", pk=screening.pk)
     status = 422 if request.method == "POST" else 200
     return render(

@@ -74,6 +74,8 @@ class SaveResult:
     created: bool
     warnings: list[Finding] = field(default_factory=list)  # soft: flagged
     missing: list[Finding] = field(default_factory=list)  # form stays in progress
+    # The submitted values were those already stored: nothing was written.
+    unchanged: bool = False
 
 
 def data_fields(model: type[CrfRecord]) -> list[models.Field]:
@@ -183,11 +185,14 @@ def save_form(
     check_kwargs: Mapping[str, Any] | None = None,
     extra_findings: Callable[[dict[str, Any], ParticipantFacts, CrfRecord], list[Finding]]
     | None = None,
+    also_changed: bool = False,
 ) -> SaveResult:
     """Create or update one CRF row. Must run inside the caller's transaction.
 
     `data`: form values (server-owned fields in it are ignored: roles.md invariant 3);
     `fixed`: values the service owns (number, day, visit…); `instance` is None to create.
+    `also_changed`: rows outside this one (an episode's microorganisms) changed, so the
+    row is saved even when its own values did not.
     Raises ParticipantLocked, audit ReasonRequired, CrfRefused, StaleVersion.
     """
     participant = lock_participant(participant)
@@ -197,12 +202,16 @@ def save_form(
             raise ValueError("the form belongs to another participant")
         if instance.status == CrfStatus.ENTERED_IN_ERROR:
             raise CrfRefused([Finding("__all__", "This form was marked entered in error.")])
-        reason = require_reason(instance, reason)
     obj = instance or model(participant=participant, created_by=by)
     allowed = {f.name: f for f in data_fields(model)}
     values = values_of(obj)
     values.update(_coerce(allowed, data))
     values.update(fixed or {})
+    if instance is not None and not also_changed and _same(instance, values):
+        # Saved unchanged: no new version, no history row, no audit entry, no reason asked.
+        return SaveResult(obj=instance, created=False, unchanged=True)
+    if instance is not None:
+        reason = require_reason(instance, reason)
     all_fields = {f.name: f for f in model._meta.concrete_fields}
     for name in rules.skipped(values):
         if name in all_fields:
@@ -232,6 +241,12 @@ def save_form(
         data={"status": obj.status, "fields": changed, "flags": len(warnings)},
     )
     return SaveResult(obj=obj, created=created, warnings=warnings, missing=missing)
+
+
+def _same(instance: CrfRecord, values: Mapping[str, Any]) -> bool:
+    """The submitted values are exactly the stored ones. Skip logic and derivation are
+    functions of these values: saving them again could only rewrite what is stored."""
+    return all(getattr(instance, name, None) == value for name, value in values.items())
 
 
 @transaction.atomic

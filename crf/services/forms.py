@@ -141,6 +141,7 @@ def _save(
     reason: str,
     fixed: Mapping[str, Any] | None = None,
     extra_findings: Any = None,
+    also_changed: bool = False,
 ) -> SaveResult:
     fixed = fixed or {}
     return save_form(
@@ -155,6 +156,7 @@ def _save(
         fixed=fixed,
         check_kwargs=check_kwargs_for(model, participant, instance, fixed),
         extra_findings=extra_findings,
+        also_changed=also_changed,
     )
 
 
@@ -294,7 +296,7 @@ def save_icu_stay(
         fixed=fixed,
     )
     stay = result.obj
-    if stay.vital_status == "DEAD" and stay.death_at:
+    if not result.unchanged and stay.vital_status == "DEAD" and stay.death_at:
         record_death_from(
             participant,
             by=by,
@@ -379,6 +381,11 @@ def save_infection(
         fixed = {"episode_number": last + 1}
     else:
         fixed = {"episode_number": instance.episode_number}
+    organisms_changed = (
+        microorganisms is not None
+        and instance is not None
+        and _microorganisms_differ(instance, microorganisms)
+    )
     result = _save(
         SecondaryInfection,
         participant,
@@ -388,8 +395,9 @@ def save_infection(
         expected_version=expected_version,
         reason=reason,
         fixed=fixed,
+        also_changed=organisms_changed,
     )
-    if microorganisms is not None:
+    if microorganisms is not None and not result.unchanged:
         _save_microorganisms(result.obj, microorganisms)
     return result
 
@@ -407,6 +415,21 @@ MICROORGANISM_FIELDS = (
 )
 
 
+def _microorganisms_differ(episode: SecondaryInfection, rows: Sequence[Mapping[str, Any]]) -> bool:
+    existing = {m.position: m for m in episode.microorganisms.all()}
+    for position, row in enumerate(rows, start=1):
+        current = existing.get(position)
+        if current is None:
+            if row.get("organism") or position > 3:
+                return True
+            continue
+        if any(
+            name in row and getattr(current, name) != row[name] for name in MICROORGANISM_FIELDS
+        ):
+            return True
+    return False
+
+
 def _save_microorganisms(episode: SecondaryInfection, rows: Sequence[Mapping[str, Any]]) -> None:
     existing = {m.position: m for m in episode.microorganisms.all()}
     for position, row in enumerate(rows, start=1):
@@ -417,10 +440,13 @@ def _save_microorganisms(episode: SecondaryInfection, rows: Sequence[Mapping[str
             if not row.get("organism"):
                 continue
             current = InfectionMicroorganism(infection=episode, position=position)
+        changed = current.pk is None
         for name in MICROORGANISM_FIELDS:
-            if name in row:
+            if name in row and getattr(current, name) != row[name]:
                 setattr(current, name, row[name])
-        current.save()
+                changed = True
+        if changed:  # an unchanged organism writes no history row
+            current.save()
 
 
 @transaction.atomic
@@ -474,6 +500,8 @@ def save_adverse_event(
         fixed=fixed,
         extra_findings=late,
     )
+    if result.unchanged:
+        return result
     if newly_serious:
         after_sae_saved(result.obj, by=by)
     elif before is not None:
@@ -529,7 +557,7 @@ def save_follow_up(
         fixed={"visit": visit},
     )
     fu = result.obj
-    if fu.vital_status == "DEAD" and fu.death_date:
+    if not result.unchanged and fu.vital_status == "DEAD" and fu.death_date:
         record_death_from(
             participant,
             by=by,
@@ -592,7 +620,7 @@ def save_end_of_study(
         reason=reason,
     )
     eos = result.obj
-    if eos.status == CrfStatus.COMPLETE:
+    if not result.unchanged and eos.status == CrfStatus.COMPLETE:
         status = END_TO_PARTICIPANT_STATUS.get(eos.end_status, Participant.Status.WITHDRAWN)
         Participant.objects.filter(pk=participant.pk).update(status=status)
     return result

@@ -507,7 +507,9 @@ def test_daily_grid_row_ignores_server_owned_keys(world: dict[str, Any]) -> None
     assert_server_values(row, {**server, "version": 1})
     assert row.status != CrfStatus.ENTERED_IN_ERROR
 
-    edit = _form(daily_data(gcs=14)) | extras | {"expected_version": "1", "reason_for_change": "x"}
+    # A real edit (daily_data has GCS 14 already: saved unchanged, nothing is written).
+    edit = _form(daily_data(temperature_max_c="38.5")) | extras
+    edit |= {"expected_version": "1", "reason_for_change": "x"}
     assert _client(coordinator).post(url, edit).status_code == 302
     assert_server_values(row, {**server, "version": 2})
     _other_targets_untouched(world)
