@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -29,3 +30,27 @@ class ReasonForChangeMixin(forms.Form):
         if self.reason_required and not reason:
             raise forms.ValidationError(_("Give a reason for this change."))
         return reason
+
+
+SUBMISSION_KEY = "submission_key"
+
+
+def add_submission_key(form: forms.BaseForm, *, required: bool = True) -> None:
+    """A hidden one-time key, fresh at each rendering of a creating page (ADR 0011)."""
+    form.fields[SUBMISSION_KEY] = forms.UUIDField(
+        widget=forms.HiddenInput,
+        required=required,
+        error_messages={
+            "required": _("This page is out of date: reload it and enter the form again."),
+            "invalid": _("This page is out of date: reload it and enter the form again."),
+        },
+    )
+    if not form.is_bound:
+        form.initial[SUBMISSION_KEY] = uuid.uuid4()
+
+
+def show_submission_key_errors(form: forms.BaseForm) -> None:
+    """A hidden field's error is not drawn next to it: repeat it at the top of the form."""
+    for message in form.errors.get(SUBMISSION_KEY, []):
+        if message not in form.non_field_errors():
+            form.add_error(None, message)

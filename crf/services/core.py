@@ -11,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from audit.context import change_reason
+from audit.idempotency import claim, refuse_replay
 from audit.services import record, require_reason
 from audit.versioning import save_versioned
 from crf.facts import ParticipantFacts, participant_facts
 from crf.models import CrfRecord, CrfStatus, EditCheckFlag
-from crf.rules.common import Finding, Severity
+from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
 
 # Columns of CrfRecord and VersionedModel: never form data.
@@ -122,6 +124,26 @@ def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dic
     return out
 
 
+def _linked_rows(
+    participant: Participant, allowed: Mapping[str, models.Field], values: Mapping[str, Any]
+) -> list[Finding]:
+    """A link to another row must stay inside the participant's casebook (a drug linked to
+    another patient's infection would leak across sites and corrupt both records)."""
+    problems = []
+    for name, value in values.items():
+        model_field = allowed.get(name)
+        if model_field is None or not model_field.is_relation or value in (None, ""):
+            continue
+        related = model_field.related_model
+        pk = getattr(value, "pk", value)
+        if not (
+            issubclass(related, CrfRecord)
+            and related._default_manager.filter(pk=pk, participant_id=participant.pk).exists()
+        ):
+            problems.append(hard(name, gettext_noop("Choose a record of this participant.")))
+    return problems
+
+
 def lock_participant(participant: Participant) -> Participant:
     """Serialize the writes of one participant (cross-form rules read consistent data)."""
     fresh = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -198,10 +220,16 @@ def save_form(
         if instance.status == CrfStatus.ENTERED_IN_ERROR:
             raise CrfRefused([Finding("__all__", "This form was marked entered in error.")])
         reason = require_reason(instance, reason)
+    else:
+        refuse_replay(by=by)  # after the participant lock: a twin's key is committed
     obj = instance or model(participant=participant, created_by=by)
     allowed = {f.name: f for f in data_fields(model)}
     values = values_of(obj)
-    values.update(_coerce(allowed, data))
+    typed = _coerce(allowed, data)
+    linked = _linked_rows(participant, allowed, typed)
+    if linked:
+        raise CrfRefused(linked)
+    values.update(typed)
     values.update(fixed or {})
     all_fields = {f.name: f for f in model._meta.concrete_fields}
     for name in rules.skipped(values):
@@ -223,6 +251,8 @@ def save_form(
     obj.status = CrfStatus.IN_PROGRESS if missing else CrfStatus.COMPLETE
     with change_reason(reason):
         save_versioned(obj, expected_version=expected_version, by=by)
+    if created:
+        claim(obj, by=by)
     sync_flags(obj, warnings, by=by)
     record(
         f"crf.{model._meta.model_name}.{'create' if created else 'update'}",
