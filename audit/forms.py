@@ -35,13 +35,15 @@ class ReasonForChangeMixin(forms.Form):
 SUBMISSION_KEY = "submission_key"
 
 
-def add_submission_key(form: forms.BaseForm, *, required: bool = True) -> None:
-    """A hidden one-time key, fresh at each rendering of a creating page (ADR 0011)."""
+def add_submission_key(form: forms.BaseForm) -> None:
+    """A hidden one-time key, fresh at each rendering of a creating page (ADR 0011).
+
+    Not required: a page opened before the key existed (or a script) still saves, once;
+    refusing it would lose what was typed."""
     form.fields[SUBMISSION_KEY] = forms.UUIDField(
         widget=forms.HiddenInput,
-        required=required,
+        required=False,
         error_messages={
-            "required": _("This page is out of date: reload it and enter the form again."),
             "invalid": _("This page is out of date: reload it and enter the form again."),
         },
     )

@@ -268,7 +268,7 @@ class ConsentForm(ReasonForChangeMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         _style(self)
         # Sent with a correction too, so a resent first recording is recognised.
-        add_submission_key(self, required=self.instance.pk is None)
+        add_submission_key(self)
         for name in ("given_by", "consented_at", "information_sheet_version"):
             self.fields[name].required = True
 

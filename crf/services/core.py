@@ -125,10 +125,14 @@ def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dic
 
 
 def _linked_rows(
-    participant: Participant, allowed: Mapping[str, models.Field], values: Mapping[str, Any]
+    participant: Participant,
+    instance: CrfRecord | None,
+    allowed: Mapping[str, models.Field],
+    values: Mapping[str, Any],
 ) -> list[Finding]:
-    """A link to another row must stay inside the participant's casebook (a drug linked to
-    another patient's infection would leak across sites and corrupt both records)."""
+    """A link to another row stays inside the participant's casebook and points at a row
+    that counts (a drug linked to another patient's infection would leak across sites and
+    corrupt both records). A link saved before may stay as it is."""
     problems = []
     for name, value in values.items():
         model_field = allowed.get(name)
@@ -136,11 +140,17 @@ def _linked_rows(
             continue
         related = model_field.related_model
         pk = getattr(value, "pk", value)
+        if instance is not None and getattr(instance, model_field.attname) == pk:
+            continue
         if not (
             issubclass(related, CrfRecord)
-            and related._default_manager.filter(pk=pk, participant_id=participant.pk).exists()
+            and related._default_manager.current()
+            .filter(pk=pk, participant_id=participant.pk)
+            .exists()
         ):
-            problems.append(hard(name, gettext_noop("Choose a record of this participant.")))
+            problems.append(
+                hard(name, gettext_noop("Choose a current record of this participant."))
+            )
     return problems
 
 
@@ -226,7 +236,7 @@ def save_form(
     allowed = {f.name: f for f in data_fields(model)}
     values = values_of(obj)
     typed = _coerce(allowed, data)
-    linked = _linked_rows(participant, allowed, typed)
+    linked = _linked_rows(participant, instance, allowed, typed)
     if linked:
         raise CrfRefused(linked)
     values.update(typed)
