@@ -278,3 +278,7 @@ class EnrolForm(forms.Form):
         label=_("Your password (electronic signature)"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_submission_key(self)  # a double click signs (and enrols) once

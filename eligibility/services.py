@@ -456,6 +456,7 @@ def _enrol(screening: Screening, *, by: Any) -> Participant:
         .select_related("site")
         .get(pk=screening.pk)
     )
+    refuse_replay(by=by)  # after the screening's lock: a twin's key is committed
     if screening.is_enrolled:
         raise EnrolmentRefused(gettext("This patient is already enrolled."))
     # Re-run the engine on the stored values inside the lock: never trust a stored status.
@@ -471,6 +472,7 @@ def _enrol(screening: Screening, *, by: Any) -> Participant:
         enrolled_at=now,
         enrolled_by=by,
     )
+    claim(participant, by=by)
     EligibilityConfirmation.objects.create(
         screening=screening,
         investigator=by,

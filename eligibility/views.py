@@ -35,6 +35,7 @@ from eligibility.services import (
     record_consent,
     save_screening,
 )
+from participants.models import Participant
 
 # ---------------------------------------------------------------------------------------------
 # Access helpers
@@ -347,14 +348,38 @@ def _consent_submitted(request: HttpRequest, screening: Screening) -> bool:
     return False
 
 
+def _enrolment_submitted(request: HttpRequest, screening: Screening) -> bool:
+    """This POST resends the signature that enrolled this screening's patient."""
+    earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
+    # Read again: the screening loaded for this request may predate the enrolment.
+    if (
+        isinstance(earlier, Participant)
+        and Screening.objects.filter(pk=screening.pk, participant=earlier).exists()
+    ):
+        messages.info(request, gettext("This patient is already enrolled."))
+        return True
+    return False
+
+
 @require_http_methods(["GET", "POST"])
 @capability_required(C.CONFIRM_ELIGIBILITY)
 def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk, C.CONFIRM_ELIGIBILITY)
+    if request.method == "POST" and _enrolment_submitted(request, screening):
+        return redirect("eligibility:screening_detail", pk=screening.pk)
     form = EnrolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        show_submission_key_errors(form)
+    elif request.method == "POST":
         try:
-            participant = enrol(screening, by=request.user, password=form.cleaned_data["password"])
+            with submitted_once(form.cleaned_data.get(SUBMISSION_KEY), by=request.user):
+                participant = enrol(
+                    screening, by=request.user, password=form.cleaned_data["password"]
+                )
+        except AlreadySubmitted:
+            if _enrolment_submitted(request, screening):
+                return redirect("eligibility:screening_detail", pk=screening.pk)
+            form.add_error(None, gettext("This page was already used: reload it."))
         except EnrolmentRefused as error:
             form.add_error(None, error.message)
         else:

@@ -58,7 +58,7 @@ class Creating:
 
 def creating_pages(world: World) -> Iterator[Creating]:
     """A new page of every CRF form of the registry (participant crf11b, no rows yet), a
-    new screening, and the consent of a screening without one."""
+    new screening, the consent of a screening without one, and the enrolment."""
     p = world.crf11b
     fixed = {
         "number": "1",
@@ -95,6 +95,21 @@ def creating_pages(world: World) -> Iterator[Creating]:
             "consented_at": (s.evaluated_at - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
             "information_sheet_version": "1.0",
         },
+    )
+    yield _enrolment(world)
+
+
+def _enrolment(world: World) -> Creating:
+    from participants.models import Participant
+    from tests.eligibility.factories import FACTORY_PASSWORD
+
+    s = world.screening11  # eligible and consented (tests/access/table_eligibility.py)
+    return Creating(
+        "eligibility:enrol",
+        "investigator",
+        reverse("eligibility:enrol", args=[s.pk]),
+        Participant.objects.count,
+        {"password": FACTORY_PASSWORD},
     )
 
 
@@ -269,7 +284,7 @@ def parallel_problems(world: World) -> list[str]:
     return problems
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestParallel:
     @pytest.fixture
     def world(self, role_users: dict[str, Any]) -> World:
