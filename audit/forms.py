@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -35,3 +36,29 @@ class ReasonForChangeMixin(forms.Form):
         still refuse any real change of saved data without one."""
         bookkeeping = {"reason_for_change", "expected_version", "version"}
         return any(name not in bookkeeping for name in self.changed_data)
+
+
+SUBMISSION_KEY = "submission_key"
+
+
+def add_submission_key(form: forms.BaseForm) -> None:
+    """A hidden one-time key, fresh at each rendering of a creating page (ADR 0011).
+
+    Not required: a page opened before the key existed (or a script) still saves, once;
+    refusing it would lose what was typed."""
+    form.fields[SUBMISSION_KEY] = forms.UUIDField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={
+            "invalid": _("This page is out of date: reload it and enter the form again."),
+        },
+    )
+    if not form.is_bound:
+        form.initial[SUBMISSION_KEY] = uuid.uuid4()
+
+
+def show_submission_key_errors(form: forms.BaseForm) -> None:
+    """A hidden field's error is not drawn next to it: repeat it at the top of the form."""
+    for message in form.errors.get(SUBMISSION_KEY, []):
+        if message not in form.non_field_errors():
+            form.add_error(None, message)

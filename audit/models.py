@@ -65,3 +65,35 @@ class AuditEvent(models.Model):
         except (LookupError, ValueError):
             return False
         return hasattr(model._default_manager, "visible_to") and getattr(model, "AUDIT_PAGE", True)
+
+
+class SubmissionKey(models.Model):
+    """The one-time key of a creating form, and the row its first submission created.
+
+    A double click, a resent POST or two parallel requests carry the same key: the
+    unique (user, key) pair lets only one of them create a row (docs/decisions/0011).
+    Append-only like the audit trail.
+    """
+
+    key = models.UUIDField(_("submission key"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    target_type = models.CharField(_("object type"), max_length=100)
+    target_id = models.CharField(_("object id"), max_length=64)
+    created_at = models.DateTimeField(_("when (UTC)"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="audit_submission_key_once_per_user"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.target_type} {self.target_id}"

@@ -8,12 +8,12 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
-from audit.forms import ReasonForChangeMixin
+from audit.forms import ReasonForChangeMixin, add_submission_key
 from crf.models import (
     AdverseEvent,
     Baseline,
@@ -28,6 +28,7 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
+from crf.models.base import CrfRecord
 from crf.models.infection import CarbapenemaseType, MarkerResult
 from crf.services.core import data_fields
 
@@ -69,14 +70,38 @@ def _not_null_without_default(model: type[models.Model]) -> set[str]:
     }
 
 
+def participant_choices(
+    model: type[models.Model], instance: models.Model, name: str
+) -> models.QuerySet:
+    """The rows a CRF form may link to: its own participant's, not entered in error (a
+    drug's infection episode is one of the same patient's, never another site's). The
+    value saved before stays offered so an edit does not silently drop it."""
+    if not issubclass(model, CrfRecord):
+        # A link to anything else needs its own scope: decide it here, not by default.
+        raise ImproperlyConfigured(f"{name}: a CRF form may only link rows of its participant")
+    participant_id = getattr(instance, "participant_id", None)
+    rows = model.objects.filter(participant_id=participant_id)
+    usable = rows.current()
+    if type(instance) is model and instance.pk:
+        usable = usable.exclude(pk=instance.pk)
+    saved = getattr(instance, f"{name}_id", None)
+    return usable | rows.filter(pk=saved) if saved else usable
+
+
 class CrfForm(ReasonForChangeMixin, forms.ModelForm):
     """Base form: every item optional (a missing one leaves the form in progress),
-    a hidden version for optimistic locking, the reason for change once saved."""
+    a hidden version for optimistic locking, the reason for change once saved, and a
+    one-time submission key when it creates a row (`creating=True`, ADR 0011)."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = participant_choices(field.queryset.model, self.instance, name)
+        if creating:
+            add_submission_key(self)
         needed = _not_null_without_default(type(self.instance))
         for name, field in self.fields.items():
             if name not in {"reason_for_change"}:

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
+from audit.forms import SUBMISSION_KEY, show_submission_key_errors
+from audit.idempotency import AlreadySubmitted, created_with, submitted_once
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import services
@@ -238,28 +240,42 @@ def _edit(
     target = copy.copy(instance) if instance else spec.model(participant=participant)
     if spec.fixed and instance is None:
         setattr(target, spec.fixed, fixed)
+    creating = instance is None
     if request.method == "POST":
-        form = form_class(request.POST, instance=target)
+        form = form_class(request.POST, instance=target, creating=creating)
         if spec.model is SecondaryInfection:
             formset = MicroorganismFormSet(request.POST, prefix="organism")
         if _locked(participant):
             messages.error(request, gettext("This participant is locked: the forms are read-only."))
-        elif form.is_valid() and (formset is None or formset.is_valid()):
+        elif not form.is_valid():
+            show_submission_key_errors(form)
+        elif formset is None or formset.is_valid():
             kwargs: dict[str, Any] = _service_kwargs(spec, fixed)
             if formset is not None:
                 kwargs["microorganisms"] = [
                     f.cleaned_data for f in formset.forms if f.cleaned_data.get("organism")
                 ]
+            key = form.cleaned_data.get(SUBMISSION_KEY)
             try:
-                result = spec.save(
-                    participant,
-                    by=request.user,
-                    data=form.model_data(),
-                    instance=instance,
-                    expected_version=form.cleaned_data.get("expected_version"),
-                    reason=form.cleaned_data.get("reason_for_change", ""),
-                    **kwargs,
-                )
+                with submitted_once(key, by=request.user):
+                    result = spec.save(
+                        participant,
+                        by=request.user,
+                        data=form.model_data(),
+                        instance=instance,
+                        expected_version=form.cleaned_data.get("expected_version"),
+                        reason=form.cleaned_data.get("reason_for_change", ""),
+                        **kwargs,
+                    )
+            except AlreadySubmitted:
+                earlier = created_with(key, by=request.user)
+                if isinstance(earlier, spec.model) and earlier.participant_id == participant.pk:
+                    # The same submission again (double click, resent POST): show its row.
+                    messages.info(request, gettext("This form was already saved."))
+                    return redirect(
+                        "crf:form_detail", code=participant.code, form=spec.slug, pk=earlier.pk
+                    )
+                form.add_error(None, gettext("This page was already used: reload it."))
             except services.CrfRefused as refused:
                 _apply_refusal(form, refused)
             except ReasonRequired:
@@ -268,7 +284,7 @@ def _edit(
                 context.update(_stale_context(form, stale.current))
                 data = request.POST.copy()
                 data["expected_version"] = str(stale.current.version)
-                form = form_class(data, instance=target)
+                form = form_class(data, instance=target, creating=creating)
                 form.is_valid()
             except services.ParticipantLocked as locked:
                 form.add_error(None, str(locked))
@@ -282,7 +298,7 @@ def _edit(
                 response["X-Draft-Saved"] = "1"
                 return response
     else:
-        form = form_class(instance=target)
+        form = form_class(instance=target, creating=creating)
         if spec.model is SecondaryInfection:
             initial = [
                 {
@@ -342,6 +358,12 @@ def form_new(request: HttpRequest, code: str, form: str) -> HttpResponse:
     participant = get_participant_for_user(request.user, code)
     require_enter(request.user, participant, spec.enter)
     fixed = _fixed_value(spec, request.GET.get(spec.fixed) if spec.fixed else None)
+    if request.method == "POST":
+        earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
+        if isinstance(earlier, spec.model) and earlier.participant_id == participant.pk:
+            # The same submission again, after the first was saved: show its row.
+            messages.info(request, gettext("This form was already saved."))
+            return redirect("crf:form_detail", code=code, form=spec.slug, pk=earlier.pk)
     existing = _existing(spec, participant, fixed)
     if existing is not None:
         return redirect("crf:form_edit", code=code, form=spec.slug, pk=existing.pk)

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audit.forms import ReasonForChangeMixin
+from audit.forms import ReasonForChangeMixin, add_submission_key
 from eligibility.adapter import (
     APACHE_FIELDS,
     COURSE_FIELDS,
@@ -180,6 +180,8 @@ class ScreeningForms:
     ) -> None:
         stored = stored or ScreeningData()
         self.screening = ScreeningForm(data, instance=screening)
+        if screening is None:
+            add_submission_key(self.screening)  # a new screening: one submit, one record
         self.apache_ii = ApacheForm(data, prefix="apache", initial=stored.apache_ii)
         self.labs = LabsForm(data, prefix="labs", initial=stored.labs)
         self.sofa = SofaFormSet(data, prefix="sofa", initial=_sofa_initial(stored.sofa))
@@ -265,6 +267,8 @@ class ConsentForm(ReasonForChangeMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _style(self)
+        # Sent with a correction too, so a resent first recording is recognised.
+        add_submission_key(self)
         for name in ("given_by", "consented_at", "information_sheet_version"):
             self.fields[name].required = True
 
@@ -274,3 +278,7 @@ class EnrolForm(forms.Form):
         label=_("Your password (electronic signature)"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_submission_key(self)  # a double click signs (and enrols) once

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from accounts.access import has_capability
 from accounts.roles import Capability
 from audit.context import change_reason
+from audit.idempotency import claim, refuse_replay
 from audit.services import ReasonRequired, record, require_reason
 from audit.versioning import save_versioned
 from eligibility.adapter import (
@@ -102,10 +103,12 @@ def create_screening(site: Any, *, by: Any, data: ScreeningData | None = None) -
     if not site.is_active:
         raise PermissionDenied(gettext("This site is not active."))
     seq = next_sequence(site, SiteSequence.SCREENING, Screening)
+    refuse_replay(by=by)  # after the site counter's lock: a twin's key is committed
     screening = Screening(
         site=site, seq=seq, number=Screening.format_number(site.code, seq), created_by=by
     )
     save_versioned(screening, expected_version=None, by=by)
+    claim(screening, by=by)
     record("eligibility.screening_created", target=screening, by=by)
     if data is not None:
         _store(screening, data, by=by, evaluate=True)
@@ -395,8 +398,10 @@ def record_consent(
         continuation_outcome=continuation_outcome,
         continuation_date=continuation_date,
     )
+    refuse_replay(by=by)  # after the screening's lock: a twin's key is committed
     consent = Consent.objects.filter(screening=screening).first()
     action = "eligibility.consent_recorded"
+    created = consent is None
     if consent is None:
         consent = Consent(screening=screening, recorded_by=by)
         expected_version = None
@@ -420,6 +425,8 @@ def record_consent(
     consent.continuation_date = continuation_date
     with change_reason(reason):
         save_versioned(consent, expected_version=expected_version, by=by)
+    if created:
+        claim(consent, by=by)
     record(
         action,
         target=screening,
@@ -481,6 +488,7 @@ def _enrol(screening: Screening, *, by: Any) -> Participant:
         .select_related("site")
         .get(pk=screening.pk)
     )
+    refuse_replay(by=by)  # after the screening's lock: a twin's key is committed
     if screening.is_enrolled:
         raise EnrolmentRefused(gettext("This patient is already enrolled."))
     # Re-run the engine on the stored values inside the lock: never trust a stored status.
@@ -496,6 +504,7 @@ def _enrol(screening: Screening, *, by: Any) -> Participant:
         enrolled_at=now,
         enrolled_by=by,
     )
+    claim(participant, by=by)
     EligibilityConfirmation.objects.create(
         screening=screening,
         investigator=by,

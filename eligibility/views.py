@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import has_capability, sites_with
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
+from audit.forms import SUBMISSION_KEY, show_submission_key_errors
+from audit.idempotency import AlreadySubmitted, created_with, submitted_once
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from eligibility import adapter
@@ -33,6 +35,7 @@ from eligibility.services import (
     record_consent,
     save_screening,
 )
+from participants.models import Participant
 
 # ---------------------------------------------------------------------------------------------
 # Access helpers
@@ -173,11 +176,22 @@ def _page(
 def _save(request: HttpRequest, forms: ScreeningForms, screening: Screening | None) -> Any:
     """Validate and save; returns the saved screening, or an Evaluation to re-render."""
     if not forms.is_valid():
+        show_submission_key_errors(forms.screening)
         return adapter.preview(forms.to_data())
     data = forms.to_data()
     try:
         if screening is None:
-            return create_screening(_screening_site(request), by=request.user, data=data)
+            key = forms.screening.cleaned_data.get(SUBMISSION_KEY)
+            try:
+                with submitted_once(key, by=request.user):
+                    return create_screening(_screening_site(request), by=request.user, data=data)
+            except AlreadySubmitted:
+                # The same submission again (double click, resent POST): its screening.
+                earlier = created_with(key, by=request.user)
+                if isinstance(earlier, Screening):
+                    return earlier
+                forms.screening.add_error(None, gettext("This page was already used: reload it."))
+                return adapter.preview(data)
         if screening.is_enrolled:
             return correct_screening(
                 screening,
@@ -287,21 +301,30 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(C.SCREEN)
 def consent(request: HttpRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk)
+    if request.method == "POST" and _consent_submitted(request, screening):
+        return redirect("eligibility:screening_detail", pk=screening.pk)
     existing = Consent.objects.filter(screening=screening).first()
     form = ConsentForm(request.POST or None, instance=existing)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        show_submission_key_errors(form)
+    elif request.method == "POST":
         try:
-            saved = record_consent(
-                screening,
-                by=request.user,
-                given_by=form.cleaned_data["given_by"],
-                consented_at=form.cleaned_data["consented_at"],
-                information_sheet_version=form.cleaned_data["information_sheet_version"],
-                continuation_outcome=form.cleaned_data.get("continuation_outcome") or "",
-                continuation_date=form.cleaned_data.get("continuation_date"),
-                reason=form.cleaned_data.get("reason_for_change", ""),
-                expected_version=existing.version if existing else None,
-            )
+            with submitted_once(form.cleaned_data.get(SUBMISSION_KEY), by=request.user):
+                saved = record_consent(
+                    screening,
+                    by=request.user,
+                    given_by=form.cleaned_data["given_by"],
+                    consented_at=form.cleaned_data["consented_at"],
+                    information_sheet_version=form.cleaned_data["information_sheet_version"],
+                    continuation_outcome=form.cleaned_data.get("continuation_outcome") or "",
+                    continuation_date=form.cleaned_data.get("continuation_date"),
+                    reason=form.cleaned_data.get("reason_for_change", ""),
+                    expected_version=existing.version if existing else None,
+                )
+        except AlreadySubmitted:
+            if _consent_submitted(request, screening):
+                return redirect("eligibility:screening_detail", pk=screening.pk)
+            form.add_error(None, gettext("This page was already used: reload it."))
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -322,14 +345,47 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _consent_submitted(request: HttpRequest, screening: Screening) -> bool:
+    """This POST resends the submission that recorded this screening's consent."""
+    earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
+    if isinstance(earlier, Consent) and earlier.screening_id == screening.pk:
+        messages.info(request, gettext("Consent already recorded."))
+        return True
+    return False
+
+
+def _enrolment_submitted(request: HttpRequest, screening: Screening) -> bool:
+    """This POST resends the signature that enrolled this screening's patient."""
+    earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
+    # Read again: the screening loaded for this request may predate the enrolment.
+    if (
+        isinstance(earlier, Participant)
+        and Screening.objects.filter(pk=screening.pk, participant=earlier).exists()
+    ):
+        messages.info(request, gettext("This patient is already enrolled."))
+        return True
+    return False
+
+
 @require_http_methods(["GET", "POST"])
 @capability_required(C.CONFIRM_ELIGIBILITY)
 def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk, C.CONFIRM_ELIGIBILITY)
+    if request.method == "POST" and _enrolment_submitted(request, screening):
+        return redirect("eligibility:screening_detail", pk=screening.pk)
     form = EnrolForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        show_submission_key_errors(form)
+    elif request.method == "POST":
         try:
-            participant = enrol(screening, by=request.user, password=form.cleaned_data["password"])
+            with submitted_once(form.cleaned_data.get(SUBMISSION_KEY), by=request.user):
+                participant = enrol(
+                    screening, by=request.user, password=form.cleaned_data["password"]
+                )
+        except AlreadySubmitted:
+            if _enrolment_submitted(request, screening):
+                return redirect("eligibility:screening_detail", pk=screening.pk)
+            form.add_error(None, gettext("This page was already used: reload it."))
         except EnrolmentRefused as error:
             form.add_error(None, error.message)
         else:

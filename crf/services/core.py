@@ -11,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from audit.context import change_reason
+from audit.idempotency import claim, refuse_replay
 from audit.services import record, require_reason
 from audit.versioning import save_versioned
 from crf.facts import ParticipantFacts, participant_facts
 from crf.models import CrfRecord, CrfStatus, EditCheckFlag
-from crf.rules.common import Finding, Severity
+from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
 
 # Columns of CrfRecord and VersionedModel: never form data.
@@ -124,6 +126,36 @@ def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dic
     return out
 
 
+def _linked_rows(
+    participant: Participant,
+    instance: CrfRecord | None,
+    allowed: Mapping[str, models.Field],
+    values: Mapping[str, Any],
+) -> list[Finding]:
+    """A link to another row stays inside the participant's casebook and points at a row
+    that counts (a drug linked to another patient's infection would leak across sites and
+    corrupt both records). A link saved before may stay as it is."""
+    problems = []
+    for name, value in values.items():
+        model_field = allowed.get(name)
+        if model_field is None or not model_field.is_relation or value in (None, ""):
+            continue
+        related = model_field.related_model
+        pk = getattr(value, "pk", value)
+        if instance is not None and getattr(instance, model_field.attname) == pk:
+            continue
+        if not (
+            issubclass(related, CrfRecord)
+            and related._default_manager.current()
+            .filter(pk=pk, participant_id=participant.pk)
+            .exists()
+        ):
+            problems.append(
+                hard(name, gettext_noop("Choose a current record of this participant."))
+            )
+    return problems
+
+
 def lock_participant(participant: Participant) -> Participant:
     """Serialize the writes of one participant (cross-form rules read consistent data)."""
     fresh = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -202,10 +234,16 @@ def save_form(
             raise ValueError("the form belongs to another participant")
         if instance.status == CrfStatus.ENTERED_IN_ERROR:
             raise CrfRefused([Finding("__all__", "This form was marked entered in error.")])
+    else:
+        refuse_replay(by=by)  # after the participant lock: a twin's key is committed
     obj = instance or model(participant=participant, created_by=by)
     allowed = {f.name: f for f in data_fields(model)}
     values = values_of(obj)
-    values.update(_coerce(allowed, data))
+    typed = _coerce(allowed, data)
+    linked = _linked_rows(participant, instance, allowed, typed)
+    if linked:
+        raise CrfRefused(linked)
+    values.update(typed)
     values.update(fixed or {})
     if instance is not None and not also_changed and _same(instance, values):
         # Saved unchanged: no new version, no history row, no audit entry, no reason asked.
@@ -232,6 +270,8 @@ def save_form(
     obj.status = CrfStatus.IN_PROGRESS if missing else CrfStatus.COMPLETE
     with change_reason(reason):
         save_versioned(obj, expected_version=expected_version, by=by)
+    if created:
+        claim(obj, by=by)
     sync_flags(obj, warnings, by=by)
     record(
         f"crf.{model._meta.model_name}.{'create' if created else 'update'}",
