@@ -53,6 +53,7 @@ from eligibility.models.choices import (
     ContinuationConsent,
 )
 from participants.models import Participant
+from participants.services import flag_eligibility, lock_for_write
 
 
 class EnrolmentRefused(Exception):
@@ -160,19 +161,21 @@ def correct_screening(
     _require_screen(by, screening.site_id)
     if not screening.is_enrolled:
         raise ScreeningLocked(gettext("Only an enrolled patient's screening is corrected."))
+    lock_for_write(screening.participant_id)  # a locked casebook is read-only (ParticipantLocked)
     reason = require_reason(screening, reason)
     if not reason:
         raise ReasonRequired(gettext("Give a reason for this change."))
     with change_reason(reason):
         result = _store(screening, data=changes, by=by, expected_version=expected_version)
         if result.status != ELIGIBLE:
-            participant = Participant.objects.select_for_update().get(pk=screening.participant_id)
             codes = ", ".join(result.failed or result.missing)
-            participant.eligibility_flag = True
-            participant.eligibility_flag_reason = gettext(
-                "After correction the screening is %(status)s (%(codes)s): %(reason)s"
-            ) % {"status": result.status, "codes": codes, "reason": reason}
-            participant.save(update_fields=["eligibility_flag", "eligibility_flag_reason"])
+            participant = flag_eligibility(
+                Participant.objects.get(pk=screening.participant_id),
+                by=by,
+                note=gettext("After correction the screening is %(status)s (%(codes)s): %(reason)s")
+                % {"status": result.status, "codes": codes, "reason": reason},
+                reason=reason,
+            )
             record(
                 "eligibility.participant_flagged",
                 target=participant,
@@ -365,6 +368,8 @@ def record_consent(
     """Record (or correct, with a reason) who consented, when, on which information sheet."""
     screening = Screening.objects.select_for_update().get(pk=screening.pk)
     _require_screen(by, screening.site_id)
+    if screening.participant_id is not None:
+        lock_for_write(screening.participant_id)  # an enrolled patient's casebook may be locked
     validate_consent(
         screening,
         given_by=given_by,

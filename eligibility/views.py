@@ -33,6 +33,7 @@ from eligibility.services import (
     record_consent,
     save_screening,
 )
+from participants.services import ParticipantLocked
 
 # ---------------------------------------------------------------------------------------------
 # Access helpers
@@ -204,7 +205,7 @@ def _save(request: HttpRequest, forms: ScreeningForms, screening: Screening | No
         forms.screening.add_error(
             None, gettext("This screening was changed by someone else: reload the page.")
         )
-    except ScreeningLocked as error:
+    except (ScreeningLocked, ParticipantLocked) as error:
         forms.screening.add_error(None, str(error))
     return adapter.preview(data)
 
@@ -304,6 +305,8 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         except ReasonRequired:
             form.add_error(None, gettext("Give a reason for this change."))
+        except ParticipantLocked as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, gettext("Consent recorded."))
             return redirect("eligibility:screening_detail", pk=screening.pk)

@@ -23,6 +23,7 @@ from accounts.access import has_capability
 from accounts.roles import Capability
 from audit.services import record
 from participants.models import Participant
+from participants.services import change_participant_status
 from randomization import allocation_list, arm_access, kit_codes
 from randomization import parameters as p
 from randomization.kits import IllegalTransition, transition
@@ -391,8 +392,9 @@ def _randomize_in_transaction(participant_id: int, *, by: Any, idempotency_key: 
         participant=participant,
         update_fields=("participant", "allocated_at"),
     )
-    participant.status = Participant.Status.RANDOMIZED
-    participant.save(update_fields=["status"])
+    change_participant_status(
+        participant, status=Participant.Status.RANDOMIZED, by=by, reason="randomized"
+    )
     record(
         "randomization.randomized",
         target=participant,
