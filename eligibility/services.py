@@ -12,10 +12,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.access import has_capability
+from accounts.reauth import reauthenticate
 from accounts.roles import Capability
 from audit.context import change_reason
 from audit.services import ReasonRequired, record, require_reason
@@ -431,19 +433,25 @@ def _reevaluate(screening: Screening) -> list[str]:
     return _refusals(screening, result)
 
 
-def enrol(screening: Screening, *, by: Any, password: str) -> Participant:
+def enrol(
+    screening: Screening,
+    *,
+    by: Any,
+    password: str,
+    token: str = "",
+    request: HttpRequest | None = None,
+) -> Participant:
     """Enrol an eligible, consented patient: the investigator signs, a participant code is given.
 
-    The password re-authenticates the investigator (21 CFR 11.200 e-signature). A failed
-    re-authentication is audited in its own transaction so that the refusal is not rolled
-    back with the enrolment.
+    The password (and the authenticator code when set up) re-authenticates the investigator
+    (21 CFR 11.200 e-signature) through `accounts.reauth`, before the enrolment transaction:
+    a refusal raises ReauthenticationFailed, is audited and counts towards the lockout.
     """
     if not has_capability(by, Capability.CONFIRM_ELIGIBILITY, screening.site_id):
         raise PermissionDenied
-    if not by.check_password(password or ""):
-        with transaction.atomic():
-            record("eligibility.enrolment_reauthentication_failed", target=screening, by=by)
-        raise EnrolmentRefused(gettext("Your password is not correct: nothing was signed."))
+    reauthenticate(
+        by, password=password, token=token, purpose="enrolment", request=request, target=screening
+    )
     return _enrol(screening, by=by)
 
 

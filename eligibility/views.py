@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_capability, sites_with
 from accounts.decorators import capability_required
+from accounts.reauth import ReauthenticationFailed
 from accounts.roles import Capability as C
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
@@ -323,11 +324,11 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(C.CONFIRM_ELIGIBILITY)
 def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk, C.CONFIRM_ELIGIBILITY)
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            participant = enrol(screening, by=request.user, password=form.cleaned_data["password"])
-        except EnrolmentRefused as error:
+            participant = enrol(screening, by=request.user, request=request, **form.credentials())
+        except (EnrolmentRefused, ReauthenticationFailed) as error:
             form.add_error(None, error.message)
         else:
             messages.success(
