@@ -73,7 +73,9 @@ def investigator(client_for: Callable[[str], Client]) -> Client:
 
 
 def _sign(client: Client, action: Action, **credentials: str) -> Any:
-    return submit(client, action.url, changes={**action.extra, **credentials})
+    return submit(
+        client, action.url, containing="password", changes={**action.extra, **credentials}
+    )
 
 
 def _failures(username: str) -> int:
