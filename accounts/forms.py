@@ -91,3 +91,37 @@ class GrantRoleForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class ReauthenticationForm(forms.Form):
+    """Password, plus the authenticator code for a user who has a confirmed device.
+
+    The code is not required by the form: `accounts.reauth.reauthenticate` refuses a
+    missing code itself, so that the refusal is audited and counted like a wrong one.
+    """
+
+    password = forms.CharField(
+        label=_("Your password (re-authentication)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        from accounts.reauth import second_factor_required
+
+        super().__init__(*args, **kwargs)
+        if not second_factor_required(user):
+            del self.fields["token"]
+
+    def credentials(self) -> dict[str, str]:
+        """The keyword arguments of `reauthenticate()` typed by the user."""
+        return {
+            "password": self.cleaned_data.get("password") or "",
+            "token": self.cleaned_data.get("token") or "",
+        }

@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import reason_required
+
 
 class ReasonForChangeMixin(forms.Form):
     """Adds the 'reason for change' field, required once the data was saved before."""
@@ -21,7 +23,7 @@ class ReasonForChangeMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
-        self.reason_required = bool(instance is not None and instance.pk)
+        self.reason_required = instance is not None and reason_required(instance)
         if not self.reason_required:
             self.fields.pop("reason_for_change")
 

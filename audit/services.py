@@ -52,9 +52,17 @@ def record(
     )
 
 
+def reason_required(instance: models.Model) -> bool:
+    """A change needs a reason once the row is saved, unless the row says it is still a
+    draft (a CRF form in progress: `reason_required_for_change` is False)."""
+    if instance.pk is None or instance._state.adding:
+        return False
+    return bool(getattr(instance, "reason_required_for_change", True))
+
+
 def require_reason(instance: models.Model, reason: str | None) -> str:
     """Refuse a modification of already-saved data without a reason for change."""
     reason = (reason or "").strip()
-    if instance.pk is not None and not instance._state.adding and not reason:
+    if reason_required(instance) and not reason:
         raise ReasonRequired("A reason for change is required.")
     return reason

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ReauthenticationForm
 from audit.forms import ReasonForChangeMixin, add_submission_key
 from eligibility.adapter import (
     APACHE_FIELDS,
@@ -273,9 +274,12 @@ class ConsentForm(ReasonForChangeMixin, forms.ModelForm):
             self.fields[name].required = True
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(ReauthenticationForm):
+    """The investigator's electronic signature: password (and code when 2FA is set up)."""
+
     password = forms.CharField(
         label=_("Your password (electronic signature)"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 

@@ -12,10 +12,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.access import has_capability
+from accounts.reauth import reauthenticate
 from accounts.roles import Capability
 from audit.context import change_reason
 from audit.idempotency import claim, refuse_replay
@@ -54,6 +56,7 @@ from eligibility.models.choices import (
     ContinuationConsent,
 )
 from participants.models import Participant
+from participants.services import flag_eligibility, lock_for_write
 
 
 class EnrolmentRefused(Exception):
@@ -165,6 +168,7 @@ def correct_screening(
     _require_screen(by, screening.site_id)
     if not screening.is_enrolled:
         raise ScreeningLocked(gettext("Only an enrolled patient's screening is corrected."))
+    lock_for_write(screening.participant_id)  # a locked casebook is read-only (ParticipantLocked)
     reason = require_reason(screening, reason)
     if not reason:
         raise ReasonRequired(gettext("Give a reason for this change."))
@@ -173,13 +177,14 @@ def correct_screening(
         if result is None:
             return screening  # nothing corrected: same version, nothing to audit
         if result.status != ELIGIBLE:
-            participant = Participant.objects.select_for_update().get(pk=screening.participant_id)
             codes = ", ".join(result.failed or result.missing)
-            participant.eligibility_flag = True
-            participant.eligibility_flag_reason = gettext(
-                "After correction the screening is %(status)s (%(codes)s): %(reason)s"
-            ) % {"status": result.status, "codes": codes, "reason": reason}
-            participant.save(update_fields=["eligibility_flag", "eligibility_flag_reason"])
+            participant = flag_eligibility(
+                Participant.objects.get(pk=screening.participant_id),
+                by=by,
+                note=gettext("After correction the screening is %(status)s (%(codes)s): %(reason)s")
+                % {"status": result.status, "codes": codes, "reason": reason},
+                reason=reason,
+            )
             record(
                 "eligibility.participant_flagged",
                 target=participant,
@@ -391,6 +396,8 @@ def record_consent(
     """Record (or correct, with a reason) who consented, when, on which information sheet."""
     screening = Screening.objects.select_for_update().get(pk=screening.pk)
     _require_screen(by, screening.site_id)
+    if screening.participant_id is not None:
+        lock_for_write(screening.participant_id)  # an enrolled patient's casebook may be locked
     validate_consent(
         screening,
         given_by=given_by,
@@ -465,19 +472,25 @@ def _reevaluate(screening: Screening) -> list[str]:
     return _refusals(screening, result)
 
 
-def enrol(screening: Screening, *, by: Any, password: str) -> Participant:
+def enrol(
+    screening: Screening,
+    *,
+    by: Any,
+    password: str,
+    token: str = "",
+    request: HttpRequest | None = None,
+) -> Participant:
     """Enrol an eligible, consented patient: the investigator signs, a participant code is given.
 
-    The password re-authenticates the investigator (21 CFR 11.200 e-signature). A failed
-    re-authentication is audited in its own transaction so that the refusal is not rolled
-    back with the enrolment.
+    The password (and the authenticator code when set up) re-authenticates the investigator
+    (21 CFR 11.200 e-signature) through `accounts.reauth`, before the enrolment transaction:
+    a refusal raises ReauthenticationFailed, is audited and counts towards the lockout.
     """
     if not has_capability(by, Capability.CONFIRM_ELIGIBILITY, screening.site_id):
         raise PermissionDenied
-    if not by.check_password(password or ""):
-        with transaction.atomic():
-            record("eligibility.enrolment_reauthentication_failed", target=screening, by=by)
-        raise EnrolmentRefused(gettext("Your password is not correct: nothing was signed."))
+    reauthenticate(
+        by, password=password, token=token, purpose="enrolment", request=request, target=screening
+    )
     return _enrol(screening, by=by)
 
 

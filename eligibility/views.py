@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_capability, sites_with
 from accounts.decorators import capability_required
+from accounts.reauth import ReauthenticationFailed
 from accounts.roles import Capability as C
 from audit.forms import SUBMISSION_KEY, show_submission_key_errors
 from audit.idempotency import AlreadySubmitted, created_with, submitted_once
@@ -36,6 +37,7 @@ from eligibility.services import (
     save_screening,
 )
 from participants.models import Participant
+from participants.services import ParticipantLocked
 
 # ---------------------------------------------------------------------------------------------
 # Access helpers
@@ -218,7 +220,7 @@ def _save(request: HttpRequest, forms: ScreeningForms, screening: Screening | No
         forms.screening.add_error(
             None, gettext("This screening was changed by someone else: reload the page.")
         )
-    except ScreeningLocked as error:
+    except (ScreeningLocked, ParticipantLocked) as error:
         forms.screening.add_error(None, str(error))
     return adapter.preview(data)
 
@@ -330,6 +332,8 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         except ReasonRequired:
             form.add_error(None, gettext("Give a reason for this change."))
+        except ParticipantLocked as error:
+            form.add_error(None, str(error))
         else:
             if existing is not None and saved.version == existing.version:
                 messages.info(request, gettext("Nothing changed: nothing was saved."))
@@ -373,20 +377,20 @@ def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk, C.CONFIRM_ELIGIBILITY)
     if request.method == "POST" and _enrolment_submitted(request, screening):
         return redirect("eligibility:screening_detail", pk=screening.pk)
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST or None, user=request.user)
     if request.method == "POST" and not form.is_valid():
         show_submission_key_errors(form)
     elif request.method == "POST":
         try:
             with submitted_once(form.cleaned_data.get(SUBMISSION_KEY), by=request.user):
                 participant = enrol(
-                    screening, by=request.user, password=form.cleaned_data["password"]
+                    screening, by=request.user, request=request, **form.credentials()
                 )
         except AlreadySubmitted:
             if _enrolment_submitted(request, screening):
                 return redirect("eligibility:screening_detail", pk=screening.pk)
             form.add_error(None, gettext("This page was already used: reload it."))
-        except EnrolmentRefused as error:
+        except (EnrolmentRefused, ReauthenticationFailed) as error:
             form.add_error(None, error.message)
         else:
             messages.success(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import site_filter
 from accounts.roles import Capability
+from audit.versioning import VersionedModel
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
@@ -21,8 +22,12 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
 
 
 @pghistory.track()
-class Participant(models.Model):
-    """An enrolled patient, known only by a pseudonymous code `<site>-<seq>` (protocol §2)."""
+class Participant(VersionedModel):
+    """An enrolled patient, known only by a pseudonymous code `<site>-<seq>` (protocol §2).
+
+    Versioned like the forms: a status change (death, end of study) is a write to clinical
+    data and goes through `participants.services` (version check, history, audit event).
+    """
 
     class Status(models.TextChoices):
         ENROLLED = "enrolled", _("Enrolled")

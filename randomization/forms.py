@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ReauthenticationForm
 from randomization.models import Shipment
 
 MAX_LIST_BYTES = 5 * 1024 * 1024
@@ -18,14 +19,13 @@ class RandomizeForm(forms.Form):
     )
 
 
-class UnblindForm(forms.Form):
+class UnblindForm(ReauthenticationForm):
+    field_order = ["reason", "password", "token"]
+
     reason = forms.CharField(
         label=_("Medical reason for emergency unblinding"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-    )
-    password = forms.CharField(
-        label=_("Your password (re-authentication)"), widget=forms.PasswordInput, strip=False
     )
 
 

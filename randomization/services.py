@@ -17,13 +17,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.access import has_capability
+from accounts.reauth import reauthenticate
 from accounts.roles import Capability
 from audit.services import record
 from participants.models import Participant
+from participants.services import change_participant_status
 from randomization import allocation_list, arm_access, kit_codes
 from randomization import parameters as p
 from randomization.kits import IllegalTransition, transition
@@ -86,10 +89,6 @@ class KitRefused(Exception):
 
 
 class SupplyShortage(Exception):
-    pass
-
-
-class ReauthenticationFailed(PermissionDenied):
     pass
 
 
@@ -406,8 +405,9 @@ def _randomize_in_transaction(participant_id: int, *, by: Any, idempotency_key: 
         participant=participant,
         update_fields=("participant", "allocated_at"),
     )
-    participant.status = Participant.Status.RANDOMIZED
-    participant.save(update_fields=["status"])
+    change_participant_status(
+        participant, status=Participant.Status.RANDOMIZED, by=by, reason="randomized"
+    )
     record(
         "randomization.randomized",
         target=participant,
@@ -877,21 +877,39 @@ class UnblindingResult:
     product: str
 
 
-@transaction.atomic
 def unblind_emergency(
-    participant: Participant, *, by: Any, reason: str, password: str
+    participant: Participant,
+    *,
+    by: Any,
+    reason: str,
+    password: str,
+    token: str = "",
+    request: HttpRequest | None = None,
 ) -> UnblindingResult:
     """Emergency unblinding of one participant by an investigator of its site.
 
-    Re-authentication by password; the audit row and the notifications (without the
-    arm) commit with the unblinding; the arm is returned once, to be shown once.
+    Re-authentication (password, and the authenticator code when set up) through
+    `accounts.reauth`, before the transaction so that a refusal stays in the audit trail;
+    the audit row and the notifications (without the arm) commit with the unblinding; the
+    arm is returned once, to be shown once.
     """
     if not has_capability(by, Capability.EMERGENCY_UNBLIND, participant.site_id):
         raise PermissionDenied
     if not reason.strip():
         raise ValueError(gettext("A reason is required."))
-    if not password or not by.check_password(password):
-        raise ReauthenticationFailed(gettext("The password is not correct."))
+    reauthenticate(
+        by,
+        password=password,
+        token=token,
+        purpose="emergency_unblinding",
+        request=request,
+        target=participant,
+    )
+    return _unblind_emergency(participant, by=by, reason=reason)
+
+
+@transaction.atomic
+def _unblind_emergency(participant: Participant, *, by: Any, reason: str) -> UnblindingResult:
     participant = (
         Participant.objects.select_for_update().select_related("site").get(pk=participant.pk)
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from accounts.access import has_capability
 from accounts.decorators import capability_required
+from accounts.reauth import ReauthenticationFailed
 from accounts.roles import Capability as C
 from participants.models import Participant
 from randomization import documents, services
@@ -129,17 +130,18 @@ def unblind(request: HttpRequest, code: str) -> HttpResponse:
     allocation = get_object_or_404(Allocation, participant=participant)
     error = ""
     if request.method == "POST":
-        form = UnblindForm(request.POST)
+        form = UnblindForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 result = services.unblind_emergency(
                     participant,
                     by=request.user,
                     reason=form.cleaned_data["reason"],
-                    password=form.cleaned_data["password"],
+                    request=request,
+                    **form.credentials(),
                 )
-            except services.ReauthenticationFailed:
-                error = gettext("The password is not correct: nothing was unblinded.")
+            except ReauthenticationFailed as refused:
+                error = refused.message
             except PermissionDenied:
                 raise
             else:
@@ -158,7 +160,7 @@ def unblind(request: HttpRequest, code: str) -> HttpResponse:
                 response["Cache-Control"] = "no-store, no-cache, must-revalidate, private"
                 return response
     else:
-        form = UnblindForm()
+        form = UnblindForm(user=request.user)
     response = render(
         request,
         "randomization/unblind.html",

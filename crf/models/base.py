@@ -115,3 +115,8 @@ class CrfRecord(VersionedModel):
     @property
     def is_entered_in_error(self) -> bool:
         return self.status == CrfStatus.ENTERED_IN_ERROR
+
+    @property
+    def reason_required_for_change(self) -> bool:
+        """roles.md: a reason is required once the form is complete, not while in progress."""
+        return self.status != CrfStatus.IN_PROGRESS

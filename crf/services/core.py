@@ -10,7 +10,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from audit.context import change_reason
@@ -21,6 +20,8 @@ from crf.facts import ParticipantFacts, participant_facts
 from crf.models import CrfRecord, CrfStatus, EditCheckFlag
 from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
+from participants.services import ParticipantLocked as ParticipantLocked  # re-exported
+from participants.services import lock_for_write
 
 # Columns of CrfRecord and VersionedModel: never form data.
 BOOKKEEPING = frozenset(
@@ -46,13 +47,6 @@ class CrfRefused(Exception):
     def __init__(self, findings: Iterable[Finding]) -> None:
         self.findings = [f for f in findings if f.severity == Severity.HARD]
         super().__init__("; ".join(f.english for f in self.findings))
-
-
-class ParticipantLocked(Exception):
-    """The participant's casebook is locked: its forms are read-only."""
-
-    def __init__(self) -> None:
-        super().__init__(str(_("This participant is locked: the forms are read-only.")))
 
 
 def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
@@ -158,10 +152,7 @@ def _linked_rows(
 
 def lock_participant(participant: Participant) -> Participant:
     """Serialize the writes of one participant (cross-form rules read consistent data)."""
-    fresh = Participant.objects.select_for_update().get(pk=participant.pk)
-    if fresh.locked_at is not None:
-        raise ParticipantLocked
-    return fresh
+    return lock_for_write(participant)
 
 
 def sync_flags(obj: CrfRecord, warnings: list[Finding], *, by: Any) -> None:

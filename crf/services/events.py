@@ -17,6 +17,7 @@ from crf.rules import followup
 from crf.rules.common import paris_date
 from crf.services.core import CrfRefused, lock_participant
 from participants.models import Participant
+from participants.services import change_participant_status
 
 
 @transaction.atomic
@@ -65,7 +66,12 @@ def record_death(
     death.status = CrfStatus.COMPLETE if death.cause else CrfStatus.IN_PROGRESS
     with change_reason(reason or "death reported"):
         save_versioned(death, expected_version=death.version, by=by)
-    Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.DIED)
+    change_participant_status(
+        participant,
+        status=Participant.Status.DIED,
+        by=by,
+        reason=reason or f"death reported ({source or 'death form'})",
+    )
     record(
         "crf.death.create" if created else "crf.death.update",
         target=death,
@@ -123,7 +129,10 @@ def notify_sae(ae: AdverseEvent) -> AdverseEvent:
     message.attach(f"SAE-{ae.participant.code}-{ae.ae_number}.pdf", sae_pdf(ae), "application/pdf")
     message.send()
     ae.sae_notified_at = timezone.now()
-    AdverseEvent.objects.filter(pk=ae.pk).update(sae_notified_at=ae.sae_notified_at)
+    # A system write (no user): versioned and in the field history like a form save. The
+    # casebook lock is not checked: the regulatory report to vigilance must never wait.
+    with change_reason("SAE report e-mailed to vigilance"):
+        save_versioned(ae, expected_version=ae.version, by=None)
     record("crf.sae.notified", target=ae, by=None, data={"to": settings.PLATINIUM_VIGILANCE_EMAIL})
     return ae
 
@@ -171,9 +180,9 @@ def acknowledge_sae(ae: AdverseEvent, *, by: Any) -> AdverseEvent:
             [followup.hard("serious", "Only a serious adverse event is acknowledged.")]
         )
     if ae.acknowledged_at is None:
-        AdverseEvent.objects.filter(pk=ae.pk).update(
-            acknowledged_at=timezone.now(), acknowledged_by=by
-        )
-        ae.refresh_from_db()
+        # Vigilance's receipt, not casebook data: allowed on a locked casebook too.
+        ae.acknowledged_at, ae.acknowledged_by = timezone.now(), by
+        with change_reason("SAE acknowledged by vigilance"):
+            save_versioned(ae, expected_version=ae.version, by=by)
         record("crf.sae.acknowledged", target=ae, by=by)
     return ae

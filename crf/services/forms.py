@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.access import has_capability
 from accounts.roles import Capability
+from audit.context import change_reason
+from audit.services import record
 from crf.models import (
     AdverseEvent,
     Baseline,
@@ -35,6 +37,7 @@ from crf.services.core import CrfRefused, FormRules, SaveResult, save_form
 from crf.services.events import after_sae_follow_up, after_sae_saved, record_death_from
 from eligibility.models import Consent
 from participants.models import Participant
+from participants.services import change_participant_status
 
 # The SAE items whose change vigilance must hear about (a follow-up report).
 SAE_FOLLOW_UP_FIELDS = (
@@ -398,7 +401,17 @@ def save_infection(
         also_changed=organisms_changed,
     )
     if microorganisms is not None and not result.unchanged:
-        _save_microorganisms(result.obj, microorganisms)
+        # Same reason, same transaction and same lock as the episode they belong to.
+        with change_reason(reason):
+            changed = _save_microorganisms(result.obj, microorganisms)
+        if changed:
+            record(
+                "crf.infectionmicroorganism.update",
+                target=result.obj,
+                by=by,
+                reason=reason,
+                data={"positions": changed},
+            )
     return result
 
 
@@ -430,8 +443,12 @@ def _microorganisms_differ(episode: SecondaryInfection, rows: Sequence[Mapping[s
     return False
 
 
-def _save_microorganisms(episode: SecondaryInfection, rows: Sequence[Mapping[str, Any]]) -> None:
+def _save_microorganisms(
+    episode: SecondaryInfection, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Write the child rows of the episode; the positions written (none when unchanged)."""
     existing = {m.position: m for m in episode.microorganisms.all()}
+    written: list[int] = []
     for position, row in enumerate(rows, start=1):
         if position > 3:
             raise CrfRefused([hard("microorganisms", "At most 3 microorganisms per episode.")])
@@ -440,13 +457,14 @@ def _save_microorganisms(episode: SecondaryInfection, rows: Sequence[Mapping[str
             if not row.get("organism"):
                 continue
             current = InfectionMicroorganism(infection=episode, position=position)
-        changed = current.pk is None
+        before = [getattr(current, name) for name in MICROORGANISM_FIELDS]
         for name in MICROORGANISM_FIELDS:
             if name in row and getattr(current, name) != row[name]:
                 setattr(current, name, row[name])
-                changed = True
-        if changed:  # an unchanged organism writes no history row
+        if current.pk is None or before != [getattr(current, n) for n in MICROORGANISM_FIELDS]:
             current.save()
+            written.append(position)
+    return written
 
 
 @transaction.atomic
@@ -622,5 +640,7 @@ def save_end_of_study(
     eos = result.obj
     if not result.unchanged and eos.status == CrfStatus.COMPLETE:
         status = END_TO_PARTICIPANT_STATUS.get(eos.end_status, Participant.Status.WITHDRAWN)
-        Participant.objects.filter(pk=participant.pk).update(status=status)
+        change_participant_status(
+            participant, status=status, by=by, reason=reason or f"end of study: {eos.end_status}"
+        )
     return result

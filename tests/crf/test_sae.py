@@ -73,6 +73,9 @@ def test_a_later_edit_does_not_send_the_sae_twice(
     by = role_users["investigator"]
     with django_capture_on_commit_callbacks(execute=True):
         ae = save_adverse_event(participant, by=by, data=_sae()).obj
+    # The edit starts from the stored row, as the edit page does: the notification after
+    # commit is itself a versioned write (sae_notified_at).
+    ae.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         save_adverse_event(
             participant,

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts.reauth import ReauthenticationFailed
 from audit.models import AuditEvent
 from audit.services import ReasonRequired
 from eligibility.adapter import data_from_screening
@@ -169,10 +170,12 @@ def test_enrol_refuses_without_consent(site11: Any) -> None:
 def test_enrol_refuses_a_wrong_password_and_audits_it(site11: Any) -> None:
     screening = make_screening(site11)
     consent(screening)
-    assert "mot de passe" in _refusal(screening, site_investigator(site11), "wrong")
-    assert AuditEvent.objects.filter(
-        action="eligibility.enrolment_reauthentication_failed"
-    ).exists()
+    with pytest.raises(ReauthenticationFailed) as error:
+        enrol(screening, by=site_investigator(site11), password="wrong")
+    assert "mot de passe" in error.value.message
+    assert not Participant.objects.exists()
+    event = AuditEvent.objects.get(action="reauthentication_failed")
+    assert event.data == {"purpose": "enrolment", "failed": "password"}
 
 
 def test_enrol_re_evaluates_the_stored_data_not_the_stored_status(site11: Any) -> None:

@@ -1,0 +1,87 @@
+"""Writes to a participant row: status and eligibility flag, and the one lock check.
+
+Every service that writes a participant's clinical data asks `ensure_writable()` first, so
+that the rule "a locked casebook is read-only" lives in one place (form, casebook and
+database locks plug their state in here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from audit.context import change_reason
+from audit.services import record
+from audit.versioning import save_versioned
+from participants.models import Participant
+
+
+class ParticipantLocked(Exception):
+    """The participant's casebook is locked: its forms are read-only."""
+
+    def __init__(self) -> None:
+        super().__init__(str(_("This participant is locked: the forms are read-only.")))
+
+
+def ensure_writable(participant: Participant) -> None:
+    """Raise ParticipantLocked when the participant's data may not be changed now.
+
+    The one lock check of every clinical write; pass the row as read under
+    `select_for_update()` so that a lock taken meanwhile is seen.
+    """
+    if participant.locked_at is not None:
+        raise ParticipantLocked
+
+
+def lock_for_write(participant: Participant | int) -> Participant:
+    """The participant row locked FOR UPDATE (writes of one participant queue), if writable."""
+    pk = participant if isinstance(participant, int) else participant.pk
+    fresh = Participant.objects.select_for_update().get(pk=pk)
+    ensure_writable(fresh)
+    return fresh
+
+
+def _save(participant: Participant, *, by: Any, reason: str) -> None:
+    with change_reason(reason):
+        save_versioned(participant, expected_version=participant.version, by=by)
+
+
+@transaction.atomic
+def change_participant_status(
+    participant: Participant, *, status: str, by: Any, reason: str
+) -> Participant:
+    """Set the participant's status (randomized, died, end of study): versioned, audited.
+
+    `reason` says what caused the change (the form's reason for change, or the event);
+    it is kept on the history row and the audit event. No change, no write.
+    """
+    fresh = lock_for_write(participant)
+    if status not in Participant.Status.values:
+        raise ValueError(f"unknown participant status {status!r}")
+    if fresh.status == status:
+        return fresh
+    before = fresh.status
+    fresh.status = status
+    _save(fresh, by=by, reason=reason)
+    record(
+        "participants.status_changed",
+        target=fresh,
+        by=by,
+        data={"from": before, "to": status},
+        reason=reason,
+    )
+    participant.status, participant.version = fresh.status, fresh.version
+    return fresh
+
+
+@transaction.atomic
+def flag_eligibility(participant: Participant, *, by: Any, note: str, reason: str) -> Participant:
+    """Flag the participant for review: after a correction the screening is not eligible."""
+    fresh = lock_for_write(participant)
+    fresh.eligibility_flag = True
+    fresh.eligibility_flag_reason = note
+    _save(fresh, by=by, reason=reason)
+    participant.eligibility_flag, participant.version = True, fresh.version
+    return fresh
