@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from accounts.access import has_capability
 from accounts.roles import Capability
 from audit.services import record
+from participants import locks
 from participants.models import Participant
 from randomization import allocation_list, arm_access, kit_codes
 from randomization import parameters as p
@@ -30,7 +31,6 @@ from randomization.messages import Message
 from randomization.models import (
     Allocation,
     AllocationList,
-    DatabaseLock,
     EmergencyUnblinding,
     Kit,
     KitEvent,
@@ -297,8 +297,9 @@ def preconditions(participant: Participant, by: Any) -> list[str]:
         problems.append(gettext("The site is not active."))
     if participant.status != Participant.Status.ENROLLED:
         problems.append(gettext("Only an enrolled participant can be randomized."))
-    if participant.is_locked:
-        problems.append(gettext("The participant's data are locked."))
+    lock = locks.lock_refusing(participant)
+    if lock is not None:
+        problems.append(locks.lock_message(lock))
     if not problems:
         problems += _eligibility_preconditions(participant)
     return problems
@@ -905,15 +906,6 @@ def unblind_emergency(
     )
     arm = arm_access.emergency_arm(unblinding, user=by)
     return UnblindingResult(unblinding=unblinding, arm=arm, product=arm_access.product_label(arm))
-
-
-@transaction.atomic
-def record_database_lock(*, by: Any, reason: str = "") -> DatabaseLock:
-    if not has_capability(by, Capability.LOCK):
-        raise PermissionDenied
-    lock = DatabaseLock.objects.create(locked_by=by, reason=reason)
-    record("randomization.database_locked", target=lock, by=by, reason=reason)
-    return lock
 
 
 @transaction.atomic
