@@ -20,6 +20,7 @@ from crf import timeline
 from crf.access import get_participant_for_user
 from crf.blinding import d10_results_visible
 from crf.schedule import to_study_date
+from participants import locks
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
@@ -31,7 +32,8 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
     course = timeline.load_course(participant, user, kit_codes=sees_kits)
     today = to_study_date(timezone.now())
     line = timeline.build_timeline(course, today)
-    locked = participant.locked_at is not None
+    lock = locks.lock_refusing(participant)
+    locked = lock is not None
     can_enter = has_capability(user, C.ENTER_CRF, site_id) and not locked
     can_enter_d10 = has_capability(user, C.ENTER_D10_BIOLOGY, site_id) and not locked
     d10_readable = d10_results_visible(user)
@@ -50,6 +52,9 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
             "summary": timeline.summary(course, line),
             "outcomes": timeline.derived_outcomes(course),
             "locked": locked,
+            "lock_message": locks.lock_message(lock) if lock else "",
+            "casebook_lock": locks.casebook_lock(participant),
+            "can_lock": has_capability(user, C.LOCK, site_id),
             "sees_kits": sees_kits,
             "can_enter": can_enter,
             "status_labels": timeline.STATUS_LABELS,

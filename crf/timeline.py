@@ -47,6 +47,7 @@ from crf.schedule import (
     study_day,
     to_study_date,
 )
+from participants import locks
 
 # The status vocabulary of every form on the participant page (CSS `status status-<code>`).
 # queried / verified / signed come with monitoring and signatures (next issue); the
@@ -203,6 +204,7 @@ class Course:
     randomized_at: datetime | None
     kit_codes: list[str]
     rows: dict[str, list[dict[str, Any]]]  # kind of SOURCES → rows
+    locked: bool = False  # a database or casebook lock is in force
 
     @property
     def d0(self) -> date | None:
@@ -247,6 +249,7 @@ def load_course(participant: Any, user: Any, *, kit_codes: bool = True) -> Cours
         randomized_at=randomized_at(participant),
         kit_codes=sorted(kit_codes_for(participant)) if kit_codes else [],
         rows=rows,
+        locked=locks.lock_refusing(participant) is not None,
     )
 
 
@@ -371,7 +374,7 @@ def build_timeline(course: Course, today: date) -> Timeline | None:
     if state is None:
         return None
     d0 = state.d0
-    locked = course.participant.locked_at is not None
+    locked = course.locked
     daily = {row["day_date"]: row for row in course.rows["DAILY"]}
     items: list[Item] = []
     used: set[tuple[str, int]] = set()

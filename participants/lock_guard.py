@@ -90,7 +90,7 @@ BEGIN
     RETURN NEW;
 END;
 $guard$;
-"""
+"""  # noqa: S608 - constants only, no user input
 
 DROP_FUNCTION_SQL = f"DROP FUNCTION IF EXISTS {FUNCTION_NAME}() CASCADE;"
 
@@ -185,7 +185,7 @@ def install_guards(using: Any = None) -> list[str]:
         for spec in guard_specs():
             args = ", ".join(_quote(a) for a in spec.args())
             cursor.execute(
-                f"CREATE OR REPLACE TRIGGER {TRIGGER_NAME} "  # noqa: S608 - names from models
+                f"CREATE OR REPLACE TRIGGER {TRIGGER_NAME} "
                 f'BEFORE INSERT OR UPDATE OR DELETE ON "{spec.table}" '
                 f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION_NAME}({args})"
             )

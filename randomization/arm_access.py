@@ -4,8 +4,8 @@ Two kinds of access:
 
 - for a person (returns an arm letter): ``arm_of_slot``/``arm_of_kit``/``unblinded_allocations``
   check the role: the randomization manager always; the statistician only once a
-  database lock (participants.Lock) and an ``UnblindingAuthorisation`` are recorded; ``emergency_arm``
-  hands the arm of one participant once to the investigator who recorded the
+  database lock (participants.Lock) and an ``UnblindingAuthorisation`` are in force;
+  ``emergency_arm`` hands the arm of one participant once to the investigator who recorded the
   ``EmergencyUnblinding``. Everyone else gets ``PermissionDenied``.
 - for the server (returns kits, never an arm): matching a slot to kits of the same
   arm, and picking balanced shipments. Their results are kit ids, identical in

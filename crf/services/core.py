@@ -18,6 +18,7 @@ from audit.versioning import save_versioned
 from crf.facts import ParticipantFacts, participant_facts
 from crf.models import CrfRecord, CrfStatus, EditCheckFlag
 from crf.rules.common import Finding, Severity
+from participants import locks
 from participants.models import Participant
 
 # Columns of CrfRecord and VersionedModel: never form data.
@@ -47,10 +48,11 @@ class CrfRefused(Exception):
 
 
 class ParticipantLocked(Exception):
-    """The participant's casebook is locked: its forms are read-only."""
+    """A lock in force (database, casebook or form) refuses the write; the message says
+    which, in the user's language (participants.locks.lock_message)."""
 
-    def __init__(self) -> None:
-        super().__init__(str(_("This participant is locked: the forms are read-only.")))
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or str(_("This participant is locked: the forms are read-only.")))
 
 
 def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
@@ -122,11 +124,14 @@ def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dic
     return out
 
 
-def lock_participant(participant: Participant) -> Participant:
-    """Serialize the writes of one participant (cross-form rules read consistent data)."""
+def lock_participant(participant: Participant, form: models.Model | None = None) -> Participant:
+    """Serialize the writes of one participant (cross-form rules read consistent data) and
+    refuse them, with a French message, while the database, the casebook or `form` is
+    locked (PostgreSQL would refuse them anyway: participants/lock_guard.py)."""
     fresh = Participant.objects.select_for_update().get(pk=participant.pk)
-    if fresh.locked_at is not None:
-        raise ParticipantLocked
+    lock = locks.lock_refusing(fresh, form)
+    if lock is not None:
+        raise ParticipantLocked(locks.lock_message(lock))
     return fresh
 
 
@@ -190,7 +195,7 @@ def save_form(
     `fixed`: values the service owns (number, day, visit…); `instance` is None to create.
     Raises ParticipantLocked, audit ReasonRequired, CrfRefused, StaleVersion.
     """
-    participant = lock_participant(participant)
+    participant = lock_participant(participant, instance)
     created = instance is None
     if instance is not None:
         if instance.participant_id != participant.pk:
@@ -244,7 +249,7 @@ def mark_entered_in_error(
         from audit.services import ReasonRequired
 
         raise ReasonRequired("A reason is required to mark a form entered in error.")
-    lock_participant(obj.participant)
+    lock_participant(obj.participant, obj)
     obj.status = CrfStatus.ENTERED_IN_ERROR
     obj.entered_in_error_at = timezone.now()
     obj.entered_in_error_by = by
