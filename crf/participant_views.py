@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.access import has_capability
 from accounts.decorators import capability_required
+from accounts.reauth import second_factor_required
 from accounts.roles import Capability as C
 from crf import timeline
 from crf.access import get_participant_for_user
@@ -55,6 +56,7 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
             "lock_message": locks.lock_message(lock) if lock else "",
             "casebook_lock": locks.casebook_lock(participant),
             "can_lock": has_capability(user, C.LOCK, site_id),
+            "lock_with_token": second_factor_required(user),
             "sees_kits": sees_kits,
             "can_enter": can_enter,
             "status_labels": timeline.STATUS_LABELS,

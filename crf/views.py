@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import has_capability
 from accounts.decorators import capability_required
+from accounts.reauth import second_factor_required
 from accounts.roles import Capability as C
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
@@ -405,6 +406,7 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             "locked": lock,
             "form_lock": locks.form_lock(instance),
             "can_lock": has_capability(request.user, C.LOCK, participant.site_id),
+            "lock_with_token": second_factor_required(request.user),
             "model_label": spec.model._meta.label_lower,
             "can_enter": can_enter(request.user, participant, spec.enter)
             and not lock

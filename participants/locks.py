@@ -174,6 +174,7 @@ def lock_form(obj: models.Model, *, by: Any, reason: str) -> Lock:
         reason,
         level=Level.FORM,
         participant_id=getattr(obj, "participant_id", None),
+        site_id=site_id_of(obj),
         model_label=label,
         object_id=obj.pk,
     )
@@ -198,7 +199,9 @@ def lock_casebook(participant: Participant, *, by: Any, reason: str) -> Lock:
     # The CRF services lock the participant row before writing: taking it here waits for
     # a save in flight and makes the next one see the lock.
     Participant.objects.select_for_update().filter(pk=participant.pk).exists()
-    lock = _create(by, reason, level=Level.CASEBOOK, participant=participant)
+    lock = _create(
+        by, reason, level=Level.CASEBOOK, participant=participant, site_id=participant.site_id
+    )
     record(
         "participants.casebook_locked", target=participant, by=by, reason=reason, data=_data(lock)
     )

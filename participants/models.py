@@ -79,12 +79,12 @@ class LockQuerySet(models.QuerySet["Lock"]):
         return self.filter(unlocked_at__isnull=True)
 
     def visible_to(self, user: Any) -> LockQuerySet:
-        """The lock history is part of the audit trail: whoever reads the audit trail of
-        every site (data manager, statistician) reads all of it; a site-scoped reader reads
-        the locks of their sites' casebooks and forms, and the database locks."""
+        """The lock history is part of the (blinded) audit trail of clinical data: a reader
+        of every site's clinical data sees all of it; a site-scoped reader sees the locks of
+        their sites' casebooks and forms, and the database locks."""
         return self.filter(
-            site_filter(user, Capability.VIEW_AUDIT, field="participant__site")
-            | models.Q(participant__isnull=True, level=Lock.Level.DATABASE)
+            site_filter(user, Capability.VIEW_CLINICAL_DATA, field="site")
+            | models.Q(level=Lock.Level.DATABASE)
         )
 
 
@@ -110,6 +110,15 @@ class Lock(models.Model):
         on_delete=models.PROTECT,
         related_name="locks",
         verbose_name=_("participant"),
+    )
+    # The site of the locked casebook or form (None for the database): who may read it.
+    site = models.ForeignKey(
+        "sites.Site",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("site"),
     )
     # A form lock names its row: app_label.model_name and primary key.
     model_label = models.CharField(_("form"), max_length=100, blank=True)
@@ -160,16 +169,23 @@ class Lock(models.Model):
                     models.Q(
                         level="database",
                         participant__isnull=True,
+                        site__isnull=True,
                         model_label="",
                         object_id__isnull=True,
                     )
                     | models.Q(
                         level="casebook",
                         participant__isnull=False,
+                        site__isnull=False,
                         model_label="",
                         object_id__isnull=True,
                     )
-                    | models.Q(level="form", object_id__isnull=False, model_label__gt="")
+                    | models.Q(
+                        level="form",
+                        object_id__isnull=False,
+                        model_label__gt="",
+                        site__isnull=False,
+                    )
                 ),
                 name="lock_target_matches_level",
             ),
