@@ -47,7 +47,6 @@ from crf.schedule import (
     study_day,
     to_study_date,
 )
-from participants import locks
 
 # The status vocabulary of every form on the participant page (CSS `status status-<code>`).
 # queried / verified / signed come with monitoring and signatures (next issue); the
@@ -204,7 +203,7 @@ class Course:
     randomized_at: datetime | None
     kit_codes: list[str]
     rows: dict[str, list[dict[str, Any]]]  # kind of SOURCES → rows
-    locked: bool = False  # a database or casebook lock is in force
+    locked: bool = False  # a database or casebook lock is in force (set by the page)
 
     @property
     def d0(self) -> date | None:
@@ -249,7 +248,6 @@ def load_course(participant: Any, user: Any, *, kit_codes: bool = True) -> Cours
         randomized_at=randomized_at(participant),
         kit_codes=sorted(kit_codes_for(participant)) if kit_codes else [],
         rows=rows,
-        locked=locks.lock_refusing(participant) is not None,
     )
 
 

@@ -406,7 +406,8 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             "locked": lock,
             "form_lock": locks.form_lock(instance),
             "can_lock": has_capability(request.user, C.LOCK, participant.site_id),
-            "lock_with_token": second_factor_required(request.user),
+            "lock_with_token": has_capability(request.user, C.LOCK, participant.site_id)
+            and second_factor_required(request.user),
             "model_label": spec.model._meta.label_lower,
             "can_enter": can_enter(request.user, participant, spec.enter)
             and not lock

@@ -76,6 +76,19 @@ def lock_refusing(participant: Participant | int | None, form: models.Model | No
     return min(found, key=lambda lock: order[lock.level]) if found else None
 
 
+def current_for(participant: Participant) -> tuple[Lock | None, Lock | None]:
+    """(database lock, casebook lock) in force for a participant, in one query."""
+    found = list(
+        Lock.objects.current().filter(
+            models.Q(level=Level.DATABASE)
+            | models.Q(level=Level.CASEBOOK, participant_id=participant.pk)
+        )
+    )
+    database = next((lock for lock in found if lock.level == Level.DATABASE), None)
+    casebook = next((lock for lock in found if lock.level == Level.CASEBOOK), None)
+    return database, casebook
+
+
 def check_writable(participant: Participant | int | None, form: models.Model | None = None):
     """Raise LockedData (with the French message) when a lock refuses the write."""
     lock = lock_refusing(participant, form)
