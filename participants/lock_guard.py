@@ -2,7 +2,7 @@
 
 One plain PL/pgSQL function, ``platinium_refuse_locked_write()`` (created by the migration
 participants/0004_lock_guard_function), is attached as a row trigger
-``platinium_lock_guard`` to every guarded table. The list of guarded tables is computed
+``lock_guard`` to every guarded table. The list of guarded tables is computed
 here from the models, never written by hand:
 
 - every model that pghistory tracks (the audited clinical tables) in the clinical apps
@@ -31,7 +31,9 @@ from typing import Any
 from django.apps import apps
 from django.db import connection, models
 
-TRIGGER_NAME = "platinium_lock_guard"
+# Named to sort before the pgtrigger_* triggers: PostgreSQL fires BEFORE triggers by name,
+# so a lock is the reason given even where another protection would refuse too.
+TRIGGER_NAME = "lock_guard"
 FUNCTION_NAME = "platinium_refuse_locked_write"
 # SQLSTATE raised by the guard; the web layer turns it into a French message.
 LOCKED_SQLSTATE = "PLK01"
@@ -189,6 +191,9 @@ def install_guards(using: Any = None) -> list[str]:
                 f'BEFORE INSERT OR UPDATE OR DELETE ON "{spec.table}" '
                 f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION_NAME}({args})"
             )
+            # ALWAYS: the guard fires even with session_replication_role = replica, the
+            # other session switch that silences ordinary triggers.
+            cursor.execute(f'ALTER TABLE "{spec.table}" ENABLE ALWAYS TRIGGER {TRIGGER_NAME}')
             tables.append(spec.table)
     return tables
 
@@ -198,7 +203,7 @@ def tables_with_guard(using: Any = None) -> set[str]:
     with conn.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE t.tgname = %s AND NOT t.tgisinternal AND t.tgenabled <> 'D'",
+            "WHERE t.tgname = %s AND NOT t.tgisinternal AND t.tgenabled = 'A'",
             [TRIGGER_NAME],
         )
         return {row[0] for row in cursor.fetchall()}

@@ -23,6 +23,8 @@ from participants.lock_guard import guard_specs
 from participants.models import Lock, Participant
 
 Level = Lock.Level
+# Forms are CRF rows and screening records (not the participant row, not the allocation).
+FORM_APPS = ("crf", "eligibility")
 
 
 class LockRefused(ValidationError):
@@ -116,7 +118,8 @@ def lockable_form_models() -> dict[str, type[models.Model]]:
     return {
         spec.form_label: spec.model
         for spec in guard_specs()
-        if spec.form_label == spec.model._meta.label_lower and spec.model is not Participant
+        if spec.form_label == spec.model._meta.label_lower
+        and spec.model._meta.app_label in FORM_APPS
     }
 
 
