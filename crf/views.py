@@ -308,6 +308,7 @@ def _edit(
                 )
             ]
             formset = MicroorganismFormSet(initial=initial or [{}], prefix="organism")
+    lock = _locked(participant, instance)
     context.update(
         {
             "participant": participant,
@@ -316,7 +317,8 @@ def _edit(
             "formset": formset,
             "instance": instance,
             "fixed": fixed,
-            "locked": _locked(participant, instance),
+            "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
             "draft_key": f"{request.path}|{request.user.pk}",
         }
     )
@@ -404,6 +406,7 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             "rows": rows,
             "flags": flags,
             "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
             "form_lock": locks.form_lock(instance),
             "can_lock": has_capability(request.user, C.LOCK, participant.site_id),
             "lock_with_token": has_capability(request.user, C.LOCK, participant.site_id)
