@@ -19,6 +19,7 @@ from tests.crf.helpers import randomized
 from tests.foundation.test_mass_assignment import (
     EDIT_CHANGE,
     SLUGS,
+    _errors,
     _new_url,
     _payload,
     _rows,
@@ -45,7 +46,7 @@ def world(site11: Any, role_users: dict[str, Any]) -> dict[str, Any]:
 def _page_data(client: Client, url: str, changes: dict[str, Any]) -> dict[str, Any]:
     page = client.get(url)
     assert page.status_code == 200
-    data = form_in(page.content, containing="csrfmiddlewaretoken").data()
+    data = form_in(page.content, containing="expected_version").data()
     apply(data, changes)
     return data
 
@@ -78,7 +79,7 @@ def test_a_form_lock_refuses_the_edit_page_with_a_french_message(
     # Unlocked, the same submission is written.
     locks.unlock_form(row, by=users["data_manager"], reason="query answered")
     response = client.post(url, data)
-    assert response.status_code == 302
+    assert response.status_code == 302, _errors(response)
     assert _rows(slug, participant) != before
 
 
@@ -97,7 +98,7 @@ def test_a_database_lock_refuses_every_new_form_with_a_french_message(
 
     locks.unlock_database(by=users["data_manager"], reason="late query")
     response = client.post(url, data)
-    assert response.status_code == 302
+    assert response.status_code == 302, _errors(response)
     assert len(_rows(slug, participant)) == 1
 
 
