@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
 from participants.lock_guard import is_lock_refusal
@@ -24,4 +25,9 @@ class LockRefusalMiddleware:
         if not isinstance(exception, DatabaseError) or not is_lock_refusal(exception):
             return None
         messages.error(request, gettext("These data are locked: nothing was saved."))
-        return HttpResponseRedirect(request.get_full_path())
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = request.get_full_path() if request.method == "GET" else "/"
+        return HttpResponseRedirect(back)

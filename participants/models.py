@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import site_filter
+from accounts.access import capability_scope, site_filter
 from accounts.roles import Capability
 
 
@@ -82,10 +82,10 @@ class LockQuerySet(models.QuerySet["Lock"]):
         """The lock history is part of the (blinded) audit trail of clinical data: a reader
         of every site's clinical data sees all of it; a site-scoped reader sees the locks of
         their sites' casebooks and forms, and the database locks."""
-        return self.filter(
-            site_filter(user, Capability.VIEW_CLINICAL_DATA, field="site")
-            | models.Q(level=Lock.Level.DATABASE)
-        )
+        all_sites, site_ids = capability_scope(user, Capability.VIEW_CLINICAL_DATA)
+        if all_sites:
+            return self.all()
+        return self.filter(models.Q(site_id__in=site_ids) | models.Q(level=Lock.Level.DATABASE))
 
 
 class Lock(models.Model):
