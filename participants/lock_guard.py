@@ -179,12 +179,30 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _installed(conn: Any) -> dict[str, tuple[str, ...]]:
+    """Enabled-always guard triggers: table → their arguments."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname = %s AND NOT t.tgisinternal AND t.tgenabled = 'A'",
+            [TRIGGER_NAME],
+        )
+        rows = cursor.fetchall()
+    # tgargs is bytea: every argument followed by a NUL byte.
+    return {name: tuple(bytes(raw).decode().split("\0")[:-1]) for name, raw in rows}
+
+
 def install_guards(using: Any = None) -> list[str]:
-    """Attach (or refresh) the guard trigger on every guarded table; returns the tables."""
+    """Attach (or refresh) the guard trigger on every guarded table that lacks it or has
+    other arguments (DDL only where needed: this runs after every migrate and flush);
+    returns the tables changed."""
     conn = using or connection
+    installed = _installed(conn)
     tables = []
     with conn.cursor() as cursor:
         for spec in guard_specs():
+            if installed.get(spec.table) == spec.args():
+                continue
             args = ", ".join(_quote(a) for a in spec.args())
             cursor.execute(
                 f"CREATE OR REPLACE TRIGGER {TRIGGER_NAME} "

@@ -102,6 +102,7 @@ def test_every_guarded_table_carries_the_guard_and_a_missing_one_is_detected() -
 
 @pytest.mark.django_db
 def test_a_new_clinical_table_gets_the_guard_from_install_guards() -> None:
+    assert lock_guard.install_guards() == []  # already in place: no DDL at all
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f'DROP TRIGGER {lock_guard.TRIGGER_NAME} ON "crf_readmission"')
@@ -109,6 +110,16 @@ def test_a_new_clinical_table_gets_the_guard_from_install_guards() -> None:
         # What post_migrate runs after every migrate.
         lock_guard.install_after_migrate(sender=None, using="default")
         assert missing_guards() == []
+        # A trigger with stale arguments is replaced too.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'CREATE OR REPLACE TRIGGER {lock_guard.TRIGGER_NAME} BEFORE UPDATE ON "crf_death" '
+                f"FOR EACH ROW EXECUTE FUNCTION {lock_guard.FUNCTION_NAME}('x', 'id', '', '')"
+            )
+            cursor.execute(
+                f'ALTER TABLE "crf_death" ENABLE ALWAYS TRIGGER {lock_guard.TRIGGER_NAME}'
+            )
+        assert lock_guard.install_guards() == ["crf_death"]
         transaction.set_rollback(True)
 
 
