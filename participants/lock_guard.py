@@ -55,6 +55,13 @@ DECLARE
     pid bigint;
     found_level text;
 BEGIN
+    -- Fast path, the usual case: no lock in force at all.
+    IF NOT EXISTS (SELECT 1 FROM participants_lock WHERE unlocked_at IS NULL) THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
+        END IF;
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         rows := ARRAY[to_jsonb(NEW)];
     ELSIF TG_OP = 'DELETE' THEN
