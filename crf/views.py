@@ -192,14 +192,15 @@ def casebook(request: HttpRequest, code: str) -> HttpResponse:
                 "can_enter": can_enter(request.user, participant, spec.enter),
             }
         )
+    lock = _locked(participant)
     return render(
         request,
         "crf/casebook.html",
         {
             "participant": participant,
             "sections": sections,
-            "locked": _locked(participant),
-            "lock_message": locks.lock_message(lock) if (lock := _locked(participant)) else "",
+            "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
             "open_flags": EditCheckFlag.objects.open().filter(participant=participant).count(),
         },
     )
