@@ -14,14 +14,14 @@ from django.conf import settings
 
 from accounts.access import has_capability
 from accounts.roles import Capability
+from participants import locks
 
 
 def database_locked() -> bool:
-    """The recorded database lock (randomization.models.DatabaseLock), the same record that
-    opens the statistician's unblinded access (roles.md C2): one fact, one place."""
-    from randomization.models import DatabaseLock
-
-    return DatabaseLock.objects.exists()
+    """The database lock in force (participants.locks.current_database_lock), the same
+    record that opens the statistician's unblinded access (roles.md C2): one fact, one
+    place, never inferred from the data."""
+    return locks.database_locked()
 
 
 def d10_results_visible(user: Any) -> bool:

@@ -33,6 +33,7 @@ from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
 from crf.timeline import clinical_state, load_course
 from crf.views import integrity_message
+from participants import locks
 from participants.models import Participant
 
 # At most this many rows carry live inputs; the others show their values as text with an
@@ -137,7 +138,8 @@ def _render(
     bound: dict | None = None,
     extra: dict | None = None,
 ) -> HttpResponse:
-    can_enter_rows = can_enter(request.user, participant) and participant.locked_at is None
+    lock = locks.lock_refusing(participant)
+    can_enter_rows = can_enter(request.user, participant) and lock is None
     wanted = None
     if request.GET.get("edit"):
         wanted = _day(request.GET["edit"])
@@ -151,7 +153,8 @@ def _render(
             "fields": GRID_FIELDS,
             "labels": [DailyFollowUp._meta.get_field(n).verbose_name for n in GRID_FIELDS],
             "can_enter": can_enter_rows,
-            "locked": participant.locked_at is not None,
+            "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
             **(extra or {}),
         },
     )
@@ -179,8 +182,9 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
     instance = DailyFollowUp.objects.current().filter(participant=participant, day_date=on).first()
     # The form builds on a copy: the service compares against the stored row.
     form = _row_form(on, copy.copy(instance) if instance else None, request.POST)
-    if participant.locked_at is not None:
-        messages.error(request, gettext("This participant is locked: the forms are read-only."))
+    lock = locks.lock_refusing(participant, instance)
+    if lock is not None:
+        messages.error(request, locks.lock_message(lock))
         return redirect("crf:daily_grid", code=code)
     if form.is_valid():
         try:

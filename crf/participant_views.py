@@ -15,11 +15,13 @@ from django.utils import timezone
 
 from accounts.access import has_capability
 from accounts.decorators import capability_required
+from accounts.reauth import second_factor_required
 from accounts.roles import Capability as C
 from crf import timeline
 from crf.access import get_participant_for_user
 from crf.blinding import d10_results_visible
 from crf.schedule import to_study_date
+from participants import locks
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
@@ -28,13 +30,17 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     site_id = participant.site_id
     sees_kits = has_capability(user, C.SEE_KIT_NUMBERS, site_id)
+    database_lock, casebook_lock = locks.current_for(participant)
+    lock = database_lock or casebook_lock
     course = timeline.load_course(participant, user, kit_codes=sees_kits)
+    course.locked = lock is not None
     today = to_study_date(timezone.now())
     line = timeline.build_timeline(course, today)
-    locked = participant.locked_at is not None
+    locked = lock is not None
     can_enter = has_capability(user, C.ENTER_CRF, site_id) and not locked
     can_enter_d10 = has_capability(user, C.ENTER_D10_BIOLOGY, site_id) and not locked
     d10_readable = d10_results_visible(user)
+    can_lock = has_capability(user, C.LOCK, site_id)
     for item in line.items if line else []:
         item.url = _link(
             item, code, can_enter=can_enter, can_enter_d10=can_enter_d10, d10_readable=d10_readable
@@ -50,6 +56,10 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
             "summary": timeline.summary(course, line),
             "outcomes": timeline.derived_outcomes(course),
             "locked": locked,
+            "lock_message": locks.lock_message(lock) if lock else "",
+            "casebook_lock": casebook_lock,
+            "can_lock": can_lock,
+            "lock_with_token": can_lock and second_factor_required(user),
             "sees_kits": sees_kits,
             "can_enter": can_enter,
             "status_labels": timeline.STATUS_LABELS,

@@ -203,6 +203,7 @@ class Course:
     randomized_at: datetime | None
     kit_codes: list[str]
     rows: dict[str, list[dict[str, Any]]]  # kind of SOURCES → rows
+    locked: bool = False  # a database or casebook lock is in force (set by the page)
 
     @property
     def d0(self) -> date | None:
@@ -371,7 +372,7 @@ def build_timeline(course: Course, today: date) -> Timeline | None:
     if state is None:
         return None
     d0 = state.d0
-    locked = course.participant.locked_at is not None
+    locked = course.locked
     daily = {row["day_date"]: row for row in course.rows["DAILY"]}
     items: list[Item] = []
     used: set[tuple[str, int]] = set()

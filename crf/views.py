@@ -19,7 +19,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import has_capability
 from accounts.decorators import capability_required
+from accounts.reauth import second_factor_required
 from accounts.roles import Capability as C
 from audit.forms import SUBMISSION_KEY, show_submission_key_errors
 from audit.idempotency import AlreadySubmitted, created_with, submitted_once
@@ -45,7 +47,8 @@ from crf.models import (
     StudyDrugAdministration,
 )
 from crf.services.core import values_of
-from participants.models import Participant
+from participants import locks
+from participants.models import Lock, Participant
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,9 @@ def _object(spec: FormSpec, participant: Participant, user: Any, pk: int) -> Any
     return get_object_or_404(qs, pk=pk)
 
 
-def _locked(participant: Participant) -> bool:
-    return participant.locked_at is not None
+def _locked(participant: Participant, form: Any = None) -> Lock | None:
+    """The lock in force on this participant (database, casebook) or form, if any."""
+    return locks.lock_refusing(participant, form)
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
@@ -190,13 +194,15 @@ def casebook(request: HttpRequest, code: str) -> HttpResponse:
                 "can_enter": can_enter(request.user, participant, spec.enter),
             }
         )
+    lock = _locked(participant)
     return render(
         request,
         "crf/casebook.html",
         {
             "participant": participant,
             "sections": sections,
-            "locked": _locked(participant),
+            "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
             "open_flags": EditCheckFlag.objects.open().filter(participant=participant).count(),
         },
     )
@@ -245,8 +251,8 @@ def _edit(
         form = form_class(request.POST, instance=target, creating=creating)
         if spec.model is SecondaryInfection:
             formset = MicroorganismFormSet(request.POST, prefix="organism")
-        if _locked(participant):
-            messages.error(request, gettext("This participant is locked: the forms are read-only."))
+        if lock := _locked(participant, instance):
+            messages.error(request, locks.lock_message(lock))
         elif not form.is_valid():
             show_submission_key_errors(form)
         elif formset is None or formset.is_valid():
@@ -319,6 +325,7 @@ def _edit(
                 )
             ]
             formset = MicroorganismFormSet(initial=initial or [{}], prefix="organism")
+    lock = _locked(participant, instance)
     context.update(
         {
             "participant": participant,
@@ -327,7 +334,8 @@ def _edit(
             "formset": formset,
             "instance": instance,
             "fixed": fixed,
-            "locked": _locked(participant),
+            "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
             "draft_key": f"{request.path}|{request.user.pk}",
         }
     )
@@ -413,6 +421,7 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
         }
     ]
     flags = EditCheckFlag.objects.open().for_object(instance)
+    lock = _locked(participant, instance)
     return render(
         request,
         "crf/detail.html",
@@ -422,10 +431,15 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             "instance": instance,
             "rows": rows,
             "flags": flags,
-            "locked": _locked(participant),
+            "locked": lock,
+            "lock_message": locks.lock_message(lock) if lock else "",
+            "form_lock": locks.form_lock(instance),
+            "can_lock": has_capability(request.user, C.LOCK, participant.site_id),
+            "lock_with_token": has_capability(request.user, C.LOCK, participant.site_id)
+            and second_factor_required(request.user),
             "model_label": spec.model._meta.label_lower,
             "can_enter": can_enter(request.user, participant, spec.enter)
-            and not _locked(participant)
+            and not lock
             and instance.status != CrfStatus.ENTERED_IN_ERROR,
             "can_void": can_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
             and spec.model is not D10Biology,
@@ -462,8 +476,8 @@ def form_entered_in_error(request: HttpRequest, code: str, form: str, pk: int) -
     error_form = EnteredInErrorForm(request.POST)
     if not error_form.is_valid():
         messages.error(request, gettext("Give a reason to mark the form entered in error."))
-    elif _locked(participant):
-        messages.error(request, gettext("This participant is locked: the forms are read-only."))
+    elif lock := _locked(participant, instance):
+        messages.error(request, locks.lock_message(lock))
     else:
         try:
             services.mark_entered_in_error(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from audit.context import change_reason
@@ -19,27 +19,32 @@ from participants.models import Participant
 
 
 class ParticipantLocked(Exception):
-    """The participant's casebook is locked: its forms are read-only."""
+    """A lock in force (database, casebook or form) refuses the write; the message says
+    which, in the user's language (participants.locks.lock_message)."""
 
-    def __init__(self) -> None:
-        super().__init__(str(_("This participant is locked: the forms are read-only.")))
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or str(_("This participant is locked: the forms are read-only.")))
 
 
-def ensure_writable(participant: Participant) -> None:
-    """Raise ParticipantLocked when the participant's data may not be changed now.
+def ensure_writable(participant: Participant, form: models.Model | None = None) -> None:
+    """Raise ParticipantLocked when the participant's data (or `form`) may not be changed
+    now: the database, the casebook or the form is locked (participants/locks.py).
 
     The one lock check of every clinical write; pass the row as read under
-    `select_for_update()` so that a lock taken meanwhile is seen.
+    `select_for_update()` so that a casebook lock taken meanwhile is seen.
     """
-    if participant.locked_at is not None:
-        raise ParticipantLocked
+    from participants import locks
+
+    lock = locks.lock_refusing(participant, form)
+    if lock is not None:
+        raise ParticipantLocked(locks.lock_message(lock))
 
 
-def lock_for_write(participant: Participant | int) -> Participant:
+def lock_for_write(participant: Participant | int, form: models.Model | None = None) -> Participant:
     """The participant row locked FOR UPDATE (writes of one participant queue), if writable."""
     pk = participant if isinstance(participant, int) else participant.pk
     fresh = Participant.objects.select_for_update().get(pk=pk)
-    ensure_writable(fresh)
+    ensure_writable(fresh, form)
     return fresh
 
 

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.CurrentSiteMiddleware",
     "axes.middleware.AxesMiddleware",
+    "participants.middleware.LockRefusalMiddleware",
 ]
 
 ROOT_URLCONF = "platinium.urls"

@@ -4,8 +4,8 @@ Two kinds of access:
 
 - for a person (returns an arm letter): ``arm_of_slot``/``arm_of_kit``/``unblinded_allocations``
   check the role: the randomization manager always; the statistician only once a
-  ``DatabaseLock`` and an ``UnblindingAuthorisation`` are recorded; ``emergency_arm``
-  hands the arm of one participant once to the investigator who recorded the
+  database lock (participants.Lock) and an ``UnblindingAuthorisation`` are in force;
+  ``emergency_arm`` hands the arm of one participant once to the investigator who recorded the
   ``EmergencyUnblinding``. Everyone else gets ``PermissionDenied``.
 - for the server (returns kits, never an arm): matching a slot to kits of the same
   arm, and picking balanced shipments. Their results are kit ids, identical in
@@ -67,10 +67,13 @@ def _open(token: str, key: str | None = None) -> str:
 
 
 def statistician_unblinded() -> bool:
-    """roles.md C2: database lock AND a recorded unblinding authorisation."""
-    from randomization.models import DatabaseLock, UnblindingAuthorisation
+    """roles.md C2: the database lock in force (participants.locks, the same record that
+    opens day-10 biology) AND a recorded unblinding authorisation. Lifting the database
+    lock closes the statistician's access again."""
+    from participants.locks import database_locked
+    from randomization.models import UnblindingAuthorisation
 
-    return DatabaseLock.objects.exists() and UnblindingAuthorisation.objects.exists()
+    return database_locked() and UnblindingAuthorisation.objects.exists()
 
 
 def can_see_arm(user: Any) -> bool:

@@ -454,27 +454,6 @@ class EmergencyUnblinding(models.Model):
         return f"{self.participant_id} {self.unblinded_at:%Y-%m-%d}"
 
 
-class DatabaseLock(models.Model):
-    """The trial database lock (roles.md C2, first condition for the statistician)."""
-
-    locked_at = models.DateTimeField(default=timezone.now)
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("database lock")
-        triggers = [
-            pgtrigger.Protect(
-                name="db_lock_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"database lock {self.locked_at:%Y-%m-%d}"
-
-
 class UnblindingAuthorisation(models.Model):
     """The sponsor's recorded authorisation to unblind the statistician (roles.md C2)."""
 

@@ -25,6 +25,7 @@ from accounts.access import has_capability
 from accounts.reauth import reauthenticate
 from accounts.roles import Capability
 from audit.services import record
+from participants import locks
 from participants.models import Participant
 from participants.services import change_participant_status
 from randomization import allocation_list, arm_access, kit_codes
@@ -34,7 +35,6 @@ from randomization.messages import Message
 from randomization.models import (
     Allocation,
     AllocationList,
-    DatabaseLock,
     EmergencyUnblinding,
     Kit,
     KitEvent,
@@ -311,8 +311,9 @@ def preconditions(participant: Participant, by: Any) -> list[str]:
         problems.append(gettext("The site is not active."))
     if participant.status != Participant.Status.ENROLLED:
         problems.append(gettext("Only an enrolled participant can be randomized."))
-    if participant.is_locked:
-        problems.append(gettext("The participant's data are locked."))
+    lock = locks.lock_refusing(participant)
+    if lock is not None:
+        problems.append(locks.lock_message(lock))
     if not problems:
         problems += _eligibility_preconditions(participant)
     return problems
@@ -938,15 +939,6 @@ def _unblind_emergency(participant: Participant, *, by: Any, reason: str) -> Unb
     )
     arm = arm_access.emergency_arm(unblinding, user=by)
     return UnblindingResult(unblinding=unblinding, arm=arm, product=arm_access.product_label(arm))
-
-
-@transaction.atomic
-def record_database_lock(*, by: Any, reason: str = "") -> DatabaseLock:
-    if not has_capability(by, Capability.LOCK):
-        raise PermissionDenied
-    lock = DatabaseLock.objects.create(locked_by=by, reason=reason)
-    record("randomization.database_locked", target=lock, by=by, reason=reason)
-    return lock
 
 
 @transaction.atomic

@@ -150,9 +150,11 @@ def _linked_rows(
     return problems
 
 
-def lock_participant(participant: Participant) -> Participant:
-    """Serialize the writes of one participant (cross-form rules read consistent data)."""
-    return lock_for_write(participant)
+def lock_participant(participant: Participant, form: models.Model | None = None) -> Participant:
+    """Serialize the writes of one participant (cross-form rules read consistent data) and
+    refuse them, with a French message, while the database, the casebook or `form` is
+    locked (PostgreSQL would refuse them anyway: participants/lock_guard.py)."""
+    return lock_for_write(participant, form)
 
 
 def sync_flags(obj: CrfRecord, warnings: list[Finding], *, by: Any) -> None:
@@ -218,7 +220,7 @@ def save_form(
     row is saved even when its own values did not.
     Raises ParticipantLocked, audit ReasonRequired, CrfRefused, StaleVersion.
     """
-    participant = lock_participant(participant)
+    participant = lock_participant(participant, instance)
     created = instance is None
     if instance is not None:
         if instance.participant_id != participant.pk:
@@ -290,7 +292,7 @@ def mark_entered_in_error(
         from audit.services import ReasonRequired
 
         raise ReasonRequired("A reason is required to mark a form entered in error.")
-    lock_participant(obj.participant)
+    lock_participant(obj.participant, obj)
     obj.status = CrfStatus.ENTERED_IN_ERROR
     obj.entered_in_error_at = timezone.now()
     obj.entered_in_error_by = by

@@ -18,6 +18,7 @@ from crf.services import (
     save_infection,
     save_injection,
 )
+from participants.locks import lock_casebook
 from participants.models import Participant
 from tests.crf.helpers import (
     ae_data,
@@ -164,7 +165,7 @@ def test_kit_codes_are_shown_never_an_arm(participant, client_for):
 
 def test_locked_participant_shows_its_forms_locked(participant, role_users, client_for):
     save_baseline(participant, by=role_users["investigator"], data=baseline_data())
-    Participant.objects.filter(pk=participant.pk).update(locked_at=timezone.now())
+    lock_casebook(participant, by=role_users["data_manager"], reason="casebook reviewed")
     html = _page(client_for("investigator"), participant).content.decode()
     assert _statuses(html)["BASELINE"] == ["locked"]
     assert "/new/" not in html

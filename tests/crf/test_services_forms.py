@@ -146,10 +146,9 @@ def test_server_owned_fields_in_the_data_are_ignored(participant, role_users):
 
 
 def test_locked_participant_refuses_every_save(participant, role_users):
-    from django.utils import timezone
+    from participants.locks import lock_casebook
 
-    participant.locked_at = timezone.now()
-    participant.save()
+    lock_casebook(participant, by=role_users["data_manager"], reason="casebook reviewed")
     with pytest.raises(ParticipantLocked):
         save_baseline(participant, by=role_users["coordinator"], data=baseline_data())
 

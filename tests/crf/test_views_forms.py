@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from crf.models import ConcomitantMedication, D10Biology
 from crf.services import save_baseline, save_d10_biology, save_injection
@@ -87,8 +86,9 @@ def test_pharmacist_never_sees_the_casebook(site11, client_for):
 def test_locked_participant_forms_are_read_only(site11, role_users, client_for):
     participant = randomized(site11)
     baseline = save_baseline(participant, by=role_users["coordinator"], data=baseline_data()).obj
-    participant.locked_at = timezone.now()
-    participant.save()
+    from participants.locks import lock_casebook
+
+    lock_casebook(participant, by=role_users["data_manager"], reason="casebook reviewed")
     detail = client_for("coordinator").get(
         reverse("crf:form_detail", args=[participant.code, "baseline", baseline.pk])
     )
@@ -211,11 +211,11 @@ def test_d10_results_become_visible_to_the_monitor_after_the_recorded_database_l
     role_users,
 ):
     from crf.blinding import d10_results_visible
-    from randomization.services import record_database_lock
+    from participants.locks import lock_database
 
     monitor = role_users["monitor"]
     assert not d10_results_visible(monitor)
-    record_database_lock(by=role_users["data_manager"], reason="final lock")
+    lock_database(by=role_users["data_manager"], reason="final lock")
     assert d10_results_visible(monitor)
     # Pharmacists never see clinical data, lock or not.
     assert not d10_results_visible(role_users["pharmacist"])

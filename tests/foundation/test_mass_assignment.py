@@ -29,7 +29,8 @@ from crf.models import Baseline, CrfStatus, DailyFollowUp, StudyDrugAdministrati
 from crf.services.core import values_of
 from crf.views import SPECS
 from eligibility.models import Consent, Screening
-from participants.models import Participant
+from participants.locks import lock_casebook, unlock_casebook
+from participants.models import Lock, Participant
 from randomization import arm_access
 from randomization.models import Allocation, Kit, KitEvent
 from sites.models import Site
@@ -190,7 +191,8 @@ def _other_targets_untouched(world: dict[str, Any]) -> None:
     kit, other = world["other_kit"], world["other_participant"]
     assert_server_values(kit, {"status": Kit.Status.AVAILABLE, "participant": None})
     assert_server_values(kit, {"site": world["site16"]})
-    assert_server_values(other, {"status": Participant.Status.ENROLLED, "locked_at": None})
+    assert_server_values(other, {"status": Participant.Status.ENROLLED})
+    assert not Lock.objects.filter(participant=other).exists()
     assert_server_values(world["other_screening"], {"participant": None, "site": world["site16"]})
     assert not Allocation.objects.filter(participant=other).exists()
 
@@ -340,8 +342,6 @@ def test_enrol_ignores_server_owned_keys(world: dict[str, Any]) -> None:
             "enrolled_at": recent,
             "eligibility_flag": False,
             "eligibility_flag_reason": "",
-            "locked_at": None,
-            "locked_by": None,
         },
     )
     assert_server_values(screening, {"status": Screening.Status.ENROLLED, "site": world["site11"]})
@@ -375,7 +375,8 @@ def test_randomize_confirm_ignores_server_owned_keys(world: dict[str, Any]) -> N
     assert_server_values(kit, {"site": site11, "status": Kit.Status.ALLOCATED})
     # The kit holds the slot's arm: the server chose both, the POSTed "arm" played no part.
     assert list(arm_access.kits_matching_slot(allocation.slot.arm_token, [(1, kit.arm_token)]))
-    assert_server_values(participant, {"status": Participant.Status.RANDOMIZED, "locked_at": None})
+    assert_server_values(participant, {"status": Participant.Status.RANDOMIZED})
+    assert not Lock.objects.filter(participant=participant).exists()
     _other_targets_untouched(world)
 
 
@@ -409,7 +410,8 @@ def test_pharmacy_dispense_scan_ignores_server_owned_keys(world: dict[str, Any])
             "occurred_at": recent,
         },
     )
-    assert_server_values(participant, {"status": Participant.Status.RANDOMIZED, "locked_at": None})
+    assert_server_values(participant, {"status": Participant.Status.RANDOMIZED})
+    assert not Lock.objects.filter(participant=participant).exists()
     _other_targets_untouched(world)
 
 
@@ -636,11 +638,12 @@ def _writer(slug: str, users: dict[str, Any]) -> Any:
 
 
 def _lock(participant: Participant, by: Any) -> None:
-    Participant.objects.filter(pk=participant.pk).update(locked_at=timezone.now(), locked_by=by)
+    lock_casebook(participant, by=by, reason="casebook reviewed")
 
 
 def _unlock(participant: Participant) -> None:
-    Participant.objects.filter(pk=participant.pk).update(locked_at=None, locked_by=None)
+    by = participant.locks.get(unlocked_at__isnull=True).locked_by
+    unlock_casebook(participant, by=by, reason="query answered")
 
 
 def _refused(response: Any) -> bool:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from participants import locks
 from randomization import arm_access, services
 from randomization.models import EmergencyUnblinding, Notification
 from tests.randomization.factories import make_randomized_participant
@@ -133,7 +134,7 @@ def test_the_statistician_reads_arms_only_after_lock_and_authorisation(
 ):
     stat, dm = role_users["statistician"], role_users["data_manager"]
     url = reverse("randomization:unblinded_allocations")
-    services.record_database_lock(by=dm, reason="final lock")
+    locks.lock_database(by=dm, reason="final lock")
     with pytest.raises(PermissionDenied):
         arm_access.arm_of_slot(randomized.allocation.slot, user=stat)
     assert client_for("statistician").get(url).status_code == 403
