@@ -61,7 +61,7 @@ def trigger_functions(cursor: Any, table: str) -> list[str]:
 def snapshot(cursor: Any, table: str) -> tuple[int, str]:
     cursor.execute(
         "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"
-        f' FROM "{table}" t'  # noqa: S608 - table names come from the model registry
+        f' FROM "{table}" t'
     )
     return cursor.fetchone()
 
