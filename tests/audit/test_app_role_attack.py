@@ -30,7 +30,9 @@ from tests.audit.probe import (
 )
 from tests.randomization.factories import make_participant
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: like the other transactional tests, so that the flush after each
+# test does not re-create rows a later serialized test loads again (duplicate keys).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CAPTURE_VALUES = ["edit 1", "edit 2", "edit 3", "edit 4", "edit 5"]
 
