@@ -72,7 +72,8 @@ def grant_app_role(role: str, *, using: str = "default") -> None:
     """Give `role` exactly what the application needs; idempotent (reset, then grant).
 
     DML on every table of the public schema, but on audit tables only SELECT and INSERT;
-    no TRUNCATE, REFERENCES or TRIGGER right, no CREATE in the schema, no ownership.
+    no TRUNCATE, REFERENCES or TRIGGER right, no CREATE in the schema, no temporary
+    tables, no ownership.
     """
     connection = connections[using]
     quote = connection.ops.quote_name
@@ -86,7 +87,11 @@ def grant_app_role(role: str, *, using: str = "default") -> None:
         )
         existing = {row[0] for row in cursor.fetchall()}
         statements = [
-            f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {name}",
+            # No temporary tables: a temp table named like an event table would take the
+            # inserts of the capture triggers (pg_temp comes first in the search path).
+            f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC",
+            f"REVOKE ALL ON DATABASE {database} FROM {name}",
+            f"GRANT CONNECT ON DATABASE {database} TO {name}",
             f"REVOKE ALL ON SCHEMA public FROM {name}",
             f"GRANT USAGE ON SCHEMA public TO {name}",
             f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {name}",

@@ -12,3 +12,5 @@ CREATE ROLE :"app_user" LOGIN PASSWORD :'app_password'
     NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
 -- Nobody but the owner creates objects in the schema (the PostgreSQL 15 default, made explicit).
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- No temporary tables (one named like an event table would take the history inserts).
+REVOKE TEMPORARY ON DATABASE :"DBNAME" FROM PUBLIC;

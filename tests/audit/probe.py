@@ -143,11 +143,17 @@ def probe_capture(
         "SET pgtrigger.ignore": [f"SET pgtrigger.ignore = '{_ignore_all(names)}'"],
         "session_replication_role": ["SET LOCAL session_replication_role = replica"],
         "disable trigger": [f'ALTER TABLE "{table}" DISABLE TRIGGER USER'],
+        # pg_temp is searched first for relations: a temp table named like the event table
+        # would receive the capture trigger's insert and vanish with the session.
+        "temp shadow table": [
+            f'CREATE TEMP TABLE "{event_table}" (LIKE public."{event_table}" INCLUDING ALL)'
+        ],
     }
     outcome = {}
     for (name, statements), value in zip(settings.items(), values, strict=True):
         with conn.cursor() as cursor:
-            cursor.execute(f'SELECT count(*) FROM "{event_table}" WHERE pgh_obj_id = %s', [pk])
+            count = f'SELECT count(*) FROM public."{event_table}" WHERE pgh_obj_id = %s'
+            cursor.execute(count, [pk])
             events_before = cursor.fetchone()[0]
             try:
                 for statement in statements:
@@ -161,9 +167,10 @@ def probe_capture(
                 conn.rollback()
                 outcome[name] = "refused: " + (error.pgerror or str(error)).strip().splitlines()[0]
                 continue
-            cursor.execute(f'SELECT count(*) FROM "{event_table}" WHERE pgh_obj_id = %s', [pk])
+            cursor.execute(count, [pk])
             captured = cursor.fetchone()[0] == events_before + 1
             cursor.execute("RESET ALL")
+            cursor.execute("DISCARD TEMP")
             conn.commit()
         outcome[name] = "captured" if captured else "NOT CAPTURED"
     return outcome

@@ -34,7 +34,7 @@ from tests.randomization.factories import make_participant
 # test does not re-create rows a later serialized test loads again (duplicate keys).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-CAPTURE_VALUES = ["edit 1", "edit 2", "edit 3", "edit 4", "edit 5"]
+CAPTURE_VALUES = ["edit 1", "edit 2", "edit 3", "edit 4", "edit 5", "edit 6"]
 
 
 @pytest.fixture
@@ -92,8 +92,13 @@ def test_the_app_role_owns_nothing_and_has_only_select_insert_on_audit_tables(
             [app_role],
         )
         assert cursor.fetchone()[0] == 0
-        cursor.execute("SELECT has_schema_privilege(%s, 'public', 'CREATE')", [app_role])
-        assert cursor.fetchone()[0] is False
+        cursor.execute(
+            "SELECT has_schema_privilege(%s, 'public', 'CREATE'),"
+            " has_database_privilege(%s, current_database(), 'TEMPORARY'),"
+            " has_database_privilege(%s, current_database(), 'CREATE')",
+            [app_role, app_role, app_role],
+        )
+        assert cursor.fetchone() == (False, False, False)
         for model in filled_audit_tables:
             table = model._meta.db_table
             rights = dict.fromkeys(("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "TRIGGER"))
@@ -149,6 +154,7 @@ def test_a_clinical_edit_by_the_app_role_is_captured_under_every_setting(
     assert outcome["SET pgtrigger.ignore"] == "captured"
     assert outcome["session_replication_role"].startswith("refused: ")
     assert outcome["disable trigger"].startswith("refused: ")
+    assert outcome["temp shadow table"].startswith("refused: ")
     history = participant.pgh_event_model.objects.filter(pgh_obj=participant)
     captured = list(history.filter(pgh_label="update").values_list("eligibility_flag_reason"))
     assert [value for (value,) in captured] == CAPTURE_VALUES[:3]
@@ -213,6 +219,25 @@ def test_negative_control_the_probe_finds_the_bypass_of_ignore_honouring_trigger
     assert attacks["pgtrigger.ignore + delete"] is None
     assert "append-only" in attacks["update"]  # the same trigger, without the setting
     assert outcome["SET LOCAL pgtrigger.ignore"] == "NOT CAPTURED"
+    assert outcome["no setting"] == "captured"
+
+
+def test_negative_control_the_probe_finds_a_temp_table_shadow_if_temp_tables_are_allowed(
+    app_role: str, app_conn: Any, participant: Participant
+) -> None:
+    with connection.cursor() as cursor:  # undone by the next grant_app_role()
+        cursor.execute(
+            f'GRANT TEMPORARY ON DATABASE "{connection.settings_dict["NAME"]}" TO "{app_role}"'
+        )
+    outcome = probe_capture(
+        app_conn,
+        table="participants_participant",
+        event_table="participants_participantevent",
+        pk=participant.pk,
+        column="eligibility_flag_reason",
+        values=CAPTURE_VALUES,
+    )
+    assert outcome["temp shadow table"] == "NOT CAPTURED"
     assert outcome["no setting"] == "captured"
 
 

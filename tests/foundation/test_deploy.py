@@ -153,6 +153,7 @@ def test_the_db_service_creates_the_app_role_at_first_start(compose) -> None:
     sql = "".join(path.read_text() for path in scripts)
     assert re.search(r"CREATE ROLE :\"app_user\" LOGIN", sql)
     assert "NOSUPERUSER" in sql and "NOBYPASSRLS" in sql
+    assert 'REVOKE TEMPORARY ON DATABASE :"DBNAME" FROM PUBLIC' in sql
     assert "\\getenv app_password POSTGRES_APP_PASSWORD" in sql
 
 
