@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 # Rows the application only adds and reads: the audit trail and its context table, and the
 # migration ledger (read at start-up, written only by `migrate`).
@@ -78,7 +78,8 @@ def grant_app_role(role: str, *, using: str = "default") -> None:
     connection = connections[using]
     quote = connection.ops.quote_name
     name = quote(role)
-    with connection.cursor() as cursor:
+    # One transaction: a running app never sees the moment between REVOKE and GRANT.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         _check_role(cursor, role)
         cursor.execute("SELECT current_database()")
         database = quote(cursor.fetchone()[0])
