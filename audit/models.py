@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from audit.triggers import append_only_triggers
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -18,7 +19,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """A business event (login, role granted, enrolment, export…), written by services.
 
-    Append-only: the database refuses UPDATE and DELETE (trigger below). Field-level
+    Append-only: the database refuses UPDATE, DELETE and TRUNCATE (triggers below). Field-level
     history of clinical rows is kept separately by django-pghistory triggers.
     """
 
@@ -48,9 +49,8 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
+        # UPDATE, DELETE and TRUNCATE refused, whatever the session settings (audit.triggers).
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_repr}"

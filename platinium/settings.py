@@ -12,6 +12,7 @@ import dj_database_url
 import pghistory
 from django.utils.translation import gettext_lazy as _
 
+from audit import triggers as audit_triggers
 from platinium.lib.env_file import load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -118,6 +119,9 @@ if not DATABASE_URL:
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Name of the application's database role (owns nothing). Set where `migrate` runs as the
+# owner: every migrate then re-grants that role its rights (audit.dbroles).
+PLATINIUM_APP_DB_ROLE = os.environ.get("PLATINIUM_APP_DB_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -246,14 +250,15 @@ PLATINIUM_ENV = os.environ.get("PLATINIUM_ENV", "UAT")
 PLATINIUM_D10_VISIBLE_BEFORE_LOCK = env_bool("PLATINIUM_D10_VISIBLE_BEFORE_LOCK", False)
 
 # pghistory: the context (user, request id, reason) is copied into every event row,
-# so the event tables alone are a complete, append-only audit trail.
+# so the event tables alone are a complete, append-only audit trail. Capture and
+# append-only triggers come from audit.triggers: no session setting can skip them.
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 PGHISTORY_CONTEXT_ID_FIELD = pghistory.ContextUUIDField()
-PGHISTORY_APPEND_ONLY = True
+PGHISTORY_APPEND_ONLY = False  # audit.apps adds non-ignorable append-only triggers instead
 PGHISTORY_DEFAULT_TRACKERS = (
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
+    audit_triggers.InsertEvent(),
+    audit_triggers.UpdateEvent(),
+    audit_triggers.DeleteEvent(),
 )
 PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = True
 

@@ -15,11 +15,17 @@ fi
 
 if [[ -z "${DATABASE_URL:-}" ]]; then
   echo "run: DATABASE_URL is not set: using the embedded PostgreSQL in .data/pg"
+  # Two roles as in production (docs/decisions/0002): migrate as the owner (postgres),
+  # which then grants the app role its rights; everything after runs as the app role.
+  app_url=$($PY -m platinium.lib.embedded_db app-url)
+  PLATINIUM_APP_DB_ROLE=platinium_app $PY manage.py migrate --noinput
+  export DATABASE_URL="$app_url"
+  echo "run: serving as the database role platinium_app (owns no table, cannot alter the audit trail)"
 else
   echo "run: using DATABASE_URL"
+  $PY manage.py migrate --noinput
 fi
 
-$PY manage.py migrate --noinput
 $PY manage.py seed_demo
 $PY manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
 

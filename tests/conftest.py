@@ -12,6 +12,24 @@ from django.test import Client
 from tests.factories import DEMO_ROLE_USERS, make_user_with_role, restore_migration_data
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_flush_may_empty_the_audit_trail() -> Any:
+    """Transactional tests end with Django's flush, a TRUNCATE of every table, which the
+    audit tables refuse (audit.triggers). The test superuser lifts every trigger for that
+    one statement with `session_replication_role = replica`, a setting the application
+    role may not use (tests/audit/test_app_role_attack.py proves it)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _migration_data(request: pytest.FixtureRequest) -> None:
     """Every database test starts with the registry sites, even after a transactional

@@ -22,3 +22,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PLATINIUM_ARM_KEY = "pO3ZQ0Pn9w3fqf3JkqN7l7Q7Qm4sQ0sV9mZ1S0gH2aE="
+
+# Tests create their own application role (tests/audit/); migrate grants nothing here.
+PLATINIUM_APP_DB_ROLE = ""

@@ -24,11 +24,14 @@ TRIAL_SIZE = 326
 def trial_326(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     from accounts.demo import seed_accounts
     from crf.synthetic import build_trial
+    from tests.factories import restore_migration_data
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
+            # A transactional test run before this module flushed the sites away.
+            restore_migration_data()
             started = time.monotonic()
             out = io.StringIO()
             build_trial(TRIAL_SIZE, users=seed_accounts(), rng=random.Random(20250709), stdout=out)

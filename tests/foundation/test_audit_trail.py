@@ -70,14 +70,35 @@ def test_orm_update_and_delete_of_audit_events_are_refused(event: AuditEvent) ->
         AuditEvent.objects.filter(pk=event.pk).delete()
 
 
+def test_pgtrigger_ignore_does_not_switch_the_refusal_off(event: AuditEvent) -> None:
+    """`pgtrigger.ignore` is a session setting any role may set (docs/decisions/0002)."""
+    with pgtrigger.ignore("audit.AuditEvent:append_only"):
+        assert _refused(
+            "UPDATE audit_auditevent SET action = %s WHERE id = %s", ["forged", event.pk]
+        )
+    event.refresh_from_db()
+    assert event.action == "participant_enrolled"
+
+
 def test_negative_control_update_succeeds_when_the_trigger_is_ignored(event: AuditEvent) -> None:
-    """Proves the refusal above comes from the trigger (so the test would catch its loss)."""
+    """Proves the refusal above comes from the trigger (so the test would catch its loss):
+    with the ignore-honouring SQL pgtrigger compiles by default, the update goes through."""
+    trigger = AuditEvent._meta.triggers[0]
+    assert trigger.name == "append_only"
+    with connection.cursor() as cursor:  # rolled back with the test transaction
+        cursor.execute(pgtrigger.Trigger.compile(trigger, AuditEvent).install_sql)
     with pgtrigger.ignore("audit.AuditEvent:append_only"):
         assert not _refused(
             "UPDATE audit_auditevent SET action = %s WHERE id = %s", ["forged", event.pk]
         )
     event.refresh_from_db()
     assert event.action == "forged"
+
+
+def test_database_refuses_truncate_of_the_audit_trail(event: AuditEvent) -> None:
+    assert _refused("TRUNCATE audit_auditevent", [])
+    assert _refused("TRUNCATE participants_participantevent", [])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
 @pytest.mark.parametrize(("label", "table"), EVENT_TABLES, ids=[t for _l, t in EVENT_TABLES])

@@ -89,9 +89,9 @@ def test_the_tiny_yaml_reader_reads_nested_maps_lists_and_flow_lists() -> None:
     assert parsed == {"a": {"b": "x", "c": ["one", "two"], "d": ["CMD", "ping"]}, "e": "3"}
 
 
-def test_compose_has_the_five_services(compose) -> None:
+def test_compose_has_the_six_services(compose) -> None:
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
     assert services["db"]["image"] == "postgres:15"
     assert services["redis"]["image"].startswith("redis:7")
     assert "healthcheck" in services["db"]
@@ -103,7 +103,6 @@ def test_web_runs_gunicorn_on_the_wsgi_app_and_is_built_from_the_dockerfile(comp
     web = compose["services"]["web"]
     assert web["build"] == "."
     assert "gunicorn platinium.wsgi:application --bind 0.0.0.0:8000" in _command(web)
-    assert "manage.py migrate" in _command(web)
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11-slim" in dockerfile
     assert "libpango" in dockerfile
@@ -112,6 +111,82 @@ def test_web_runs_gunicorn_on_the_wsgi_app_and_is_built_from_the_dockerfile(comp
     assert (
         "whitenoise.middleware.WhiteNoiseMiddleware" in (ROOT / "platinium/settings.py").read_text()
     )
+
+
+def _database_user(service: dict[str, Any]) -> str:
+    url = service["environment"]["DATABASE_URL"]
+    return re.match(r"postgres://([^:@]+)", url).group(1)
+
+
+def test_migrations_run_as_the_owner_and_grant_the_app_role_its_rights(compose) -> None:
+    """The owner (POSTGRES_USER) migrates in a one-shot service; nothing else uses it."""
+    services = compose["services"]
+    migrate = services["migrate"]
+    assert _command(migrate) == "python manage.py migrate --noinput"
+    assert _database_user(migrate) == "${POSTGRES_USER"
+    assert migrate["environment"]["PLATINIUM_APP_DB_ROLE"] == "${POSTGRES_APP_USER:-platinium_app}"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    for name, service in services.items():
+        if name != "migrate":
+            assert "manage.py migrate" not in _command(service), name
+
+
+def test_web_worker_and_beat_connect_as_the_app_role(compose) -> None:
+    for name in ("web", "worker", "beat"):
+        service = compose["services"][name]
+        assert _database_user(service) == "${POSTGRES_APP_USER", name
+        assert "${POSTGRES_APP_PASSWORD}@db:5432/" in service["environment"]["DATABASE_URL"]
+
+
+def test_the_db_service_creates_the_app_role_at_first_start(compose) -> None:
+    db = compose["services"]["db"]
+    assert db["environment"]["POSTGRES_APP_USER"] == "${POSTGRES_APP_USER:-platinium_app}"
+    assert db["environment"]["POSTGRES_APP_PASSWORD"].startswith("${POSTGRES_APP_PASSWORD:?")
+    mounts = [v for v in db["volumes"] if v.endswith(":/docker-entrypoint-initdb.d:ro")]
+    assert len(mounts) == 1
+    init_dir = ROOT / mounts[0].split(":", 1)[0]
+    scripts = sorted(init_dir.glob("*.sql"))
+    assert scripts, init_dir
+    sql = "".join(path.read_text() for path in scripts)
+    assert re.search(r"CREATE ROLE :\"app_user\" LOGIN", sql)
+    assert "NOSUPERUSER" in sql and "NOBYPASSRLS" in sql
+    assert 'REVOKE TEMPORARY ON DATABASE :"DBNAME" FROM PUBLIC' in sql
+    assert "\\getenv app_password POSTGRES_APP_PASSWORD" in sql
+
+
+@pytest.mark.django_db
+def test_the_init_script_creates_a_login_role_that_is_not_a_superuser() -> None:
+    """Run the real script with psql against the test server, then drop the role."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    role = "deploy_init_probe_role"
+    env = {
+        **os.environ,
+        "POSTGRES_APP_USER": role,
+        "POSTGRES_APP_PASSWORD": "probe-secret",
+        "PGHOST": settings.get("HOST") or settings.get("OPTIONS", {}).get("host", ""),
+        "PGPORT": str(settings.get("PORT") or "5432"),
+        "PGUSER": settings["USER"],
+        "PGDATABASE": settings["NAME"],
+    }
+    script = ROOT / "deploy/postgres-init/10-app-role.sql"
+    run = lambda *args: subprocess.run(  # noqa: E731
+        ["psql", "-X", *args], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
+    run("-c", f"DROP ROLE IF EXISTS {role}")
+    try:
+        result = run("-v", "ON_ERROR_STOP=1", "-f", str(script))
+        assert result.returncode == 0, result.stderr
+        check = run(
+            "-tA", "-c", f"SELECT rolcanlogin, rolsuper FROM pg_roles WHERE rolname = '{role}'"
+        )
+        assert check.stdout.strip() == "t|f", check.stdout + check.stderr
+    finally:
+        run("-c", f"DROP ROLE IF EXISTS {role}")
 
 
 def test_worker_and_beat_run_celery_on_the_platinium_app(compose) -> None:
