@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "crf",
     "monitoring",
     "exports",
+    "demo",
 ]
 
 MIDDLEWARE = [
