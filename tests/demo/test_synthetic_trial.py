@@ -34,8 +34,8 @@ from randomization.models import Allocation, Kit
 
 pytestmark = pytest.mark.django_db
 
-SMALL = 16
-SMALL_SEED = 11
+SMALL = 12
+SMALL_SEED = 19  # a seed whose 12 participants reach every stage (see the last test)
 
 
 def demo_users() -> dict[str, Any]:
