@@ -529,7 +529,7 @@ def _run_in_processes(job: SiteJob, shares: list[list[str]]) -> tuple[int, int, 
     processes = [context.Process(target=child, args=(codes,)) for codes in shares]
     for process in processes:
         process.start()
-    outcomes = [results.get() for _ in processes]
+    outcomes = [results.get(timeout=3600) for _ in processes]
     for process in processes:
         process.join()
     errors = [detail for status, detail in outcomes if status == "error"]
