@@ -8,7 +8,8 @@ network, no server threads: stable numbers that measure our code, not the loopba
 Scenarios: a trivial view (baseline, routed only by bench/urls.py), the logged-in home
 page, and one audited write (an administrator disables/re-enables an account through its
 view: service + AuditEvent + pghistory trigger in one transaction). Other apps add their
-scenarios in bench/randomization.py / bench/crf.py with a `run(results)` function.
+scenarios in bench/randomization.py / bench/demo.py (seed_demo's synthetic trial) /
+bench/crf.py with a `run(results)` function.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from django.urls import reverse  # noqa: E402
 from bench.common import expect_status, measure  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-OPTIONAL_SCENARIOS = ("randomization", "crf")
+OPTIONAL_SCENARIOS = ("randomization", "demo", "crf")
 
 
 def foundation(results: dict[str, Any]) -> None:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "crf",
     "monitoring",
     "exports",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,8 @@
-"""The 326-participant synthetic trial, built once per test module and rolled back after.
+"""A synthetic trial (demo.trial, the `seed_demo` builder), built once per test module and
+rolled back after.
+
+It is written through the real services (about 2 s per participant), so the tests use
+TRIAL_SIZE participants; the full 326-participant build and its time are `make bench`.
 
 Import `trial_326` into a test module: a module-scoped fixture that builds the trial in
 an outer transaction (each test's own transaction nests inside it as a savepoint) and
@@ -17,13 +21,13 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-TRIAL_SIZE = 326
+TRIAL_SIZE = 30
 
 
 @pytest.fixture(scope="module")
 def trial_326(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     from accounts.demo import seed_accounts
-    from crf.synthetic import build_trial
+    from demo.trial import build_trial
     from tests.factories import restore_migration_data
 
     with django_db_blocker.unblock():
