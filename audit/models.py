@@ -91,9 +91,8 @@ class SubmissionKey(models.Model):
                 fields=["user", "key"], name="audit_submission_key_once_per_user"
             ),
         ]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-        ]
+        # UPDATE, DELETE and TRUNCATE refused, whatever the session settings (audit.triggers).
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.key} → {self.target_type} {self.target_id}"

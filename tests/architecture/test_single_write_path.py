@@ -75,10 +75,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("randomization/services.py", "KitEvent", "bulk_create"): (
         "the kit-list import's own append-only kit events (pharmacy log, no participant)"
     ),
-    ("crf/synthetic.py", "?", "bulk_create"): "removed when demo/ uses the services",
-    ("crf/synthetic.py", "EditCheckFlag", "bulk_create"): "removed when demo/ uses the services",
-    ("crf/synthetic.py", "Participant", "update"): "removed when demo/ uses the services",
-    ("crf/synthetic.py", "Notification", "update"): "removed when demo/ uses the services",
     ("bench/run.py", "SQL", "cursor"): "reads the server version only (benchmark report)",
 }
 

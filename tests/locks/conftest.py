@@ -46,7 +46,7 @@ def _top_up(users: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def lock_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     from accounts.demo import seed_accounts
-    from crf.synthetic import build_trial
+    from demo.trial import build_trial
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
