@@ -1,5 +1,5 @@
-"""Form, casebook and database locks: reading them and the six lock actions (roles.md
-"lock form / participant; database lock", C3 unlock; docs/decisions/0012-locks.md).
+"""Form, casebook and database locks: reading them and the six lock actions (roles.md §2
+matrix rows on locking, C3 unlock; docs/decisions/0012-locks.md).
 
 The state is the ``Lock`` table; PostgreSQL refuses writes on locked data whatever path
 they take (participants/lock_guard.py). The reads below exist so that the application can

@@ -76,6 +76,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "the kit-list import's own append-only kit events (pharmacy log, no participant)"
     ),
     ("bench/run.py", "SQL", "cursor"): "reads the server version only (benchmark report)",
+    ("audit/dbroles.py", "SQL", "cursor"): "GRANT/REVOKE of the application role: no data",
+    ("audit/dbroles.py", "SQL", "execute"): "GRANT/REVOKE of the application role: no data",
+    ("demo/trial.py", "SQL", "cursor"): "SET synchronous_commit for the demo builder session",
+    ("participants/lock_guard.py", "SQL", "execute"): (
+        "installs the lock trigger on clinical tables (DDL after migrate): no data"
+    ),
 }
 
 

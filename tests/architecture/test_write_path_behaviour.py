@@ -20,6 +20,7 @@ from crf.services import forms as crf_forms
 from eligibility.adapter import data_from_screening
 from eligibility.models import Screening
 from eligibility.services import correct_screening
+from participants.locks import lock_casebook
 from participants.models import Participant
 from participants.services import ParticipantLocked
 from tests.crf.helpers import ae_data, baseline_data, d0_of, randomized
@@ -92,7 +93,7 @@ def test_negative_control_a_queryset_update_of_the_status_is_caught(
 
 def test_no_status_write_on_a_locked_casebook(site11: Any, role_users: dict[str, Any]) -> None:
     participant = randomized(site11)
-    Participant.objects.filter(pk=participant.pk).update(locked_at=timezone.now())
+    lock_casebook(participant, by=role_users["data_manager"], reason="casebook review done")
     with pytest.raises(ParticipantLocked):
         _death(participant, role_users["investigator"])
     assert Participant.objects.get(pk=participant.pk).status != Participant.Status.DIED
@@ -240,10 +241,12 @@ def test_a_microorganism_edit_appears_in_the_field_history_with_its_reason(
     assert AuditEvent.objects.filter(action="crf.infectionmicroorganism.update").count() == 2
 
 
-def test_correct_screening_is_refused_on_a_locked_casebook(site11: Any) -> None:
+def test_correct_screening_is_refused_on_a_locked_casebook(
+    site11: Any, role_users: dict[str, Any]
+) -> None:
     participant = make_enrolled_participant(site11)
     screening = Screening.objects.get(participant=participant)
-    Participant.objects.filter(pk=participant.pk).update(locked_at=timezone.now())
+    lock_casebook(participant, by=role_users["data_manager"], reason="casebook review done")
     version = screening.version
     with pytest.raises(ParticipantLocked):
         correct_screening(

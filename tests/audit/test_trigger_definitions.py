@@ -33,7 +33,8 @@ NOT_TRACKED = {
     "randomization.KitList": "an imported file's record",
     "randomization.KitEvent": "itself an append-only log (trigger) of kit status changes",
     "randomization.EmergencyUnblinding": "write-once: triggers refuse deletion and changes",
-    "randomization.DatabaseLock": "itself append-only (trigger)",
+    "participants.Lock": "itself the lock history: rows are never deleted, a lift only fills "
+    "unlocked_at/by/reason, and every lock and unlock is an audit event",
     "randomization.UnblindingAuthorisation": "itself append-only (trigger)",
     "randomization.Notification": "an e-mail outbox, no trial data",
     "crf.EditCheckFlag": "derived from the tracked form data at each save",

@@ -203,7 +203,6 @@ def test_investigator_follows_a_participant_from_injections_to_day_90(
             "discharged_at": _at(d0 + timedelta(days=9), 16),
             "vital_status": "ALIVE",
             "destination": "WARD_SAME_HOSPITAL",
-            "reason_for_change": "ICU discharge",
         },
     )
     _save(page)

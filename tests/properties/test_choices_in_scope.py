@@ -44,6 +44,7 @@ HAND_WRITTEN = {
     "site": "site switcher (base.html): Site primary keys",
     "status": "status filter of list pages: status codes, not objects",
     "action": "audit log filter: action names, not objects",
+    "level": "lock history filter: lock levels, not objects",
 }
 
 # Form classes with a model choice field that no site user can open, and why.
