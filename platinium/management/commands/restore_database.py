@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from platinium.lib.backup import BackupError, restore
+from platinium.management.commands.backup_database import server_major
 
 
 class Command(BaseCommand):
@@ -23,7 +24,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["database"] or connection.settings_dict["NAME"]
         try:
-            restore(connection.settings_dict, dump=Path(options["file"]), database=name)
+            restore(
+                connection.settings_dict,
+                dump=Path(options["file"]),
+                database=name,
+                server_major=server_major(),
+            )
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"restored {options['file']} into the database {name}")
