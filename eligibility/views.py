@@ -308,6 +308,10 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     existing = Consent.objects.filter(screening=screening).first()
     form = ConsentForm(request.POST or None, instance=existing)
     if request.method == "POST" and not form.is_valid():
+        # A twin of this submission may have recorded the consent since `existing` was
+        # read (the one-per-screening check then fails): show what it recorded.
+        if _consent_submitted(request, screening):
+            return redirect("eligibility:screening_detail", pk=screening.pk)
         show_submission_key_errors(form)
     elif request.method == "POST":
         try:
