@@ -31,14 +31,6 @@ class LockRefused(ValidationError):
     """A lock action that cannot be done (already locked, not locked, no reason)."""
 
 
-class LockedData(Exception):
-    """A write on locked data (the application's own check, before the database's)."""
-
-    def __init__(self, lock: Lock) -> None:
-        self.lock = lock
-        super().__init__(lock_message(lock))
-
-
 # ------------------------------------------------------------------------------ reads
 
 
@@ -89,13 +81,6 @@ def current_for(participant: Participant) -> tuple[Lock | None, Lock | None]:
     database = next((lock for lock in found if lock.level == Level.DATABASE), None)
     casebook = next((lock for lock in found if lock.level == Level.CASEBOOK), None)
     return database, casebook
-
-
-def check_writable(participant: Participant | int | None, form: models.Model | None = None):
-    """Raise LockedData (with the French message) when a lock refuses the write."""
-    lock = lock_refusing(participant, form)
-    if lock is not None:
-        raise LockedData(lock)
 
 
 def casebook_lock(participant: Participant) -> Lock | None:
