@@ -366,13 +366,15 @@ def form_new(request: HttpRequest, code: str, form: str) -> HttpResponse:
     participant = get_participant_for_user(request.user, code)
     require_enter(request.user, participant, spec.enter)
     fixed = _fixed_value(spec, request.GET.get(spec.fixed) if spec.fixed else None)
+    # Read the saved row before the key: a row and its key commit together, so a parallel
+    # twin's row seen here means its key is seen below (the other order races).
+    existing = _existing(spec, participant, fixed)
     if request.method == "POST":
         earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
         if isinstance(earlier, spec.model) and earlier.participant_id == participant.pk:
             # The same submission again, after the first was saved: show its row.
             messages.info(request, gettext("This form was already saved."))
             return redirect("crf:form_detail", code=code, form=spec.slug, pk=earlier.pk)
-    existing = _existing(spec, participant, fixed)
     if existing is not None:
         return redirect("crf:form_edit", code=code, form=spec.slug, pk=existing.pk)
     return _edit(request, spec, participant, None, fixed)

@@ -9,6 +9,7 @@ in production, through the pages where a person would act.
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from randomization import arm_cipher, services
 from tests.randomization import twin_world
@@ -23,9 +24,15 @@ def deterministic_kit_choice(monkeypatch):
 
 @pytest.fixture
 def worlds(role_users, deterministic_kit_choice, eligible, django_capture_on_commit_callbacks):
+    start = twin_world.one_study_day_start()
+
     def build_both():
-        a = twin_world.twin(False, role_users, django_capture_on_commit_callbacks)
-        b = twin_world.twin(True, role_users, django_capture_on_commit_callbacks)
+        # Both worlds start at the same instant of one study day: a build that crosses
+        # midnight in Paris would show other dates, not a leak.
+        with time_machine.travel(start, tick=True):
+            a = twin_world.twin(False, role_users, django_capture_on_commit_callbacks)
+        with time_machine.travel(start, tick=True):
+            b = twin_world.twin(True, role_users, django_capture_on_commit_callbacks)
         return a, b
 
     return build_both

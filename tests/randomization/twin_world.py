@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import mail
@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from crf.schedule import STUDY_TIME_ZONE
 from tests.randomization.pdf import pdf_text
 
 BLINDED_ROLES = (
@@ -553,6 +554,16 @@ def side_effects() -> dict[str, Any]:
         "kit_log": kit_log,
         "outbox": outbox,
     }
+
+
+def one_study_day_start() -> datetime:
+    """Now, or 22:00 in Paris when the study day ends within the hour: a world built from
+    there stays on one study day."""
+    now = timezone.now()
+    paris = now.astimezone(STUDY_TIME_ZONE)
+    if paris.hour == 23:
+        return paris.replace(hour=22, minute=0, second=0, microsecond=0)
+    return now
 
 
 def twin(swap: bool, users: dict[str, Any], capture: Callable[..., Any]) -> dict[str, Any]:
