@@ -31,3 +31,8 @@
     if (token) { event.detail.headers["X-CSRFToken"] = token.value; }
   });
 })();
+
+// A select marked data-autosubmit sends its form when changed (the site switcher).
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});

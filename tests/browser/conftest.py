@@ -52,16 +52,32 @@ def browser() -> Iterator[Any]:
         playwright.stop()
 
 
+def csp_violations(page: Any) -> list[str]:
+    """Collect what Chromium refused under the Content-Security-Policy (it reports each
+    refusal on the console); every journey then proves its pages need no inline code."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    return refused
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies) per test, laptop-sized."""
+    """A fresh browser context (no cookies) per test, laptop-sized. A page that breaks the
+    Content-Security-Policy fails the test that visited it."""
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refused = csp_violations(page)
     try:
         yield page
     finally:
         context.close()
+    assert refused == [], f"refused by the Content-Security-Policy: {refused}"
 
 
 @pytest.fixture(scope="session")
