@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from platinium.lib.notify import NOTIFICATION_TASK
+
+
+@shared_task(**NOTIFICATION_TASK)
+def send_sae_notification_task(notification_id: int) -> None:
+    from crf.models import SaeNotification
+    from crf.services import send_sae_notification
+
+    send_sae_notification(SaeNotification.objects.get(pk=notification_id))
+
 
 @shared_task
-def notify_sae_task(adverse_event_id: int) -> None:
-    from crf.models import AdverseEvent
-    from crf.services import notify_sae
+def resend_unsent_notifications_task() -> dict[str, list[str]]:
+    from crf.services.outbox import resend_unsent
 
-    notify_sae(AdverseEvent.objects.get(pk=adverse_event_id))
-
-
-@shared_task
-def notify_sae_follow_up_task(adverse_event_id: int) -> None:
-    from crf.models import AdverseEvent
-    from crf.services import notify_sae_follow_up
-
-    notify_sae_follow_up(AdverseEvent.objects.get(pk=adverse_event_id))
+    report = resend_unsent()
+    return {"queued": report.queued, "alerted": report.alerted}

@@ -66,15 +66,13 @@ def quiet_notifications() -> Iterator[None]:
 
     tasks = (
         randomization_tasks.send_notification_task,
-        crf_tasks.notify_sae_task,
-        crf_tasks.notify_sae_follow_up_task,
+        crf_tasks.send_sae_notification_task,
     )
     with (
         override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
         mock.patch("crf.pdf.sae_pdf", lambda *args, **kwargs: b"%PDF-1.4 demo placeholder"),
         mock.patch.object(tasks[0], "delay", lambda *a: tasks[0].run(*a)),
         mock.patch.object(tasks[1], "delay", lambda *a: tasks[1].run(*a)),
-        mock.patch.object(tasks[2], "delay", lambda *a: tasks[2].run(*a)),
     ):
         yield
 

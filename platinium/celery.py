@@ -17,4 +17,10 @@ app.conf.beat_schedule = {
         "task": "randomization.tasks.expire_kits_task",
         "schedule": crontab(hour=1, minute=5),
     },
+    # Every 5 minutes: e-mail notifications still unsent after the delay are queued again
+    # and the data managers alerted (crf.services.outbox).
+    "resend-unsent-notifications": {
+        "task": "crf.tasks.resend_unsent_notifications_task",
+        "schedule": 300.0,
+    },
 }

@@ -239,6 +239,17 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task's message is acknowledged when the task is done, one message at a time per
+# worker process: a killed worker loses nothing (docs/decisions/0017).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# An e-mail notification still unsent this many minutes after it was due is sent again
+# and the data managers are alerted.
+PLATINIUM_NOTIFICATION_RESEND_MINUTES = int(
+    os.environ.get("PLATINIUM_NOTIFICATION_RESEND_MINUTES", "10")
+)
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",

@@ -116,10 +116,17 @@ def worker_environment(redis_url: str, settings_dict: dict[str, Any]) -> dict[st
 
 @contextmanager
 def celery_worker(
-    *, queue: str, redis_url: str, settings_dict: dict[str, Any], log: Path, cwd: Path
+    *,
+    queue: str,
+    redis_url: str,
+    settings_dict: dict[str, Any],
+    log: Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real worker process consuming `queue`, on the test's own database."""
-    with log.open("w") as out:
+    """A real worker process consuming `queue` (also its default queue), on the test's own
+    database; `env` adds variables (e.g. where it writes its e-mails)."""
+    with log.open("a") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -139,7 +146,11 @@ def celery_worker(
                 f"{queue}@%h",
             ],
             cwd=cwd,
-            env=worker_environment(redis_url, settings_dict),
+            env={
+                **worker_environment(redis_url, settings_dict),
+                "CELERY_TASK_DEFAULT_QUEUE": queue,
+                **(env or {}),
+            },
             stdout=out,
             stderr=subprocess.STDOUT,
         )

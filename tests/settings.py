@@ -25,3 +25,7 @@ PLATINIUM_ARM_KEY = "pO3ZQ0Pn9w3fqf3JkqN7l7Q7Qm4sQ0sV9mZ1S0gH2aE="
 
 # Tests create their own application role (tests/audit/); migrate grants nothing here.
 PLATINIUM_APP_DB_ROLE = ""
+
+# A real Celery worker (tests/real_services.py) writes its e-mails where the test reads them.
+if os.environ.get("PLATINIUM_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "tests.mail_backends.SlowFileBackend"

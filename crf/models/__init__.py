@@ -8,6 +8,7 @@ from crf.models.drug import StudyDrugAdministration
 from crf.models.flags import EditCheckFlag, SoftFlag
 from crf.models.followup import EndOfStudy, FollowUp, ProtocolDeviation, Readmission
 from crf.models.infection import InfectionMicroorganism, SecondaryInfection
+from crf.models.notifications import SaeNotification
 from crf.models.safety import AdverseEvent, ConcomitantMedication
 from crf.models.stays import Death, HospitalDischarge, IcuStay
 
@@ -49,6 +50,7 @@ __all__ = [
     "InfectionMicroorganism",
     "ProtocolDeviation",
     "Readmission",
+    "SaeNotification",
     "SecondaryInfection",
     "SoftFlag",
     "StudyDrugAdministration",

@@ -8,9 +8,8 @@ from crf.services.core import (
 )
 from crf.services.events import (
     acknowledge_sae,
-    notify_sae,
-    notify_sae_follow_up,
     record_death,
+    send_sae_notification,
 )
 from crf.services.forms import (
     RULES,
@@ -36,8 +35,6 @@ __all__ = [
     "SaveResult",
     "acknowledge_sae",
     "mark_entered_in_error",
-    "notify_sae",
-    "notify_sae_follow_up",
     "record_death",
     "record_icu_discharge",
     "save_adverse_event",
@@ -52,4 +49,5 @@ __all__ = [
     "save_infection",
     "save_injection",
     "save_protocol_deviation",
+    "send_sae_notification",
 ]

@@ -12,7 +12,7 @@ from audit.context import change_reason
 from audit.services import record
 from audit.versioning import save_versioned
 from crf.facts import participant_facts
-from crf.models import AdverseEvent, CrfStatus, Death
+from crf.models import AdverseEvent, CrfStatus, Death, SaeNotification
 from crf.rules import followup
 from crf.rules.common import paris_date
 from crf.services.core import CrfRefused, lock_participant
@@ -87,17 +87,17 @@ def record_death_from(participant: Participant, **kwargs: Any) -> Death:
 
 
 def after_sae_saved(ae: AdverseEvent, *, by: Any) -> None:
-    """Start the 24-hour clock: vigilance gets an e-mail with the SAE form after commit."""
-    from crf.tasks import notify_sae_task
-
+    """Start the 24-hour clock: the initial report's outbox row is written in the save's
+    transaction, and vigilance gets the e-mail with the SAE form after commit."""
     record("crf.sae.reported", target=ae, by=by, data={"ae_number": ae.ae_number})
-    transaction.on_commit(lambda: notify_sae_task.delay(ae.pk))
+    notification, _created = SaeNotification.objects.get_or_create(
+        adverse_event=ae, kind=SaeNotification.Kind.INITIAL
+    )
+    _send_after_commit(notification)
 
 
 def after_sae_follow_up(ae: AdverseEvent, *, by: Any, changed: list[str], reason: str) -> None:
     """A saved SAE changed (outcome, end, seriousness): vigilance gets the updated form."""
-    from crf.tasks import notify_sae_follow_up_task
-
     record(
         "crf.sae.follow_up",
         target=ae,
@@ -105,70 +105,91 @@ def after_sae_follow_up(ae: AdverseEvent, *, by: Any, changed: list[str], reason
         data={"ae_number": ae.ae_number, "changed": changed},
         reason=reason,
     )
-    transaction.on_commit(lambda: notify_sae_follow_up_task.delay(ae.pk))
+    notification = SaeNotification.objects.create(
+        adverse_event=ae, kind=SaeNotification.Kind.FOLLOW_UP, changed=changed
+    )
+    _send_after_commit(notification)
+
+
+def _send_after_commit(notification: SaeNotification) -> None:
+    from crf.tasks import send_sae_notification_task
+
+    transaction.on_commit(lambda: send_sae_notification_task.delay(notification.pk))
 
 
 @transaction.atomic
-def notify_sae(ae: AdverseEvent) -> AdverseEvent:
-    """E-mail the SAE form (PDF) to the sponsor's vigilance; idempotent per SAE."""
+def send_sae_notification(notification: SaeNotification) -> SaeNotification:
+    """E-mail one SAE report (PDF attached) to vigilance; at most once per outbox row.
+
+    The row is locked and stamped sent in the transaction of the send: a retried,
+    re-delivered or re-sent task finds it sent and does nothing.
+    """
     from django.conf import settings
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
 
-    from crf.pdf import sae_pdf
-
-    ae = AdverseEvent.objects.select_for_update().select_related("participant__site").get(pk=ae.pk)
-    if ae.sae_notified_at is not None:
-        return ae
-    context = {"ae": ae, "participant": ae.participant, "deadline": ae.sae_deadline()}
-    message = EmailMessage(
-        subject=render_to_string("emails/sae_subject.txt", context).strip(),
-        body=render_to_string("emails/sae_body.txt", context),
-        to=[settings.PLATINIUM_VIGILANCE_EMAIL],
+    notification = SaeNotification.objects.select_for_update().get(pk=notification.pk)
+    if notification.sent_at is not None:
+        return notification
+    ae = (
+        AdverseEvent.objects.select_for_update()
+        .select_related("participant__site")
+        .get(pk=notification.adverse_event_id)
     )
-    message.attach(f"SAE-{ae.participant.code}-{ae.ae_number}.pdf", sae_pdf(ae), "application/pdf")
-    message.send()
-    ae.sae_notified_at = timezone.now()
+    follow_up = notification.kind == SaeNotification.Kind.FOLLOW_UP
+    if follow_up and ae.sae_notified_at is None:
+        # The initial report has not left yet: it carries the current data.
+        initial = SaeNotification.objects.filter(
+            adverse_event=ae, kind=SaeNotification.Kind.INITIAL
+        ).first()
+        if initial is not None:
+            send_sae_notification(initial)
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["sent_at"])
+        record("crf.sae.follow_up_carried_by_initial", target=ae, by=None)
+        return notification
+    _sae_email(ae, follow_up=follow_up).send()
+    notification.sent_at = timezone.now()
+    notification.save(update_fields=["sent_at"])
+    to = {"to": settings.PLATINIUM_VIGILANCE_EMAIL}
+    if follow_up:
+        record("crf.sae.follow_up_notified", target=ae, by=None, data=to)
+        return notification
+    ae.sae_notified_at = notification.sent_at
     # A system write (no user): versioned and in the field history like a form save. The
     # casebook lock is not checked: the regulatory report to vigilance must never wait.
     with change_reason("SAE report e-mailed to vigilance"):
         save_versioned(ae, expected_version=ae.version, by=None)
-    record("crf.sae.notified", target=ae, by=None, data={"to": settings.PLATINIUM_VIGILANCE_EMAIL})
-    return ae
+    record("crf.sae.notified", target=ae, by=None, data=to)
+    return notification
 
 
-@transaction.atomic
-def notify_sae_follow_up(ae: AdverseEvent) -> AdverseEvent:
-    """E-mail the updated SAE form to vigilance as a follow-up report (one per change)."""
+def _sae_email(ae: AdverseEvent, *, follow_up: bool) -> Any:
     from django.conf import settings
     from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
 
     from crf.pdf import sae_pdf
 
-    ae = AdverseEvent.objects.select_for_update().select_related("participant__site").get(pk=ae.pk)
-    if ae.sae_notified_at is None:
-        # The initial report has not left yet: it will carry the current data.
-        return notify_sae(ae)
-    context = {"ae": ae, "participant": ae.participant, "follow_up": True}
+    context: dict[str, Any] = {"ae": ae, "participant": ae.participant}
+    if follow_up:
+        context["follow_up"] = True
+        templates, suffix = (
+            ("emails/sae_follow_up_subject.txt", "emails/sae_follow_up_body.txt"),
+            "-follow-up",
+        )
+    else:
+        context["deadline"] = ae.sae_deadline()
+        templates, suffix = ("emails/sae_subject.txt", "emails/sae_body.txt"), ""
     message = EmailMessage(
-        subject=render_to_string("emails/sae_follow_up_subject.txt", context).strip(),
-        body=render_to_string("emails/sae_follow_up_body.txt", context),
+        subject=render_to_string(templates[0], context).strip(),
+        body=render_to_string(templates[1], context),
         to=[settings.PLATINIUM_VIGILANCE_EMAIL],
     )
     message.attach(
-        f"SAE-{ae.participant.code}-{ae.ae_number}-follow-up.pdf",
-        sae_pdf(ae, follow_up=True),
+        f"SAE-{ae.participant.code}-{ae.ae_number}{suffix}.pdf",
+        sae_pdf(ae, follow_up=follow_up),
         "application/pdf",
     )
-    message.send()
-    record(
-        "crf.sae.follow_up_notified",
-        target=ae,
-        by=None,
-        data={"to": settings.PLATINIUM_VIGILANCE_EMAIL},
-    )
-    return ae
+    return message
 
 
 @transaction.atomic

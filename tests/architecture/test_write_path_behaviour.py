@@ -23,7 +23,7 @@ from eligibility.services import correct_screening
 from participants.locks import lock_casebook
 from participants.models import Participant
 from participants.services import ParticipantLocked
-from tests.crf.helpers import ae_data, baseline_data, d0_of, randomized
+from tests.crf.helpers import baseline_data, d0_of, randomized, sae_data
 from tests.eligibility.factories import make_enrolled_participant, site_investigator
 from tests.webform import form_in
 
@@ -99,15 +99,6 @@ def test_no_status_write_on_a_locked_casebook(site11: Any, role_users: dict[str,
     assert Participant.objects.get(pk=participant.pk).status != Participant.Status.DIED
 
 
-def _sae_data() -> dict[str, Any]:
-    return ae_data(
-        serious=True,
-        sae_hospitalisation=True,
-        term="Severe haemorrhage",
-        awareness_date=timezone.localdate(),
-    )
-
-
 def _timestamp_entries(ae: AdverseEvent, field: str) -> list[Any]:
     return [
         e
@@ -121,7 +112,7 @@ def test_sae_notification_and_acknowledgement_are_versioned_and_in_the_field_his
 ) -> None:
     participant = randomized(site11)
     with django_capture_on_commit_callbacks(execute=True):
-        ae = save_adverse_event(participant, by=role_users["investigator"], data=_sae_data()).obj
+        ae = save_adverse_event(participant, by=role_users["investigator"], data=sae_data()).obj
     ae.refresh_from_db()
     assert ae.sae_notified_at is not None and ae.version == 2
     (notified,) = _timestamp_entries(ae, "sae_notified_at")
@@ -144,13 +135,13 @@ def test_a_form_opened_before_the_sae_notification_cannot_erase_its_timestamp(
     by = role_users["investigator"]
     participant = randomized(site11)
     with django_capture_on_commit_callbacks(execute=True):
-        ae = save_adverse_event(participant, by=by, data=_sae_data()).obj
+        ae = save_adverse_event(participant, by=by, data=sae_data()).obj
     assert ae.sae_notified_at is None and ae.version == 1  # the row as the form showed it
     with pytest.raises(StaleVersion):
         save_adverse_event(
             participant,
             by=by,
-            data=_sae_data() | {"severity_grade": 3},
+            data=sae_data() | {"severity_grade": 3},
             instance=ae,
             expected_version=ae.version,
             reason="grade corrected",

@@ -37,6 +37,7 @@ NOT_TRACKED = {
     "unlocked_at/by/reason, and every lock and unlock is an audit event",
     "randomization.UnblindingAuthorisation": "itself append-only (trigger)",
     "randomization.Notification": "an e-mail outbox, no trial data",
+    "crf.SaeNotification": "the SAE e-mail outbox: sends are audit events (crf.sae.notified)",
     "crf.EditCheckFlag": "derived from the tracked form data at each save",
 }
 

@@ -65,6 +65,17 @@ def baseline_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def sae_data(**overrides: Any) -> dict[str, Any]:
+    """A serious adverse event (hospitalisation), known today."""
+    return ae_data(
+        serious=True,
+        sae_hospitalisation=True,
+        term="Severe haemorrhage",
+        awareness_date=timezone.localdate(),
+        **overrides,
+    )
+
+
 def daily_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "pao2_value": Decimal("80"),
