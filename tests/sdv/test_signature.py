@@ -47,6 +47,12 @@ def _correct(client: Any, participant: Any) -> Any:
     )
 
 
+def _sign(client: Any, participant: Any, password: str = PASSWORD) -> Any:
+    return submit(
+        client, _sign_url(participant), form_id="sign-form", changes={"password": password}
+    )
+
+
 def _resign_codes(client: Any) -> list[str]:
     html = client.get(reverse("monitoring:resign_list")).content.decode()
     return re.findall(r'class="to-resign" data-code="([^"]+)"', html)
