@@ -190,3 +190,28 @@ def test_the_re_sign_list_has_a_fixed_query_count(
         with_critical_rows(site11, role_users["coordinator"])
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_post_cannot_set_who_when_or_what_was_signed(site11, role_users, client_for):
+    """roles.md invariant 3: signed_by, signed_at, printed name, meaning and digest are the
+    server's."""
+    participant = with_critical_rows(site11, role_users["coordinator"])
+    investigator = _english(client_for("investigator"))
+    form = form_in(investigator.get(_sign_url(participant)).content, form_id="sign-form")
+    data = form.data()
+    data |= {
+        "password": PASSWORD,
+        "signed_by": str(role_users["coordinator"].pk),
+        "signed_at": "2001-01-01T00:00",
+        "printed_name": "Someone Else",
+        "meaning": "nothing",
+        "digest": "f" * 64,
+        "participant": "999",
+    }
+    assert investigator.post(_sign_url(participant), data).status_code == 302
+    signature = CasebookSignature.objects.get()
+    assert signature.signed_by == role_users["investigator"]
+    assert signature.signed_at.year > 2001
+    assert signature.printed_name != "Someone Else"
+    assert signature.meaning.startswith("I confirm")
+    assert signature.digest != "f" * 64 and signature.participant == participant

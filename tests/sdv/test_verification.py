@@ -177,3 +177,21 @@ def test_the_site_progress_page_has_a_fixed_query_count(
         response = monitor.get(url)
     assert response.content.decode().count('class="participant-progress"') == 15
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_post_cannot_set_who_verified(site11, role_users, client_for):
+    """roles.md invariant 3: verified_by and verified_at are the server's."""
+    participant = with_critical_rows(site11, role_users["coordinator"])
+    row = _injection(participant)
+    submit(
+        client_for("monitor"),
+        sdv_url(participant),
+        form_id=f"verify-crf.studydrugadministration-{row.pk}",
+        changes={
+            "verified_by": str(role_users["coordinator"].pk),
+            "verified_at": "2001-01-01T00:00",
+        },
+    )
+    verification = Verification.objects.get()
+    assert verification.verified_by == role_users["monitor"]
+    assert verification.verified_at.year > 2001
