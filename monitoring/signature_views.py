@@ -44,7 +44,9 @@ def casebook_sign(request: HttpRequest, code: str) -> HttpResponse:
         except ReauthenticationFailed as failed:
             form.add_error(None, failed.message)
         except Refused as refused:
-            form.add_error(None, refused.message)
+            # Shown on a fresh page: the form must carry the casebook as it now is.
+            messages.error(request, refused.message)
+            return redirect("monitoring:casebook_sign", code=participant.code)
         else:
             messages.success(request, gettext("The casebook is signed."))
             return redirect("crf:participant", code=participant.code)

@@ -139,10 +139,13 @@ def test_a_casebook_changed_after_the_page_was_shown_is_not_signed(site11, role_
     _correct(client_for("coordinator"), participant)
     data = form.data()
     data["password"] = PASSWORD
-    response = investigator.post(_sign_url(participant), data)
+    response = investigator.post(_sign_url(participant), data, follow=True)
     assert response.status_code == 200
     assert "The casebook changed since you opened the page" in response.content.decode()
     assert not CasebookSignature.objects.exists()
+    # The page shown again carries the casebook as it now is: signing it works.
+    assert _sign(investigator, participant).status_code == 302
+    assert CasebookSignature.objects.count() == 1
 
 
 def test_open_queries_block_the_signature(site11, role_users, client_for, monkeypatch):
@@ -155,7 +158,7 @@ def test_open_queries_block_the_signature(site11, role_users, client_for, monkey
     assert 'id="open-queries"' in page and 'id="sign-form"' not in page
     data = form.data()
     data["password"] = PASSWORD
-    response = investigator.post(_sign_url(participant), data)
+    response = investigator.post(_sign_url(participant), data, follow=True)
     assert response.status_code == 200
     assert "open queries" in response.content.decode()
     assert not CasebookSignature.objects.exists()
