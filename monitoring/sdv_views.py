@@ -81,6 +81,12 @@ def sdv_participant(request: HttpRequest, code: str) -> HttpResponse:
         sections[str(row.form.section)].rows.append(row)
         progress.total += row.form.points
         progress.verified += row.form.points if row.state == sdv.VERIFIED else 0
+    # One action for the rows of a study day (an injection day, an infection's onset…).
+    days: dict[int, list[str]] = {}
+    for row in rows:
+        day = getattr(row.obj, "study_day", None)
+        if day is not None and row.state != sdv.VERIFIED:
+            days.setdefault(day, []).append(row.key)
     return render(
         request,
         "monitoring/sdv_participant.html",
@@ -89,6 +95,7 @@ def sdv_participant(request: HttpRequest, code: str) -> HttpResponse:
             "sections": [s for s in sections.values() if s.rows],
             "progress": progress,
             "unverified": [row.key for row in rows if row.state != sdv.VERIFIED],
+            "days": sorted(days.items()),
         },
     )
 

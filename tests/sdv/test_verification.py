@@ -195,3 +195,28 @@ def test_a_post_cannot_set_who_verified(site11, role_users, client_for):
     verification = Verification.objects.get()
     assert verification.verified_by == role_users["monitor"]
     assert verification.verified_at.year > 2001
+
+
+def test_verify_one_study_day_verifies_only_that_days_rows(site11, role_users, client_for):
+    participant = with_critical_rows(site11, role_users["coordinator"])
+    monitor = client_for("monitor")
+    row = _injection(participant)
+    assert row.study_day == 1
+    assert submit(monitor, sdv_url(participant), form_id="verify-day-1").status_code == 302
+    states = row_states(monitor, participant)
+    assert states[f"crf.studydrugadministration:{row.pk}"] == sdv.VERIFIED
+    ae = AdverseEvent.objects.get(participant=participant)
+    assert states[f"crf.adverseevent:{ae.pk}"] == sdv.NOT_VERIFIED
+
+
+def test_verify_one_section_verifies_only_that_sections_rows(site11, role_users, client_for):
+    participant = with_critical_rows(site11, role_users["coordinator"])
+    monitor = client_for("monitor")
+    html = monitor.get(sdv_url(participant)).content.decode()
+    # Sections in plan order: study drug (1), serious adverse events (2).
+    assert 'id="verify-section-2"' in html
+    assert submit(monitor, sdv_url(participant), form_id="verify-section-2").status_code == 302
+    states = row_states(monitor, participant)
+    ae = AdverseEvent.objects.get(participant=participant)
+    assert states[f"crf.adverseevent:{ae.pk}"] == sdv.VERIFIED
+    assert states[f"crf.studydrugadministration:{_injection(participant).pk}"] == (sdv.NOT_VERIFIED)
