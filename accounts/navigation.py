@@ -23,6 +23,8 @@ MENU: list[MenuItem] = [
     MenuItem(_("Screening log"), "eligibility:screening_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Participants"), "participants:list", C.VIEW_PARTICIPANTS),
     MenuItem(_("Serious adverse events"), "crf:sae_list", C.VIEW_CLINICAL_DATA),
+    MenuItem(_("Source data verification"), "monitoring:sdv_progress", C.SDV),
+    MenuItem(_("Casebooks to re-sign"), "monitoring:resign_list", C.SIGN),
     MenuItem(_("Pharmacy"), "randomization:pharmacy_home", C.MANAGE_KITS),
     MenuItem(_("Allocation lists"), "randomization:allocation_lists", C.LOAD_ALLOCATION_LIST),
     MenuItem(_("Unblinding log"), "randomization:unblinding_log", C.VIEW_UNBLINDING_LOG),

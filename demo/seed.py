@@ -4,7 +4,8 @@
 (eligibility.demo), 3. the allocation and kit lists, activation shipments and a few
 randomizations (randomization.demo), 4. the pharmacy dispenses every kit allocated and not
 yet dispensed (no randomized participant is left with a kit "to dispense"), 5. either the
-CRF course of the demo participants randomized at sites 11 and 16 (up to today), or, with
+CRF course of the demo participants randomized at sites 11 and 16 (up to today) with one
+casebook verified and signed (monitoring.demo), or, with
 `participants=N`, a synthetic trial of N randomized participants over the 23 sites
 (demo.trial). All clinical writes go through the apps' services.
 """
@@ -27,6 +28,7 @@ def seed_demo_data(
     *, rng: random.Random, stdout: Any, participants: int = 0, workers: int = 1
 ) -> dict[str, User]:
     from eligibility.demo import seed as seed_eligibility
+    from monitoring.demo import seed as seed_monitoring
     from randomization.demo import seed as seed_randomization
 
     with transaction.atomic():
@@ -49,6 +51,7 @@ def seed_demo_data(
                 randomized, seed=f"demo-{rng.getrandbits(32):08x}", users=users, clock=clock
             )
         stdout.write(f"CRF demo: {built} course(s) written ({writes} service calls)")
+        seed_monitoring(users=users, rng=rng, stdout=stdout)
     return users
 
 

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ReauthenticationForm
+
 
 class LockForm(forms.Form):
     """Lock or unlock: a reason, the user's password, and the authenticator code when the
@@ -37,3 +39,10 @@ class LockForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Give a reason."))
         return reason
+
+
+class CasebookSignatureForm(ReauthenticationForm):
+    """Re-authentication plus the digest of the casebook as shown (monitoring/signing.py):
+    the investigator signs what they saw, not a later state."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import lock_views
+from monitoring import lock_views, sdv_views, signature_views
 
 app_name = "monitoring"
 
@@ -9,4 +9,9 @@ urlpatterns = [
     path("locks/database/", lock_views.database_lock, name="database_lock"),
     path("locks/casebook/<str:code>/", lock_views.casebook_lock, name="casebook_lock"),
     path("locks/form/<str:model_label>/<int:pk>/", lock_views.form_lock, name="form_lock"),
+    path("sdv/", sdv_views.sdv_progress, name="sdv_progress"),
+    path("sdv/<str:code>/", sdv_views.sdv_participant, name="sdv_participant"),
+    path("sdv/<str:code>/verify/", sdv_views.sdv_verify, name="sdv_verify"),
+    path("signatures/", signature_views.resign_list, name="resign_list"),
+    path("signatures/<str:code>/", signature_views.casebook_sign, name="casebook_sign"),
 ]

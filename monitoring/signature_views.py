@@ -1,0 +1,87 @@
+"""The investigator's casebook signature (21 CFR 11.50, 11.70, 11.200) and the per-site list
+of casebooks to re-sign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+
+from accounts.access import has_capability, site_filter
+from accounts.decorators import capability_required
+from accounts.reauth import ReauthenticationFailed, reauthenticate
+from accounts.roles import Capability as C
+from monitoring import signing
+from monitoring.forms import CasebookSignatureForm
+from monitoring.services import Refused, sign_casebook
+from participants.models import Participant
+
+
+@capability_required(C.SIGN)
+def casebook_sign(request: HttpRequest, code: str) -> HttpResponse:
+    qs = Participant.objects.filter(site_filter(request.user, C.SIGN)).select_related("site")
+    participant = get_object_or_404(signing.with_casebook_state(qs), code=code)
+    status = signing.signature_status_of(participant)
+    digest = signing.digest_of(participant)
+    blocked = signing.open_queries_block(participant)
+    form = CasebookSignatureForm(request.POST or None, user=request.user, initial={"seen": digest})
+    if request.method == "POST" and form.is_valid():
+        try:
+            # Before the service's transaction: a failure is audited and counted.
+            reauthenticate(
+                request.user,
+                **form.credentials(),
+                purpose="casebook_signature",
+                request=request,
+                target=participant,
+            )
+            sign_casebook(participant, by=request.user, seen_digest=form.cleaned_data["seen"])
+        except ReauthenticationFailed as failed:
+            form.add_error(None, failed.message)
+        except Refused as refused:
+            # Shown on a fresh page: the form must carry the casebook as it now is.
+            messages.error(request, refused.message)
+            return redirect("monitoring:casebook_sign", code=participant.code)
+        else:
+            messages.success(request, gettext("The casebook is signed."))
+            return redirect("crf:participant", code=participant.code)
+    return render(
+        request,
+        "monitoring/casebook_sign.html",
+        {
+            "participant": participant,
+            "status": status,
+            "form": form,
+            "blocked": blocked,
+            "meaning": signing.MEANING,
+            "printed_name": request.user.get_full_name() or request.user.username,
+        },
+    )
+
+
+@login_required
+def resign_list(request: HttpRequest) -> HttpResponse:
+    """Casebooks whose data changed after their signature, per site (investigators sign
+    them again; monitors follow them up)."""
+    if not (has_capability(request.user, C.SIGN) or has_capability(request.user, C.SDV)):
+        raise PermissionDenied
+    scope = site_filter(request.user, C.SIGN) | site_filter(request.user, C.SDV)
+    participants = signing.with_casebook_state(
+        Participant.objects.filter(scope).select_related("site").order_by("site__code", "code")
+    )
+    sites: dict[int, dict[str, Any]] = {}
+    for participant in participants:
+        status = signing.signature_status_of(participant)
+        entry = sites.setdefault(
+            participant.site_id, {"site": participant.site, "to_resign": [], "unsigned": 0}
+        )
+        if status.state == signing.TO_RESIGN:
+            entry["to_resign"].append((participant, status))
+        elif status.state == signing.UNSIGNED:
+            entry["unsigned"] += 1
+    return render(request, "monitoring/resign_list.html", {"sites": list(sites.values())})
