@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 export DJANGO_SETTINGS_MODULE ?= platinium.settings
 
-.PHONY: help install run test lint migrations-check pytest bench messages clean-data worker backup restore
+.PHONY: help install run test lint migrations-check pytest bench fuzz messages clean-data worker backup restore
 
 help:
 	@echo "make run    - the app with demo data on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test   - lint + migrations check + the whole test suite"
 	@echo "make bench  - latency benchmarks, written to bench/results.json"
+	@echo "make fuzz   - 10,000 generated hostile submissions over every form"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -52,6 +53,11 @@ test: lint migrations-check pytest
 
 bench: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
+
+# 10,000 generated hostile submissions over every form (make test runs 300 fixed ones).
+fuzz: install
+	PLATINIUM_FUZZ_EXAMPLES=10000 PLATINIUM_FUZZ_SEED=$${PLATINIUM_FUZZ_SEED:-$$RANDOM} \
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m pytest tests/fuzz -p no:cacheprovider -q
 
 messages: install
 	cd $(CURDIR) && DJANGO_DEBUG=true $(PY) manage.py makemessages -l fr -l en --no-location --ignore=.venv --ignore=.data --ignore=tests --ignore=bench

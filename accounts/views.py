@@ -8,7 +8,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -54,7 +54,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             next_url = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                 next_url = "/"
-            return redirect(next_url or "/")
+            return HttpResponseRedirect(next_url or "/")
         record("two_factor_failed", target=user, by=user)
         form.add_error("token", _("This code is not valid. Check your device's clock and retry."))
     context = {"form": form, "setting_up": setting_up}
@@ -70,14 +70,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def switch_site(request: HttpRequest) -> HttpResponse:
-    site = visible_sites(request.user).filter(pk=request.POST.get("site")).first()
+    chosen = request.POST.get("site", "")
+    site = visible_sites(request.user).filter(pk=chosen).first() if chosen.isdigit() else None
     if site is None:
         raise Http404
     request.session[SESSION_SITE_KEY] = site.pk
     next_url = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = "/"
-    return redirect(next_url)
+    # A URL, never a view name: redirect() would try to reverse any other text.
+    return HttpResponseRedirect(next_url)
 
 
 @capability_required(C.MANAGE_USERS)
