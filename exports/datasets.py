@@ -18,7 +18,6 @@ from accounts.access import site_filter
 from accounts.roles import Capability
 from crf.derived import derived_outcomes
 from crf.models import D10Biology, DailyFollowUp, FollowUp, StudyDrugAdministration
-from crf.views import SPECS
 from eligibility.models import Screening
 from exports import dictionary as d
 from participants.models import Participant
@@ -68,10 +67,10 @@ def _visit(model: type[Model], row: dict[str, Any]) -> str:
 
 
 def crf_dataset(
-    slug: str, user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
+    name: str, user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
 ) -> Dataset:
-    model = SPECS[slug].model
-    spec = d.crf_dataset(slug)
+    model = d.crf_forms()[name][0]
+    spec = d.crf_dataset(name)
     columns = spec.columns(blinded=blinded)
     sources = [v.source for v in columns if v.source]
     visit_keys = [
@@ -184,7 +183,7 @@ def allocation_dataset(user: Any, *, sites: Sequence[str] | None = None) -> Data
 
 def build(user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None) -> list[Dataset]:
     """Every dataset of one export, in the dictionary's order."""
-    datasets = [crf_dataset(slug, user, blinded=blinded, sites=sites) for slug in SPECS]
+    datasets = [crf_dataset(name, user, blinded=blinded, sites=sites) for name in d.crf_forms()]
     datasets.append(screening_dataset(user, blinded=blinded, sites=sites))
     datasets.append(outcomes_dataset(user, blinded=blinded, sites=sites))
     if not blinded:

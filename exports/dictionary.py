@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from crf.models import D10Biology
+from crf.models import CRF_MODELS, D10Biology
 from crf.views import SPECS
 from eligibility.models import Screening
 
@@ -273,9 +273,19 @@ def _with_sas_names(variables: list[Variable]) -> tuple[Variable, ...]:
     )
 
 
-def crf_dataset(slug: str) -> DatasetSpec:
-    spec = SPECS[slug]
-    model = spec.model
+def crf_forms() -> dict[str, tuple[type[models.Model], Any]]:
+    """Dataset name → (model, title) of every participant-level CRF model, in the order of
+    the participant page; the name is the form's URL slug where it has its own page."""
+    slugs = {spec.model: (slug, spec.title) for slug, spec in SPECS.items()}
+    forms = {}
+    for model in CRF_MODELS:
+        slug, title = slugs.get(model, (model._meta.model_name, model._meta.verbose_name))
+        forms[slug.replace("-", "_")] = (model, title)
+    return forms
+
+
+def crf_dataset(name: str) -> DatasetSpec:
+    model, title = crf_forms()[name]
     restricted = frozenset(getattr(model, "BLINDED_FIELDS", ())) if model is D10Biology else None
     keys = _key_variables()
     # A model field named like a key column (the follow-up's `visit`) is the key itself.
@@ -284,13 +294,12 @@ def crf_dataset(slug: str) -> DatasetSpec:
         for v in field_variables(model, restricted=restricted or frozenset())
         if v.name not in {k.name for k in keys}
     ]
-    variables = keys + fields
     return DatasetSpec(
-        name=slug.replace("-", "_"),
-        sas_name=_abbreviate(slug.replace("-", "_")),
-        label=spec.title,
+        name=name,
+        sas_name=_abbreviate(name),
+        label=title,
         form=model.FORM_CODE,
-        variables=_with_sas_names(variables),
+        variables=_with_sas_names(keys + fields),
     )
 
 
@@ -396,7 +405,7 @@ def allocation_dataset() -> DatasetSpec:
 
 def all_datasets(*, blinded: bool = True) -> list[DatasetSpec]:
     """Every dataset of an export, in a fixed order."""
-    specs = [crf_dataset(slug) for slug in SPECS]
+    specs = [crf_dataset(name) for name in crf_forms()]
     specs += [screening_dataset(), outcomes_dataset()]
     if not blinded:
         specs.append(allocation_dataset())

@@ -17,13 +17,15 @@ from exports.datasets import Dataset
 from exports.formats.cells import neutralise
 from exports.formats.frames import frame
 
-# Stata 14+ (format 118): UTF-8, 32-character names, 80-character labels.
-NAME_MAX = 32
+# Stata 15 (format 119): UTF-8, 80-character labels; names up to 32 characters, but
+# pyreadstat names a value-label set "<variable><counter>" and Stata takes 32 at most
+# there: 28 leaves room for a three-digit counter.
+NAME_MAX = 28
 LABEL_MAX = 80
 
 
 def stata_names(columns: Sequence[d.Variable]) -> list[str]:
-    """The dictionary name when it fits Stata's 32 characters, else the SAS name."""
+    """The dictionary name when it fits, else the SAS name (lower case)."""
     return [v.name if len(v.name) <= NAME_MAX else v.sas_name.lower() for v in columns]
 
 

@@ -1,0 +1,96 @@
+"""Excel, SAS XPT and Stata exports read back with openpyxl and pyreadstat."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import pyreadstat
+import pytest
+
+from exports import datasets as ds
+from exports import dictionary as d
+from exports.formats import write
+from tests.exports.trial import FORMULA_TERM
+
+pytestmark = pytest.mark.django_db
+
+
+def test_excel_has_one_sheet_per_dataset_and_the_dictionary(small_trial, role_users, tmp_path):
+    datasets = ds.build(role_users["data_manager"])
+    (path,) = write("xlsx", datasets, tmp_path)
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames == [x.spec.name for x in datasets] + ["dictionary"]
+    rows = list(book["baseline"].iter_rows(values_only=True))
+    assert list(rows[0]) == [v.name for v in datasets[0].columns]
+    assert len(rows) == 4
+    ae = list(book["adverse_event"].iter_rows(values_only=True))
+    terms = [row[ae[0].index("term")] for row in ae[1:]]
+    # openpyxl would store "=..." as a formula: it is text with an apostrophe instead.
+    assert "'" + FORMULA_TERM in terms
+    header = list(next(book["dictionary"].iter_rows(values_only=True)))
+    assert header == list(d.DICTIONARY_COLUMNS)
+
+
+def test_xpt_names_labels_and_values(small_trial, role_users, tmp_path):
+    datasets = ds.build(role_users["statistician"])
+    paths = write("xpt", datasets, tmp_path, language="en")
+    names = {p.name for p in paths}
+    assert {"daily.xpt", "baseline.xpt", "dictionary.csv", "formats.sas"} <= names
+    df, meta = pyreadstat.read_xport(str(tmp_path / "daily.xpt"))
+    spec = d.crf_dataset("daily")
+    assert meta.column_names == [v.sas_name for v in spec.columns(blinded=True)]
+    assert all(re.fullmatch(r"[A-Z_][A-Z0-9_]{0,7}", n) for n in meta.column_names)
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["SOFATOTA"] == "SOFA total"
+    assert sorted(df["SUBJID"]) == ["11-001", "11-001", "11-002", "16-001"]
+    assert set(df["IMV"]) == {0.0, 1.0}
+    assert meta.table_name == "DAILY"
+    formats = (tmp_path / "formats.sas").read_text()
+    assert "proc format;" in formats and "'INVASIVE_MV' = 'Invasive MV'" in formats
+
+
+def test_stata_variable_labels_and_value_labels_in_french(small_trial, role_users, tmp_path):
+    datasets = ds.build(role_users["statistician"])
+    write("dta", datasets, tmp_path)
+    df, meta = pyreadstat.read_dta(str(tmp_path / "baseline.dta"))
+    assert "sex" in meta.column_names
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["sex"] == "sexe"
+    sex_labels = meta.variable_value_labels["sex"]
+    assert sex_labels == {1: "Homme", 2: "Femme"}
+    assert set(df["sex"]) == {1.0}  # every baseline says M
+    # Booleans labelled too.
+    _daily, daily_meta = pyreadstat.read_dta(str(tmp_path / "daily.dta"))
+    assert daily_meta.variable_value_labels["imv"] == {0: "Non", 1: "Oui"}
+    # apply_value_formats gives the labels back, as a statistician would see them.
+    labelled, _ = pyreadstat.read_dta(str(tmp_path / "baseline.dta"), apply_value_formats=True)
+    assert set(labelled["sex"]) == {"Homme"}
+
+
+def test_every_sas_name_is_short_and_unique_per_dataset():
+    for spec in d.all_datasets(blinded=False):
+        names = [v.sas_name for v in spec.variables]
+        assert len(names) == len(set(names)), spec.name
+        assert all(d.SAS_NAME.match(n) for n in names), spec.name
+        assert d.SAS_NAME.match(spec.sas_name)
+        assert len({v.name for v in spec.variables}) == len(spec.variables), spec.name
+
+
+def test_sas_names_break_ties_with_a_number():
+    assert d.sas_names(["platelets_value", "plate_value", "platelets_val"]) == [
+        "PLATVALU",
+        "PLATVA1",
+        "PLATVAL",
+    ]
+
+
+def test_every_crf_form_has_a_dataset_with_every_exportable_field():
+    from crf.models import CRF_MODELS
+
+    forms = {spec.form for spec in d.all_datasets()}
+    assert {model.FORM_CODE for model in CRF_MODELS} <= forms
+    baseline = {v.name for v in d.crf_dataset("baseline").variables}
+    assert {"weight_kg", "sex", "charlson_items", "saps2"} <= baseline
+    units = {v.name: v.unit for v in d.crf_dataset("daily").variables}
+    assert units["pao2_mmhg"] == "mmHg" and units["pao2_value"] == "→ pao2_unit"
