@@ -16,6 +16,7 @@ from exports import dictionary as d
 from exports.datasets import Dataset
 from exports.formats.cells import neutralise
 from exports.formats.frames import frame
+from exports.formats.stamps import stamp_dta
 
 # Stata 15 (format 119): UTF-8, 80-character labels; names up to 32 characters, but
 # pyreadstat names a value-label set "<variable><counter>" and Stata takes 32 at most
@@ -64,6 +65,7 @@ def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Pat
             version=15,
             variable_value_labels=value_labels,
         )
+        stamp_dta(path)
         paths.append(path)
     paths.append(dictionary_csv(datasets, out_dir))
     return paths

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
+from django.utils import timezone
 from openpyxl import Workbook
 
 from exports.datasets import Dataset
 from exports.dictionary import DICTIONARY_COLUMNS, dictionary_rows
 from exports.formats.cells import neutralise, plain
+from exports.formats.stamps import stamp_zip
 
 WORKBOOK = "platinium.xlsx"
-# Fixed document dates: the same data give the same bytes (blinding twin test).
-DOCUMENT_DATE = datetime(2020, 1, 1)
 
 
 def _cell(value: object) -> object:
@@ -25,7 +24,10 @@ def _cell(value: object) -> object:
 
 def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Path]:
     workbook = Workbook(write_only=True)
-    workbook.properties.created = workbook.properties.modified = DOCUMENT_DATE
+    # The same data exported at the same instant give the same bytes (ADR 0015).
+    workbook.properties.created = workbook.properties.modified = timezone.now().replace(
+        tzinfo=None, microsecond=0
+    )
     for dataset in datasets:
         sheet = workbook.create_sheet(dataset.spec.name[:31])
         sheet.append([v.name for v in dataset.columns])
@@ -38,4 +40,5 @@ def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Pat
         sheet.append([neutralise(cell) for cell in row])
     path = out_dir / WORKBOOK
     workbook.save(path)
+    stamp_zip(path)
     return [path]

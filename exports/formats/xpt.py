@@ -12,6 +12,7 @@ import pyreadstat
 from exports import dictionary as d
 from exports.datasets import Dataset
 from exports.formats.frames import frame
+from exports.formats.stamps import stamp_xpt
 from exports.formats.stata import dictionary_csv
 
 # SAS labels are at most 40 characters in XPT version 5 and 256 in version 8.
@@ -56,6 +57,7 @@ def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Pat
             table_name=dataset.spec.sas_name,
             file_format_version=8,
         )
+        stamp_xpt(path)
         paths.append(path)
     paths.append(dictionary_csv(datasets, out_dir))
     formats = out_dir / "formats.sas"
