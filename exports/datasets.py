@@ -17,7 +17,7 @@ from django.db.models import Model, Q, QuerySet
 from accounts.access import site_filter
 from accounts.roles import Capability
 from crf.derived import derived_outcomes
-from crf.models import D10Biology, DailyFollowUp, FollowUp, StudyDrugAdministration
+from crf.models import CrfStatus, D10Biology, DailyFollowUp, FollowUp, StudyDrugAdministration
 from eligibility.models import Screening
 from exports import dictionary as d
 from participants.models import Participant
@@ -89,6 +89,30 @@ def crf_dataset(
         )
         for row in qs.iterator(chunk_size=CHUNK_SIZE):
             yield [_visit(model, row) if v.name == "visit" else row[v.source] for v in columns]
+
+    return Dataset(spec, blinded, rows)
+
+
+def child_dataset(
+    name: str, user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
+) -> Dataset:
+    """Organisms of an infection episode, readmissions of a follow-up: the rows of current
+    forms that are not voided themselves."""
+    model, parent = d.CHILD_FORMS[name]
+    spec = d.child_dataset(name)
+    columns = spec.columns(blinded=blinded)
+
+    def rows() -> Iterator[list[Any]]:
+        qs = (
+            model.objects.visible_to(user)
+            .filter(entered_in_error=False)
+            .exclude(**{f"{parent}__status": CrfStatus.ENTERED_IN_ERROR})
+            .filter(_sites(f"{parent}__participant__site", sites))
+            .order_by(f"{parent}__participant__site__code", f"{parent}__participant__code", "id")
+            .values(*[v.source for v in columns])
+        )
+        for row in qs.iterator(chunk_size=CHUNK_SIZE):
+            yield [row[v.source] for v in columns]
 
     return Dataset(spec, blinded, rows)
 
@@ -184,6 +208,7 @@ def allocation_dataset(user: Any, *, sites: Sequence[str] | None = None) -> Data
 def build(user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None) -> list[Dataset]:
     """Every dataset of one export, in the dictionary's order."""
     datasets = [crf_dataset(name, user, blinded=blinded, sites=sites) for name in d.crf_forms()]
+    datasets += [child_dataset(name, user, blinded=blinded, sites=sites) for name in d.CHILD_FORMS]
     datasets.append(screening_dataset(user, blinded=blinded, sites=sites))
     datasets.append(outcomes_dataset(user, blinded=blinded, sites=sites))
     if not blinded:

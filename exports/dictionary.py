@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from crf.models import CRF_MODELS, D10Biology
+from crf.models import CRF_MODELS, D10Biology, InfectionMicroorganism, Readmission
 from crf.views import SPECS
 from eligibility.models import Screening
 
@@ -52,6 +52,7 @@ EXCLUDED_FIELDS = frozenset(
         "site",
         "seq",
         "soft_limit_flags",
+        "entered_in_error",
     }
 )
 
@@ -303,6 +304,31 @@ def crf_dataset(name: str) -> DatasetSpec:
     )
 
 
+# Repeated parts of a form, one row each: dataset name → (model, foreign key to the form).
+CHILD_FORMS: dict[str, tuple[type[models.Model], str]] = {
+    "infection_organism": (InfectionMicroorganism, "infection"),
+    "readmission": (Readmission, "follow_up"),
+}
+
+
+def child_dataset(name: str) -> DatasetSpec:
+    model, parent = CHILD_FORMS[name]
+    keys = [
+        Variable(
+            "participant", _("participant code"), STRING, source=f"{parent}__participant__code"
+        ),
+        Variable("site", _("site code"), STRING, source=f"{parent}__participant__site__code"),
+        Variable("record_id", _("form record identifier"), INTEGER, source="id"),
+    ]
+    return DatasetSpec(
+        name=name,
+        sas_name=_abbreviate(name),
+        label=model._meta.verbose_name_plural,
+        form=model._meta.get_field(parent).related_model.FORM_CODE,
+        variables=_with_sas_names(keys + field_variables(model)),
+    )
+
+
 def screening_dataset() -> DatasetSpec:
     variables = [
         Variable("screening_number", _("screening number"), STRING, source="number"),
@@ -406,6 +432,7 @@ def allocation_dataset() -> DatasetSpec:
 def all_datasets(*, blinded: bool = True) -> list[DatasetSpec]:
     """Every dataset of an export, in a fixed order."""
     specs = [crf_dataset(name) for name in crf_forms()]
+    specs += [child_dataset(name) for name in CHILD_FORMS]
     specs += [screening_dataset(), outcomes_dataset()]
     if not blinded:
         specs.append(allocation_dataset())

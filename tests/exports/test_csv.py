@@ -43,6 +43,19 @@ def test_it_writes_one_csv_per_dataset_and_the_dictionary(small_trial, role_user
     assert {r["fio2"] for r in daily} == {"0.4000"}
 
 
+def test_repeated_parts_of_a_form_have_their_own_dataset(small_trial, role_users, tmp_path):
+    tables = read_zip(write("csv", ds.build(role_users["data_manager"]), tmp_path)[0])
+    (organism,) = tables["infection_organism"]
+    (episode,) = tables["infection"]
+    assert organism["infection_id"] == episode["record_id"]
+    assert (organism["participant"], organism["organism"], organism["esbl"]) == (
+        "11-001",
+        "Escherichia coli",
+        "R",
+    )
+    assert tables["readmission"] == []
+
+
 def test_voided_forms_are_not_exported(small_trial, role_users, tmp_path):
     tables = read_zip(write("csv", ds.build(role_users["data_manager"]), tmp_path)[0])
     terms = [r["term"] for r in tables["adverse_event"]]

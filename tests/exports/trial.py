@@ -59,6 +59,19 @@ def build(users: dict[str, Any], site11: Any, site16: Any, *, monkeypatch: Any) 
             "lymphocytes_unit": "/mm3",
         },
     )
+    crf.save_infection(
+        p1,
+        by=inv,
+        data={
+            "onset_date": d0 + timedelta(days=3),
+            "location": "STUDY_ICU",
+            "category": "UTI",
+            "uti_type": "UTI_B",
+            "septic_shock": False,
+            "microbiologically_documented": True,
+        },
+        microorganisms=[{"organism": "Escherichia coli", "esbl": "R"}],
+    )
     crf.save_adverse_event(p1, by=inv, data=ae_data(term=FORMULA_TERM))
     crf.save_adverse_event(p1, by=inv, data=ae_data(term=SIGNED_NUMBER_TEXT))
     voided = crf.save_adverse_event(p2, by=inv, data=ae_data(term="Duplicate entry")).obj
