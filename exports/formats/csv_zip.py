@@ -8,17 +8,21 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from django.utils import timezone
+
+from crf.schedule import STUDY_TIME_ZONE
 from exports.datasets import Dataset
 from exports.dictionary import DICTIONARY_COLUMNS, dictionary_rows
 from exports.formats.cells import neutralise, text
 
 ARCHIVE = "platinium_csv.zip"
-# Fixed entry dates: the same data give the same bytes (the blinding twin test relies on it).
-ENTRY_DATE = (2020, 1, 1, 0, 0, 0)
 
 
 def _entry(archive: zipfile.ZipFile, name: str) -> io.TextIOWrapper:
-    info = zipfile.ZipInfo(name, date_time=ENTRY_DATE)
+    # Dated by the export's clock: the same data exported at the same instant give the
+    # same bytes (ADR 0015; the blinding twin test relies on it).
+    date_time = timezone.now().astimezone(STUDY_TIME_ZONE).timetuple()[:6]
+    info = zipfile.ZipInfo(name, date_time=date_time)
     info.compress_type = zipfile.ZIP_DEFLATED
     return io.TextIOWrapper(archive.open(info, "w"), encoding="utf-8", newline="")
 

@@ -11,7 +11,7 @@ import pytest
 from exports import datasets as ds
 from exports import dictionary as d
 from exports.formats import write
-from tests.exports.trial import FORMULA_TERM
+from tests.exports.trial import FORMULA_TERM, LONG_TEXT
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,48 @@ def test_every_crf_form_has_a_dataset_with_every_exportable_field():
     assert {"weight_kg", "sex", "charlson_items", "saps2"} <= baseline
     units = {v.name: v.unit for v in d.crf_dataset("daily").variables}
     assert units["pao2_mmhg"] == "mmHg" and units["pao2_value"] == "→ pao2_unit"
+
+
+def test_long_text_with_accents_survives_every_format(small_trial, role_users, tmp_path):
+    import zipfile
+
+    import pandas as pd
+
+    datasets = ds.build(role_users["data_manager"])
+    for fmt in ("csv", "xlsx", "xpt", "dta"):
+        write(fmt, datasets, tmp_path / fmt)
+    with zipfile.ZipFile(tmp_path / "csv" / "platinium_csv.zip") as archive:
+        assert pd.read_csv(archive.open("deviation.csv"))["description"].tolist() == [LONG_TEXT]
+    book = openpyxl.load_workbook(tmp_path / "xlsx" / "platinium.xlsx", read_only=True)
+    rows = list(book["deviation"].iter_rows(values_only=True))
+    assert rows[1][rows[0].index("description")] == LONG_TEXT
+    xpt, _ = pyreadstat.read_xport(str(tmp_path / "xpt" / "deviatio.xpt"))
+    assert xpt["DESCRIPT"].tolist() == [LONG_TEXT]
+    dta, _ = pyreadstat.read_dta(str(tmp_path / "dta" / "deviation.dta"))
+    assert dta["description"].tolist() == [LONG_TEXT]
+
+
+def test_datasets_are_scoped_by_visible_to(small_trial, role_users):
+    """A site-scoped reader gets its own site's rows only (the later investigator copy
+    builds on this); the all-sites data manager gets both (negative control)."""
+    for user, expected in (("investigator", {"11"}), ("data_manager", {"11", "16"})):
+        for dataset in ds.build(role_users[user]):
+            if "site" not in [v.name for v in dataset.columns]:
+                continue
+            sites = {row[[v.name for v in dataset.columns].index("site")] for row in dataset.rows()}
+            if dataset.spec.name in {"baseline", "screening", "outcomes"}:
+                assert sites == expected, (user, dataset.spec.name)
+            else:
+                assert sites <= expected, (user, dataset.spec.name)
+
+
+def test_chunk_size_changes_nothing_but_the_round_trips(
+    small_trial, role_users, tmp_path, monkeypatch
+):
+    from exports import datasets as module
+
+    write("csv", ds.build(role_users["data_manager"]), tmp_path / "a")
+    monkeypatch.setattr(module, "CHUNK_SIZE", 1)
+    write("csv", ds.build(role_users["data_manager"]), tmp_path / "b")
+    a = (tmp_path / "a" / "platinium_csv.zip").read_bytes()
+    assert a == (tmp_path / "b" / "platinium_csv.zip").read_bytes()

@@ -24,6 +24,8 @@ from tests.eligibility.factories import make_screening
 # Text a spreadsheet would run as formulas (neutralised on export) and one that is a number.
 FORMULA_TERM = '=HYPERLINK("http://x.invalid","clic")'
 SIGNED_NUMBER_TEXT = "-12.5"
+# Long free text with accents, quotes, a comma and line breaks: every format keeps it whole.
+LONG_TEXT = ('Écart « majeur », dose décalée; "note"\n' * 80).strip()
 
 
 def build(users: dict[str, Any], site11: Any, site16: Any, *, monkeypatch: Any) -> dict[str, Any]:
@@ -74,6 +76,9 @@ def build(users: dict[str, Any], site11: Any, site16: Any, *, monkeypatch: Any) 
     )
     crf.save_adverse_event(p1, by=inv, data=ae_data(term=FORMULA_TERM))
     crf.save_adverse_event(p1, by=inv, data=ae_data(term=SIGNED_NUMBER_TEXT))
+    crf.save_protocol_deviation(
+        p2, by=inv, data={"deviation_date": d0_of(p2), "description": LONG_TEXT}
+    )
     voided = crf.save_adverse_event(p2, by=inv, data=ae_data(term="Duplicate entry")).obj
     crf.mark_entered_in_error(voided, by=inv, reason="duplicate")
     crf.save_adverse_event(p3, by=inv16, data=ae_data(term="Rash"))
