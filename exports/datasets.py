@@ -180,9 +180,8 @@ def outcomes_dataset(
         for participant in participants.iterator(chunk_size=CHUNK_SIZE):
             values = _outcome_values(participant, participant.allocation.randomized_at)
             values |= {"participant": participant.code, "site": participant.site.code}
-            if blinded:
-                # Computed from restricted day-10 results: never leaves the function.
-                values = {k: v for k, v in values.items() if k in {c.name for c in columns}}
+            # Only the dataset's columns leave: blinded, not the restoration computed
+            # from restricted day-10 results.
             yield [values[v.name] for v in columns]
 
     return Dataset(spec, blinded, rows)

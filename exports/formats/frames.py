@@ -6,7 +6,6 @@ at a time (ADR 0015); CSV and Excel stream row by row.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +26,6 @@ def _value(value: Any, variable: d.Variable, coded: bool) -> Any:
         return {c.value: c.number for c in variable.choices}.get(value)
     if isinstance(value, Decimal):
         return float(value)
-    if variable.type in (d.DATE, d.DATETIME) and isinstance(value, date | datetime):
-        return value
     return value
 
 
@@ -45,7 +42,9 @@ def frame(dataset: Dataset, *, names: list[str], coded: bool) -> pd.DataFrame:
         if numeric:
             df[name] = pd.to_numeric(df[name], errors="raise").astype("float64")
         elif var.type in (d.DATETIME, d.DATE):
-            df[name] = pd.to_datetime(df[name])
+            # Objects (date, naive datetime, None): pyreadstat writes Stata %td / %tc and
+            # SAS DATE / DATETIME from them.
+            continue
         else:
             df[name] = df[name].map(lambda x: "" if x is None else str(x)).astype(object)
     return df

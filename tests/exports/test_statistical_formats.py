@@ -46,6 +46,7 @@ def test_xpt_names_labels_and_values(small_trial, role_users, tmp_path):
     assert sorted(df["SUBJID"]) == ["11-001", "11-001", "11-002", "16-001"]
     assert set(df["IMV"]) == {0.0, 1.0}
     assert meta.table_name == "DAILY"
+    assert meta.original_variable_types["DAY_DATE"] == "DATE"
     formats = (tmp_path / "formats.sas").read_text()
     assert "proc format;" in formats and "'INVASIVE_MV' = 'Invasive MV'" in formats
 
@@ -60,6 +61,8 @@ def test_stata_variable_labels_and_value_labels_in_french(small_trial, role_user
     sex_labels = meta.variable_value_labels["sex"]
     assert sex_labels == {1: "Homme", 2: "Femme"}
     assert set(df["sex"]) == {1.0}  # every baseline says M
+    _outcomes, outcomes_meta = pyreadstat.read_dta(str(tmp_path / "outcomes.dta"))
+    assert outcomes_meta.original_variable_types["randomized_at"] == "%tc"
     # Booleans labelled too.
     _daily, daily_meta = pyreadstat.read_dta(str(tmp_path / "daily.dta"))
     assert daily_meta.variable_value_labels["imv"] == {0: "Non", 1: "Oui"}
