@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from crf.models import CRF_MODELS, D10Biology, InfectionMicroorganism, Readmission
+from crf.models import CRF_MODELS, CrfStatus, D10Biology, InfectionMicroorganism, Readmission
 from crf.views import SPECS
 from eligibility.models import Screening
 
@@ -149,13 +149,12 @@ def _abbreviate(name: str) -> str:
     if len(clean) <= 8:
         return clean
     words = [w for w in clean.split("_") if w]
-    if len(words) == 1:
-        return words[0][:8]
-    # Share 8 characters between the words, the first word getting the remainder.
-    per_word = max(1, 8 // len(words))
-    head = words[0][: 8 - per_word * (len(words) - 1)] if per_word * len(words) <= 8 else ""
-    parts = [head] + [w[:per_word] for w in words[1:]] if head else [w[:1] for w in words]
-    return "".join(parts)[:8] or "VAR"
+    if len(words) > 8:
+        return "".join(w[0] for w in words)[:8]
+    # Each later word keeps its start, the first word takes what they leave:
+    # RESPIRATORY_SUPPORT → RESPSUPP, HEPATITIS_C → HEPATITC.
+    rest = [w[: 8 // len(words)] for w in words[1:]]
+    return words[0][: 8 - sum(len(r) for r in rest)] + "".join(rest)
 
 
 def _type_of(f: models.Field) -> str:
@@ -199,7 +198,9 @@ def _choices_of(f: models.Field) -> tuple[Choice, ...]:
     )
 
 
-def field_variables(model: type[models.Model], *, restricted: frozenset[str] = frozenset()):
+def field_variables(
+    model: type[models.Model], *, restricted: frozenset[str] = frozenset()
+) -> list[Variable]:
     out = []
     for f in model._meta.concrete_fields:
         if f.name in EXCLUDED_FIELDS or isinstance(f, models.OneToOneField):
@@ -232,19 +233,14 @@ def _key_variables() -> list[Variable]:
             STRING,
             choices=tuple(
                 Choice(v, n, label)
+                # Voided forms are not exported: two statuses remain.
                 for n, (v, label) in enumerate(
-                    (c for c in _crf_status_choices() if c[0] != "entered_in_error"), start=1
+                    (c for c in CrfStatus.choices if c[0] != CrfStatus.ENTERED_IN_ERROR), start=1
                 )
             ),
             source="status",
         ),
     ]
-
-
-def _crf_status_choices() -> list[tuple[str, Any]]:
-    from crf.models import CrfStatus
-
-    return list(CrfStatus.choices)
 
 
 SAS_FIXED = {

@@ -84,7 +84,7 @@ def test_sas_names_break_ties_with_a_number():
     assert d.sas_names(["platelets_value", "plate_value", "platelets_val"]) == [
         "PLATVALU",
         "PLATVA1",
-        "PLATVAL",
+        "PLATEVAL",
     ]
 
 
