@@ -20,27 +20,33 @@ LABEL_MAX = 256
 
 
 def _formats_sas(datasets: Sequence[Dataset], language: str) -> str:
-    lines = ["proc format;"]
-    seen: dict[str, str] = {}
+    """PROC FORMAT with one format per distinct list of allowed values, then one FORMAT
+    statement per dataset (SAS reads the XPT files as datasets of the same names)."""
+    values: list[str] = ["proc format;"]
+    formats: dict[tuple, str] = {}
+    statements: list[str] = []
     for dataset in datasets:
+        assigned = []
         for var in dataset.columns:
             if not var.choices or var.type not in (d.STRING, d.BOOLEAN):
                 continue
-            # A format name may not end in a digit: V<n>F, unique in the file.
-            fmt = ("$" if var.type == d.STRING else "") + f"V{len(seen) + 1}F"
             labels = var.choice_labels(language)
-            lines.append(f"  value {fmt}")
-            for choice in var.choices:
-                value = f"'{choice.value}'" if var.type == d.STRING else str(choice.value)
-                label = labels[choice.value].replace("'", "''")
-                lines.append(f"    {value} = '{label}'")
-            lines.append("  ;")
-            seen[f"{dataset.spec.sas_name}.{var.sas_name}"] = fmt
-    lines.append("run;")
-    for key, fmt in seen.items():
-        table, var = key.split(".")
-        lines.append(f"data {table}; set {table}; format {var} {fmt}.; run;")
-    return "\n".join(lines) + "\n"
+            key = (var.type, tuple((c.value, labels[c.value]) for c in var.choices))
+            if key not in formats:
+                # A format name may not end in a digit: V<n>F, unique in the file.
+                formats[key] = ("$" if var.type == d.STRING else "") + f"V{len(formats) + 1}F"
+                values.append(f"  value {formats[key]}")
+                for value, label in key[1]:
+                    shown = f"'{value}'" if var.type == d.STRING else str(value)
+                    values.append("    {} = '{}'".format(shown, label.replace("'", "''")))
+                values.append("  ;")
+            assigned.append(f"{var.sas_name} {formats[key]}.")
+        if assigned:
+            table = dataset.spec.sas_name
+            statements.append(f"data {table}; set {table};")
+            statements.append("  format " + " ".join(assigned) + ";")
+            statements.append("run;")
+    return "\n".join([*values, "run;", *statements]) + "\n"
 
 
 def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Path]:
