@@ -133,3 +133,19 @@ def test_a_failed_export_leaves_no_file_and_no_audit_event(
     with pytest.raises(RuntimeError):
         export("--format", "csv", "--out", str(tmp_path), "--by", "statistician")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_service_refuses_an_unknown_format_before_writing(role_users, tmp_path, english):
+    from exports.services import ExportRefused, export_datasets
+
+    with pytest.raises(ExportRefused, match="Unknown format sav: choose one of csv, xlsx"):
+        export_datasets("sav", by=role_users["statistician"], out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_inactive_user_cannot_export(role_users, tmp_path, english):
+    statistician = role_users["statistician"]
+    statistician.is_active = False
+    statistician.save(update_fields=["is_active"])
+    with pytest.raises(CommandError, match="No active user statistician"):
+        export("--format", "csv", "--out", str(tmp_path), "--by", "statistician")
