@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import has_capability
@@ -67,7 +67,6 @@ def check_export(
     return codes
 
 
-@transaction.atomic
 def export_datasets(
     format: str,
     *,
@@ -80,8 +79,29 @@ def export_datasets(
     """Write every dataset of the user's scope in `format` into `out_dir` and audit it.
 
     Blinded unless `unblinded` (ADR 0015). The audit event names the files and their
-    SHA-256, never a treatment arm. A failure removes the files already written.
+    SHA-256, never a treatment arm. A failure removes the files already written. Every
+    dataset is read from one snapshot (REPEATABLE READ) when no transaction is open yet:
+    a form saved during the export is in all datasets or in none.
     """
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _export(
+            format, by=by, out_dir=out_dir, sites=sites, unblinded=unblinded, language=language
+        )
+
+
+def _export(
+    format: str,
+    *,
+    by: Any,
+    out_dir: Path,
+    sites: Sequence[str] | None,
+    unblinded: bool,
+    language: str,
+) -> list[Path]:
     codes = check_export(by, format=format, unblinded=unblinded, sites=sites)
     datasets = ds.build(by, blinded=not unblinded, sites=codes)
     written: list[Path] = []

@@ -149,3 +149,25 @@ def test_an_inactive_user_cannot_export(role_users, tmp_path, english):
     statistician.save(update_fields=["is_active"])
     with pytest.raises(CommandError, match="No active user statistician"):
         export("--format", "csv", "--out", str(tmp_path), "--by", "statistician")
+
+
+def test_every_dataset_is_read_from_one_snapshot(transactional_db, role_users, tmp_path):
+    """Outside a transaction the export opens a REPEATABLE READ one (one snapshot)."""
+    from django.db import connection
+
+    from exports import datasets
+
+    seen = []
+    build = datasets.build
+
+    def spying(user, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            seen.append(cursor.fetchone()[0])
+        return build(user, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(datasets, "build", spying)
+        export("--format", "csv", "--out", str(tmp_path), "--by", "statistician")
+    assert seen == ["repeatable read"]
+    assert AuditEvent.objects.filter(action="exports.dataset_exported").count() == 1
