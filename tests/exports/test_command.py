@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -90,6 +91,7 @@ def test_the_command_line_exits_non_zero_on_bad_arguments():
     result = subprocess.run(
         [sys.executable, "manage.py", "export_dataset", "--format", "sav", "--out", "/tmp/x"],
         cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
         capture_output=True,
         text=True,
         timeout=120,
