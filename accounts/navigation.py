@@ -28,6 +28,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("Pharmacy"), "randomization:pharmacy_home", C.MANAGE_KITS),
     MenuItem(_("Allocation lists"), "randomization:allocation_lists", C.LOAD_ALLOCATION_LIST),
     MenuItem(_("Unblinding log"), "randomization:unblinding_log", C.VIEW_UNBLINDING_LOG),
+    MenuItem(_("Exports"), "exports:home", C.EXPORT_BLINDED),
     MenuItem(_("Audit log"), "audit:log", C.VIEW_GLOBAL_AUDIT_LOG),
     MenuItem(_("Users"), "accounts:user_list", C.MANAGE_USERS),
 ]

@@ -9,7 +9,7 @@ the restricted columns are never even selected from the database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
@@ -213,3 +213,17 @@ def build(user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
     if not blinded:
         datasets.append(allocation_dataset(user, sites=sites))
     return datasets
+
+
+def reporting(datasets: list[Dataset], progress: Callable[[int, int], None]) -> list[Dataset]:
+    """The same datasets, calling `progress(done, total)` as each one is read to its end."""
+    total = len(datasets)
+
+    def wrap(index: int, dataset: Dataset) -> Dataset:
+        def rows() -> Iterator[list[Any]]:
+            yield from dataset.rows()
+            progress(index + 1, total)
+
+        return replace(dataset, rows=rows)
+
+    return [wrap(i, dataset) for i, dataset in enumerate(datasets)]

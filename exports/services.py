@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ def export_datasets(
     sites: Sequence[str] | None = None,
     unblinded: bool = False,
     language: str = "fr",
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Write every dataset of the user's scope in `format` into `out_dir` and audit it.
 
@@ -89,7 +90,13 @@ def export_datasets(
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return _export(
-            format, by=by, out_dir=out_dir, sites=sites, unblinded=unblinded, language=language
+            format,
+            by=by,
+            out_dir=out_dir,
+            sites=sites,
+            unblinded=unblinded,
+            language=language,
+            progress=progress,
         )
 
 
@@ -101,9 +108,12 @@ def _export(
     sites: Sequence[str] | None,
     unblinded: bool,
     language: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     codes = check_export(by, format=format, unblinded=unblinded, sites=sites)
     datasets = ds.build(by, blinded=not unblinded, sites=codes)
+    if progress is not None:
+        datasets = ds.reporting(datasets, progress)
     written: list[Path] = []
     try:
         written = write(format, datasets, Path(out_dir), language=language)

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from exports import views
 
 app_name = "exports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.export_home, name="home"),
+    path("<int:pk>/status/", views.export_status, name="status"),
+    path("<int:pk>/download/", views.export_download, name="download"),
+]

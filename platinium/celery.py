@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "task": "crf.tasks.resend_unsent_notifications_task",
         "schedule": 300.0,
     },
+    # Hourly: export archives past their keeping time are deleted.
+    "delete-expired-exports": {
+        "task": "exports.tasks.delete_expired_exports_task",
+        "schedule": crontab(minute=17),
+    },
 }

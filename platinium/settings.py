@@ -191,6 +191,16 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Export archives: private (never served as media), downloaded through the app by their
+# requester only; any Django storage backend (e.g. an S3-compatible one) may replace it
+# so that web and worker run on different machines (docs/decisions/0018).
+STORAGES["exports"] = {
+    "BACKEND": os.environ.get(
+        "PLATINIUM_EXPORT_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": {"location": os.environ.get("PLATINIUM_EXPORT_DIR") or str(DATA_DIR / "exports")},
+}
+PLATINIUM_EXPORT_KEEP_HOURS = int(os.environ.get("PLATINIUM_EXPORT_KEEP_HOURS", "72"))
 
 # Widgets render through Jinja2: several times faster than Django templates for pages
 # with hundreds of inputs (the daily ICU grid); page templates stay Django templates.

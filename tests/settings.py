@@ -1,6 +1,7 @@
 """Test settings: only test concerns differ from platinium/settings.py."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault(
@@ -20,6 +21,10 @@ CSRF_COOKIE_SECURE = False
 STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="platinium-test-exports-")},
+    },
 }
 PLATINIUM_ARM_KEY = "pO3ZQ0Pn9w3fqf3JkqN7l7Q7Qm4sQ0sV9mZ1S0gH2aE="
 

@@ -1,0 +1,74 @@
+"""The export page of data managers and statisticians (blinded datasets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.result import AsyncResult
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import capability_required
+from accounts.roles import Capability as C
+from exports import jobs
+from exports.forms import ExportForm
+from exports.models import ExportJob
+from exports.services import ExportRefused
+
+RECENT = 20
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.EXPORT_BLINDED)
+def export_home(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = [site.code for site in form.cleaned_data["sites"]]
+        try:
+            job = jobs.request_export(
+                form.cleaned_data["format"],
+                by=request.user,
+                sites=codes or None,
+                language=(get_language() or "fr")[:2],
+            )
+        except ExportRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, gettext("Export queued: it runs in the background."))
+            return redirect(f"{request.path}#export-{job.pk}")
+    recent = ExportJob.objects.of(request.user)[:RECENT]
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "jobs": [_with_progress(job) for job in recent]}
+    return render(request, "exports/home.html", context, status=status)
+
+
+@capability_required(C.EXPORT_BLINDED)
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's row, polled by the page (htmx) until it is ready or failed."""
+    job = get_object_or_404(ExportJob.objects.of(request.user), pk=pk)
+    return render(request, "exports/_job.html", {"job": _with_progress(job)})
+
+
+@capability_required(C.EXPORT_BLINDED)
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ExportJob.objects.of(request.user), pk=pk)
+    try:
+        handle = jobs.open_download(job, by=request.user)
+    except ExportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("exports:home")
+    response = FileResponse(handle, as_attachment=True, filename=job.file_name.rsplit("/", 1)[-1])
+    response["X-Content-SHA256"] = job.sha256
+    return response
+
+
+def _with_progress(job: ExportJob) -> dict[str, Any]:
+    progress = job.progress
+    if job.status == ExportJob.Status.RUNNING:
+        info = AsyncResult(jobs.task_id(job)).info
+        if isinstance(info, dict):
+            progress = int(info.get("progress", progress))
+    return {"job": job, "progress": progress, "polling": job.status in ("queued", "running")}
