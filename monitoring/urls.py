@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import lock_views
+from monitoring import lock_views, query_views
 
 app_name = "monitoring"
 
@@ -9,4 +9,15 @@ urlpatterns = [
     path("locks/database/", lock_views.database_lock, name="database_lock"),
     path("locks/casebook/<str:code>/", lock_views.casebook_lock, name="casebook_lock"),
     path("locks/form/<str:model_label>/<int:pk>/", lock_views.form_lock, name="form_lock"),
+    path("queries/", query_views.query_list, name="query_list"),
+    path("queries/<int:pk>/", query_views.query_detail, name="query_detail"),
+    path("queries/<int:pk>/answer/", query_views.query_answer, name="query_answer"),
+    path("queries/<int:pk>/close/", query_views.query_close, name="query_close"),
+    path("queries/<int:pk>/reopen/", query_views.query_reopen, name="query_reopen"),
+    path("queries/<int:pk>/cancel/", query_views.query_cancel, name="query_cancel"),
+    path(
+        "queries/raise/<str:model_label>/<int:pk>/<str:field>/",
+        query_views.query_raise,
+        name="query_raise",
+    ),
 ]

@@ -37,7 +37,7 @@ NOT_TRACKED = {
     "unlocked_at/by/reason, and every lock and unlock is an audit event",
     "randomization.UnblindingAuthorisation": "itself append-only (trigger)",
     "randomization.Notification": "an e-mail outbox, no trial data",
-    "crf.EditCheckFlag": "derived from the tracked form data at each save",
+    "crf.QueryMessage": "a query's thread: append-only (trigger); the query itself is tracked",
 }
 
 IGNORE_MARKERS = ("_pgtrigger_should_ignore", "pgtrigger.ignore")
