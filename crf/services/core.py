@@ -167,18 +167,27 @@ def lock_participant(participant: Participant, form: models.Model | None = None)
 
 
 def sync_system_queries(
-    obj: CrfRecord, warnings: list[Finding], *, by: Any, close: bool = True
+    obj: CrfRecord,
+    warnings: list[Finding],
+    *,
+    by: Any,
+    close: bool = True,
+    scope: Callable[[str, str], bool] | None = None,
 ) -> tuple[list[DataQuery], list[DataQuery]]:
     """Edit checks are system queries (docs/decisions/0013-data-queries.md): open one per
     soft finding not already queried, close (with a trace in the thread) the unresolved
     ones the saved values no longer trip. Runs in the save's transaction.
 
     A system query that a person closed (value confirmed) is not opened again while the
-    field keeps the value it was raised on. Returns (opened, closed).
+    field keeps the value it was raised on. `scope(field, msgid)`: only those checks are
+    considered (a re-run of one check leaves the others as they are). Returns
+    (opened, closed).
     """
-    existing = list(
-        DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
-    )
+    existing = [
+        q
+        for q in DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
+        if scope is None or scope(q.field, q.msgid)
+    ]
     wanted = {(f.field, f.msgid, _key(f.params)): f for f in warnings}
     now = timezone.now()
     user = by if getattr(by, "pk", None) else None
