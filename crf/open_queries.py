@@ -1,6 +1,10 @@
 """Counts of unresolved queries (open, reopened or answered but not yet closed), for the
 participant page, the casebook and the investigator's signature (a casebook with an
-unresolved query may not be signed). Callers check access to the participant first."""
+unresolved query may not be signed). Callers check access to the participant first.
+
+The counts shown to people leave out day-10 biology queries: that the blinded result
+tripped a check is itself a hint of the result (randomization.md §5). The signature check
+counts them all."""
 
 from __future__ import annotations
 
@@ -11,8 +15,15 @@ from django.db.models import Count, QuerySet
 from crf.models import DataQuery
 
 
+def _shown() -> Any:
+    return DataQuery.objects.unresolved().exclude(model_label=HIDDEN_UNTIL_LOCK)
+
+
+HIDDEN_UNTIL_LOCK = "crf.d10biology"
+
+
 def open_query_count(participant: Any) -> int:
-    return DataQuery.objects.unresolved().filter(participant=participant).count()
+    return _shown().filter(participant=participant).count()
 
 
 def has_open_queries(participant: Any) -> bool:
@@ -22,7 +33,7 @@ def has_open_queries(participant: Any) -> bool:
 def open_queries_by_participant(participants: QuerySet[Any]) -> dict[int, int]:
     """participant id → number of unresolved queries, in one query (absent means 0)."""
     rows = (
-        DataQuery.objects.unresolved()
+        _shown()
         .filter(participant__in=participants.values("pk"))
         .values("participant_id")
         .annotate(n=Count("id"))

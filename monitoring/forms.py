@@ -80,3 +80,9 @@ class AnswerQueryForm(forms.Form):
             value_field.required = False
             value_field.label = _("Corrected value")
             self.fields["corrected_value"] = value_field
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("correct") and cleaned.get("corrected_value") in (None, ""):
+            self.add_error("corrected_value", _("Enter the corrected value."))
+        return cleaned

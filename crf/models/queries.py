@@ -47,10 +47,17 @@ class QueryOrigin(models.TextChoices):
 
 class DataQueryQuerySet(models.QuerySet["DataQuery"]):
     def visible_to(self, user: Any) -> DataQueryQuerySet:
-        """Queries on the clinical data the user may read: another site's query is absent."""
-        return self.filter(
+        """Queries on the clinical data the user may read: another site's query is absent,
+        and so is a day-10 biology query while its results are hidden from the user (its
+        value and its check's text would show the blinded result: randomization.md §5)."""
+        from crf.blinding import d10_results_visible
+
+        qs = self.filter(
             site_filter(user, Capability.VIEW_CLINICAL_DATA, field="participant__site")
         )
+        if not d10_results_visible(user):
+            qs = qs.exclude(model_label="crf.d10biology")
+        return qs
 
     def unresolved(self) -> DataQueryQuerySet:
         return self.filter(status__in=UNRESOLVED)

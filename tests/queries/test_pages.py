@@ -199,3 +199,17 @@ def test_the_worklist_query_count_does_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("monitoring:query_list"))
     assert len(response.context["page"]) == count
+
+
+def test_a_correction_without_a_value_is_refused(p11, role_users, client_for):
+    row = daily_row(p11, role_users["coordinator"], temperature_max_c=HOT)
+    query = DataQuery.objects.get()
+    response = submit(
+        client_for("coordinator"),
+        _detail(query),
+        form_id="answer-form",
+        changes={"text": "Fixed.", "correct": "on", "corrected_value": ""},
+    )
+    assert response.status_code == 200
+    assert DailyFollowUp.objects.get(pk=row.pk).temperature_max_c == HOT
+    assert not query.messages.filter(kind="answered").exists()

@@ -1,4 +1,5 @@
-"""The query workflow services: each action, its refusals, its thread and audit events."""
+"""The query workflow services: each action, its refusals (in French, the default
+language: the messages are translated), its thread and audit events."""
 
 from __future__ import annotations
 
@@ -72,21 +73,21 @@ def test_answering_a_closed_query_is_refused(baseline11, role_users):
     monitor = role_users["monitor"]
     query = _raise(baseline11, monitor)
     close_query(query, by=monitor)
-    with pytest.raises(QueryRefused, match="not waiting for an answer"):
+    with pytest.raises(QueryRefused, match="n’attend pas de réponse"):
         answer_query(query, text="late", by=role_users["coordinator"])
     assert QueryMessage.objects.filter(query=query).count() == 2
 
 
 def test_a_message_longer_than_5000_characters_is_refused(baseline11, role_users):
     query = _raise(baseline11, role_users["monitor"])
-    with pytest.raises(QueryRefused, match="too long"):
+    with pytest.raises(QueryRefused, match="trop long"):
         answer_query(query, text="x" * 5001, by=role_users["investigator"])
     answer_query(query, text="x" * 5000, by=role_users["investigator"])  # the limit itself
 
 
 def test_only_the_raisers_role_closes_an_unanswered_query(baseline11, role_users):
     query = _raise(baseline11, role_users["data_manager"])
-    with pytest.raises(QueryRefused, match="only the role that raised it"):
+    with pytest.raises(QueryRefused, match="seul le rôle qui l’a émise"):
         close_query(query, by=role_users["monitor"])
     assert DataQuery.objects.get(pk=query.pk).status == QueryStatus.OPEN
     close_query(query, by=role_users["data_manager"])
@@ -102,7 +103,7 @@ def test_an_answered_query_may_be_closed_by_either_closing_role(baseline11, role
 def test_cancelling_needs_a_reason(baseline11, role_users):
     monitor = role_users["monitor"]
     query = _raise(baseline11, monitor)
-    with pytest.raises(QueryRefused, match="reason"):
+    with pytest.raises(QueryRefused, match="motif d’annulation"):
         cancel_query(query, reason="  ", by=monitor)
     query = cancel_query(query, reason="Raised on the wrong field.", by=monitor)
     assert query.status == QueryStatus.CANCELLED and query.cancel_reason
@@ -114,7 +115,7 @@ def test_a_stale_version_is_refused(baseline11, role_users):
     query = _raise(baseline11, role_users["monitor"])
     shown = query.version
     answer_query(query, text="first", by=role_users["investigator"], expected_version=shown)
-    with pytest.raises(QueryRefused, match="changed since you opened it"):
+    with pytest.raises(QueryRefused, match="modifiée depuis que vous l’avez ouverte"):
         close_query(query, by=role_users["monitor"], expected_version=shown)
 
 
@@ -151,3 +152,22 @@ def test_the_helpers_count_unresolved_queries(baseline11, baseline16, role_users
     assert open_query_count(p11) == 1
     counts = open_queries_by_participant(Participant.objects.filter(pk__in=[p11.pk, p16.pk]))
     assert counts == {p11.pk: 1}
+
+
+def test_day10_biology_queries_stay_hidden_from_blinded_roles(p11, role_users, client_for):
+    from django.urls import reverse
+
+    from crf.services import save_d10_biology
+
+    dm = role_users["data_manager"]
+    row = save_d10_biology(
+        p11, by=dm, data={"sample_taken": False, "not_done_reason": "FORGOTTEN"}
+    ).obj
+    query = raise_query(row, field="sample_taken", text="Really not taken?", by=dm)
+    url = reverse("monitoring:query_list") + "?status=all"
+    assert query.pk not in {q.pk for q in client_for("investigator").get(url).context["page"]}
+    detail = reverse("monitoring:query_detail", kwargs={"pk": query.pk})
+    assert client_for("investigator").get(detail).status_code == 404
+    assert open_query_count(p11) == 0 and has_open_queries(p11)
+    # Negative control: the data manager, who enters day-10 biology, sees it.
+    assert query.pk in {q.pk for q in client_for("data_manager").get(url).context["page"]}
