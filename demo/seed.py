@@ -6,7 +6,8 @@ randomizations (randomization.demo), 4. the pharmacy dispenses every kit allocat
 yet dispensed (no randomized participant is left with a kit "to dispense"), 5. either the
 CRF course of the demo participants randomized at sites 11 and 16 (up to today), or, with
 `participants=N`, a synthetic trial of N randomized participants over the 23 sites
-(demo.trial). All clinical writes go through the apps' services.
+(demo.trial), 6. a few queries on the demo sites' daily forms (monitoring.demo). All
+clinical writes go through the apps' services.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def seed_demo_data(
                 randomized, seed=f"demo-{rng.getrandbits(32):08x}", users=users, clock=clock
             )
         stdout.write(f"CRF demo: {built} course(s) written ({writes} service calls)")
+    from monitoring.demo import seed as seed_queries
+
+    seed_queries(users=users, rng=rng, stdout=stdout)
     return users
 
 
