@@ -17,7 +17,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.access import site_filter
 from accounts.roles import Capability
@@ -30,7 +29,7 @@ MAX_MESSAGE_LENGTH = 5000
 class QueryStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", pgettext_lazy("query status", "Closed")
+    CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -148,7 +147,7 @@ class DataQuery(VersionedModel):
 class MessageKind(models.TextChoices):
     RAISED = "raised", _("Raised")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", pgettext_lazy("query status", "Closed")
+    CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     CANCELLED = "cancelled", _("Cancelled")
     AUTO_CLOSED = "auto_closed", _("Closed automatically: the data no longer trip the check")
