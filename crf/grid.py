@@ -15,7 +15,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -27,6 +27,7 @@ from crf import services, sofa
 from crf.access import can_enter, get_participant_for_user, require_enter
 from crf.forms import FORMS
 from crf.models import Baseline, DailyFollowUp
+from crf.open_queries import open_queries_by_row
 from crf.rules.common import paris_date
 from crf.rules.daily import GRID_FIELDS
 from crf.schedule import expected_forms
@@ -62,7 +63,7 @@ def _row_form(day: date, instance: DailyFollowUp | None, data: Any = None) -> An
     return form
 
 
-def _cells(instance: DailyFollowUp | None) -> str:
+def _cells(instance: DailyFollowUp | None, queries: dict[str, int] | None = None) -> str:
     """The <td> cells of a read-only row, built here rather than in the template: a
     30-day grid has ~1,500 of them and the template engine made them the page's cost."""
     cells = []
@@ -75,8 +76,13 @@ def _cells(instance: DailyFollowUp | None) -> str:
             shown = gettext("Yes")
         elif raw is False:
             shown = gettext("No")
-        cells.append((name, _input_value(raw), "" if shown is None else shown))
-    return format_html_join("", '<td data-name="{}" data-value="{}">{}</td>', cells)
+        count = (queries or {}).get(name, 0)
+        # The count of unresolved queries on the field, next to its value.
+        badge = (
+            format_html(' <span class="status status-queried">? {}</span>', count) if count else ""
+        )
+        cells.append((name, _input_value(raw), "" if shown is None else shown, badge))
+    return format_html_join("", '<td data-name="{}" data-value="{}">{}{}</td>', cells)
 
 
 def _input_value(raw: Any) -> str:
@@ -118,6 +124,7 @@ def _rows(
     }
     days = sorted(set(icu_days(participant, user)) | set(existing))
     bound = bound or {}
+    queries = open_queries_by_row(DailyFollowUp, participant)
     live = _editable_days(days, existing, wanted) | set(bound) if editable else set()
     return [
         {
@@ -126,7 +133,10 @@ def _rows(
             "instance": existing.get(day),
             "editable": day in live,
             "form": (bound.get(day) or _row_form(day, existing.get(day))) if day in live else None,
-            "cells": None if day in live else _cells(existing.get(day)),
+            "cells": None
+            if day in live
+            else _cells(existing.get(day), queries.get(getattr(existing.get(day), "pk", None))),
+            "open_queries": sum(queries.get(getattr(existing.get(day), "pk", None), {}).values()),
         }
         for day in days
     ]

@@ -37,7 +37,7 @@ from crf.models import (
     CrfStatus,
     D10Biology,
     DailyFollowUp,
-    EditCheckFlag,
+    DataQuery,
     EndOfStudy,
     FollowUp,
     HospitalDischarge,
@@ -46,6 +46,7 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
+from crf.open_queries import open_queries_by_field, open_query_count
 from crf.services.core import values_of
 from participants import locks
 from participants.models import Lock, Participant
@@ -203,7 +204,7 @@ def casebook(request: HttpRequest, code: str) -> HttpResponse:
             "sections": sections,
             "locked": lock,
             "lock_message": locks.lock_message(lock) if lock else "",
-            "open_flags": EditCheckFlag.objects.open().filter(participant=participant).count(),
+            "open_flags": open_query_count(participant),
         },
     )
 
@@ -407,8 +408,14 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
     spec = _spec(form)
     participant = get_participant_for_user(request.user, code)
     instance = _object(spec, participant, request.user, pk)
+    counts = open_queries_by_field(instance)
     rows = [
-        {"label": f.verbose_name, "value": _display(instance, f)}
+        {
+            "name": f.name,
+            "label": f.verbose_name,
+            "value": _display(instance, f),
+            "open_queries": counts.get(f.name, 0),
+        }
         for f in spec.model._meta.concrete_fields
         if f.name
         not in {
@@ -422,7 +429,12 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             "created_at",
         }
     ]
-    flags = EditCheckFlag.objects.open().for_object(instance)
+    queries = (
+        DataQuery.objects.visible_to(request.user)
+        .unresolved()
+        .for_object(instance)
+        .order_by("raised_at")
+    )
     lock = _locked(participant, instance)
     return render(
         request,
@@ -432,7 +444,9 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             "spec": spec,
             "instance": instance,
             "rows": rows,
-            "flags": flags,
+            "queries": queries,
+            "can_raise_query": has_capability(request.user, C.RAISE_QUERY, participant.site_id)
+            and instance.status != CrfStatus.ENTERED_IN_ERROR,
             "locked": lock,
             "lock_message": locks.lock_message(lock) if lock else "",
             "form_lock": locks.form_lock(instance),

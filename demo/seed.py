@@ -7,7 +7,8 @@ yet dispensed (no randomized participant is left with a kit "to dispense"), 5. e
 CRF course of the demo participants randomized at sites 11 and 16 (up to today) with one
 casebook verified and signed (monitoring.demo), or, with
 `participants=N`, a synthetic trial of N randomized participants over the 23 sites
-(demo.trial). All clinical writes go through the apps' services.
+(demo.trial), 6. a few queries on the demo sites' daily forms (monitoring.demo). All
+clinical writes go through the apps' services.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def seed_demo_data(
             )
         stdout.write(f"CRF demo: {built} course(s) written ({writes} service calls)")
         seed_monitoring(users=users, rng=rng, stdout=stdout)
+    from monitoring.demo_queries import seed as seed_queries
+
+    seed_queries(users=users, rng=rng, stdout=stdout)
     return users
 
 

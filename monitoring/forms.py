@@ -46,3 +46,52 @@ class CasebookSignatureForm(ReauthenticationForm):
     the investigator signs what they saw, not a later state."""
 
     seen = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+# The thread's limit (crf.models.queries.MAX_MESSAGE_LENGTH), checked by the service too:
+# the form says it first, in words, and the service refuses whatever gets past a form.
+def _message(label: Any, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={
+            "max_length": _("The message is too long: %(limit_value)d characters at most.")
+        },
+    )
+
+
+class RaiseQueryForm(forms.Form):
+    text = _message(_("Question"))
+
+
+class QueryActionForm(forms.Form):
+    """Close, reopen or cancel: the message, and the version of the query shown."""
+
+    text = _message(_("Message"), required=False)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AnswerQueryForm(forms.Form):
+    """The site's answer; `corrected_value` (the field's own form field, optional) corrects
+    the queried value in the same step."""
+
+    text = _message(_("Answer"))
+    correct = forms.BooleanField(label=_("Correct the value"), required=False)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, value_field: forms.Field | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if value_field is None:
+            del self.fields["correct"]
+        else:
+            value_field.required = False
+            value_field.label = _("Corrected value")
+            self.fields["corrected_value"] = value_field
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("correct") and cleaned.get("corrected_value") in (None, ""):
+            self.add_error("corrected_value", _("Enter the corrected value."))
+        return cleaned

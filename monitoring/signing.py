@@ -18,6 +18,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from crf.models import CRF_MODELS
+from crf.open_queries import has_open_queries
 from eligibility.models import Consent, Screening
 from monitoring.models import CasebookSignature
 from participants.models import Participant
@@ -39,9 +40,9 @@ UNSIGNED = "unsigned"
 
 
 def open_queries_block(participant: Participant) -> bool:
-    """A casebook with open queries cannot be signed."""
-    # wired to queries at integration
-    return False
+    """A casebook with open queries (open, reopened, or answered and not yet closed)
+    cannot be signed."""
+    return has_open_queries(participant)
 
 
 def _versions(model: type[models.Model], path: str) -> Subquery:

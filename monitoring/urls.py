@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import lock_views, sdv_views, signature_views
+from monitoring import lock_views, query_views, sdv_views, signature_views
 
 app_name = "monitoring"
 
@@ -14,4 +14,15 @@ urlpatterns = [
     path("sdv/<str:code>/verify/", sdv_views.sdv_verify, name="sdv_verify"),
     path("signatures/", signature_views.resign_list, name="resign_list"),
     path("signatures/<str:code>/", signature_views.casebook_sign, name="casebook_sign"),
+    path("queries/", query_views.query_list, name="query_list"),
+    path("queries/<int:pk>/", query_views.query_detail, name="query_detail"),
+    path("queries/<int:pk>/answer/", query_views.query_answer, name="query_answer"),
+    path("queries/<int:pk>/close/", query_views.query_close, name="query_close"),
+    path("queries/<int:pk>/reopen/", query_views.query_reopen, name="query_reopen"),
+    path("queries/<int:pk>/cancel/", query_views.query_cancel, name="query_cancel"),
+    path(
+        "queries/raise/<str:model_label>/<int:pk>/<str:field>/",
+        query_views.query_raise,
+        name="query_raise",
+    ),
 ]

@@ -5,10 +5,16 @@ from crf.models.baseline import Baseline
 from crf.models.biology import D10Biology
 from crf.models.daily import DailyFollowUp
 from crf.models.drug import StudyDrugAdministration
-from crf.models.flags import EditCheckFlag, SoftFlag
 from crf.models.followup import EndOfStudy, FollowUp, ProtocolDeviation, Readmission
 from crf.models.infection import InfectionMicroorganism, SecondaryInfection
 from crf.models.notifications import SaeNotification
+from crf.models.queries import (
+    DataQuery,
+    MessageKind,
+    QueryMessage,
+    QueryOrigin,
+    QueryStatus,
+)
 from crf.models.safety import AdverseEvent, ConcomitantMedication
 from crf.models.stays import Death, HospitalDischarge, IcuStay
 
@@ -40,19 +46,22 @@ __all__ = [
     "CrfStatus",
     "D10Biology",
     "DailyFollowUp",
+    "DataQuery",
     "Death",
     "DeathCause",
-    "EditCheckFlag",
     "EndOfStudy",
     "FollowUp",
     "HospitalDischarge",
     "IcuStay",
     "InfectionMicroorganism",
+    "MessageKind",
     "ProtocolDeviation",
+    "QueryMessage",
+    "QueryOrigin",
+    "QueryStatus",
     "Readmission",
     "SaeNotification",
     "SecondaryInfection",
-    "SoftFlag",
     "StudyDrugAdministration",
     "VitalStatus",
 ]

@@ -1,4 +1,5 @@
-"""The one save path of every CRF form: rules, derived fields, optimistic lock, flags, audit."""
+"""The one save path of every CRF form: rules, derived fields, optimistic lock, system
+queries (edit checks), audit."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from audit.idempotency import claim, refuse_replay
 from audit.services import record, require_reason
 from audit.versioning import save_versioned
 from crf.facts import ParticipantFacts, participant_facts
-from crf.models import CrfRecord, CrfStatus, EditCheckFlag
+from crf.models import (
+    CrfRecord,
+    CrfStatus,
+    DataQuery,
+    MessageKind,
+    QueryMessage,
+    QueryOrigin,
+    QueryStatus,
+)
 from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
 from participants.services import ParticipantLocked as ParticipantLocked  # re-exported
@@ -157,32 +166,68 @@ def lock_participant(participant: Participant, form: models.Model | None = None)
     return lock_for_write(participant, form)
 
 
-def sync_flags(obj: CrfRecord, warnings: list[Finding], *, by: Any) -> None:
-    """Open a flag per new soft finding; close flags the new values no longer trip."""
-    label = obj._meta.label_lower
+def sync_system_queries(
+    obj: CrfRecord,
+    warnings: list[Finding],
+    *,
+    by: Any,
+    close: bool = True,
+    scope: Callable[[str, str], bool] | None = None,
+) -> tuple[list[DataQuery], list[DataQuery]]:
+    """Edit checks are system queries (docs/decisions/0013-data-queries.md): open one per
+    soft finding not already queried, close (with a trace in the thread) the unresolved
+    ones the saved values no longer trip. Runs in the save's transaction.
+
+    A system query that a person closed (value confirmed) is not opened again while the
+    field keeps the value it was raised on. `scope(field, msgid)`: only those checks are
+    considered (a re-run of one check leaves the others as they are). Returns
+    (opened, closed).
+    """
+    existing = [
+        q
+        for q in DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
+        if scope is None or scope(q.field, q.msgid)
+    ]
     wanted = {(f.field, f.msgid, _key(f.params)): f for f in warnings}
-    existing = list(EditCheckFlag.objects.open().filter(model_label=label, object_id=obj.pk))
     now = timezone.now()
-    for flag in existing:
-        key = (flag.field, flag.msgid, _key(flag.params))
-        if key in wanted:
-            wanted.pop(key)
-        else:
-            flag.closed_at = now
-            flag.save(update_fields=["closed_at"])
-    EditCheckFlag.objects.bulk_create(
-        EditCheckFlag(
+    user = by if getattr(by, "pk", None) else None
+    closed: list[DataQuery] = []
+    for query in existing:
+        key = (query.field, query.msgid, _key(query.params))
+        finding = wanted.get(key)
+        if finding is not None:
+            if query.is_unresolved or query.value_when_raised == _as_text(obj, query.field):
+                wanted.pop(key)
+        elif query.is_unresolved and close:
+            query.status = QueryStatus.CLOSED
+            query.closed_at = now
+            save_versioned(query, expected_version=query.version, by=user)
+            QueryMessage.objects.create(query=query, kind=MessageKind.AUTO_CLOSED, by=user)
+            closed.append(query)
+    opened: list[DataQuery] = []
+    for f in wanted.values():
+        query = DataQuery(
             participant_id=obj.participant_id,
-            model_label=label,
+            model_label=obj._meta.label_lower,
             object_id=obj.pk,
+            day=getattr(obj, "day_date", None),
             field=f.field,
+            value_when_raised=_as_text(obj, f.field),
+            origin=QueryOrigin.SYSTEM,
+            text=f.english,
             msgid=f.msgid,
             params=_jsonable(f.params),
-            message=f.english[:500],
-            created_by=by if getattr(by, "pk", None) else None,
+            raised_by=user,
         )
-        for f in wanted.values()
-    )
+        save_versioned(query, expected_version=None, by=user)
+        QueryMessage.objects.create(query=query, kind=MessageKind.RAISED, text=f.english, by=user)
+        opened.append(query)
+    return opened, closed
+
+
+def _as_text(obj: Any, field: str) -> str:
+    value = getattr(obj, field, None)
+    return "" if value is None else str(value)
 
 
 def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -265,7 +310,7 @@ def save_form(
         save_versioned(obj, expected_version=expected_version, by=by)
     if created:
         claim(obj, by=by)
-    sync_flags(obj, warnings, by=by)
+    sync_system_queries(obj, warnings, by=by)
     record(
         f"crf.{model._meta.model_name}.{'create' if created else 'update'}",
         target=obj,
@@ -303,6 +348,6 @@ def mark_entered_in_error(
             expected_version=expected_version if expected_version is not None else obj.version,
             by=by,
         )
-    EditCheckFlag.objects.open().for_object(obj).update(closed_at=timezone.now())
+    sync_system_queries(obj, [], by=by)  # a voided form has nothing left to query
     record(f"crf.{obj._meta.model_name}.entered_in_error", target=obj, by=by, reason=reason)
     return obj

@@ -58,14 +58,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("audit/versioning.py", "?", "update"): (
         "save_versioned itself: the one UPDATE … WHERE version = n of the write path"
     ),
-    ("crf/services/core.py", "EditCheckFlag", "bulk_create"): (
-        "edit-check flags are monitoring artefacts about a form row, not clinical data: "
-        "opened by the form's own save, in its transaction, append-only"
-    ),
-    ("crf/services/core.py", "EditCheckFlag", "update"): (
-        "closing the open edit-check flags of a form marked entered in error (monitoring "
-        "artefacts, closed_at only, in the same transaction as the audited save)"
-    ),
     ("eligibility/services.py", "SiteSequence", "bulk_create"): (
         "the per-site number counter (ignore_conflicts create): bookkeeping, not data"
     ),

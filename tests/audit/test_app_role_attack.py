@@ -137,9 +137,8 @@ def test_every_attack_on_every_audit_table_is_refused_and_leaves_the_rows_unchan
     assert attempts >= 15 * len(filled_audit_tables)
     assert _snapshots(filled_audit_tables) == before
     # The README's reliability table quotes this line (pytest -s).
-    print(
-        f"audit tampering: {attempts} of {attempts} attacks refused on {len(filled_audit_tables)} tables"
-    )
+    tables = len(filled_audit_tables)
+    print(f"audit tampering: {attempts} of {attempts} attacks refused on {tables} tables")
 
 
 def test_a_clinical_edit_by_the_app_role_is_captured_under_every_setting(

@@ -38,7 +38,7 @@ NOT_TRACKED = {
     "randomization.UnblindingAuthorisation": "itself append-only (trigger)",
     "randomization.Notification": "an e-mail outbox, no trial data",
     "crf.SaeNotification": "the SAE e-mail outbox: sends are audit events (crf.sae.notified)",
-    "crf.EditCheckFlag": "derived from the tracked form data at each save",
+    "crf.QueryMessage": "a query's thread: append-only (trigger); the query itself is tracked",
 }
 
 IGNORE_MARKERS = ("_pgtrigger_should_ignore", "pgtrigger.ignore")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from crf.models import CrfStatus, Death, EditCheckFlag, StudyDrugAdministration
+from crf.models import CrfStatus, DataQuery, Death, StudyDrugAdministration
 from crf.services import (
     CrfRefused,
     save_daily,
@@ -80,7 +80,7 @@ def test_short_interval_is_saved_and_flagged(participant, by):
         participant, number=2, by=by, data=injection_data(participant, _day(participant, 2, 14))
     )
     assert any("less than 36 h" in f.english for f in result.warnings)
-    assert EditCheckFlag.objects.filter(object_id=result.obj.pk, field="given_at").exists()
+    assert DataQuery.objects.filter(object_id=result.obj.pk, field="given_at").exists()
 
 
 def test_not_given_needs_a_reason_and_clears_the_dose_fields(participant, by):

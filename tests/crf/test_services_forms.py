@@ -9,7 +9,7 @@ import pytest
 
 from audit.models import AuditEvent
 from audit.services import ReasonRequired
-from crf.models import Baseline, CrfStatus, DailyFollowUp, EditCheckFlag
+from crf.models import Baseline, CrfStatus, DailyFollowUp, DataQuery
 from crf.services import (
     CrfRefused,
     ParticipantLocked,
@@ -60,9 +60,9 @@ def test_implausible_weight_is_saved_and_flagged(participant, role_users):
         by=role_users["coordinator"],
         data=baseline_data(weight_kg=Decimal("190"), height_cm=190),
     )
-    flag = EditCheckFlag.objects.get(field="weight_kg")
+    flag = DataQuery.objects.system().get(field="weight_kg")
     assert flag.object_id == result.obj.pk and flag.model_label == "crf.baseline"
-    assert "unusually high" in flag.message
+    assert "unusually high" in flag.text and flag.value_when_raised == "190"
 
 
 def test_flag_closes_when_a_correction_no_longer_trips_it(participant, role_users):
@@ -76,8 +76,8 @@ def test_flag_closes_when_a_correction_no_longer_trips_it(participant, role_user
         expected_version=1,
         reason="typo",
     )
-    assert EditCheckFlag.objects.open().count() == 0
-    assert EditCheckFlag.objects.count() == 1
+    assert DataQuery.objects.unresolved().count() == 0
+    assert DataQuery.objects.get().status == "closed"
 
 
 def test_pregnancy_items_for_a_man_are_refused(participant, role_users):
@@ -111,7 +111,7 @@ def test_childbearing_potential_at_70_is_flagged(participant, role_users):
             pregnancy_test_date=d0_of(participant),
         ),
     )
-    assert EditCheckFlag.objects.filter(field="childbearing_potential").exists()
+    assert DataQuery.objects.system().filter(field="childbearing_potential").exists()
 
 
 def test_minor_is_refused(participant, role_users):

@@ -325,6 +325,17 @@ def clinical_data(randomized: list[Any], *, by: Any, data_manager: Any) -> None:
     # A row entered in error: its detail page (and the voided state) is crawled too.
     voided = crf.save_adverse_event(participant, by=by, data=ae_data(term="Duplicate")).obj
     crf.mark_entered_in_error(voided, by=by, reason="duplicate entry")
+    # A query with its thread: the query pages are crawled too (same in both worlds).
+    from crf.models import Baseline
+    from monitoring.queries import answer_query, raise_query
+
+    query = raise_query(
+        Baseline.objects.get(participant=participant),
+        field="weight_kg",
+        text="Weight?",
+        by=data_manager,
+    )
+    answer_query(query, text="Checked.", by=by)
 
 
 # ------------------------------------------------------------------------------ crawl
@@ -409,6 +420,14 @@ def _combos(kwarg_names: tuple[str, ...], values: dict[str, Any]) -> list[dict[s
     names = set(kwarg_names)
     if names == {"model_label", "pk"}:
         return [{"model_label": label, "pk": pk} for label, pk in values["audit_pairs"]]
+    if names == {"model_label", "pk", "field"}:
+        # One field of each CRF row: the page that raises a query on it.
+        from monitoring.queries import form_model, queryable_fields
+
+        return [
+            {"model_label": label, "pk": pk, "field": queryable_fields(form_model(label))[0]}
+            for _code, _slug, pk, label in values["crf_rows"]
+        ]
     if names == {"code", "form", "pk"}:
         return [
             {"code": code, "form": slug, "pk": pk} for code, slug, pk, _label in values["crf_rows"]

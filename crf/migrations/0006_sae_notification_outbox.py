@@ -19,7 +19,7 @@ def outbox_rows_for_existing_saes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crf", "0002_audit_triggers_not_ignorable"),
+        ("crf", "0005_remove_edit_check_flag"),
     ]
 
     operations = [
