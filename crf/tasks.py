@@ -21,3 +21,12 @@ def resend_unsent_notifications_task() -> dict[str, list[str]]:
 
     report = resend_unsent()
     return {"queued": report.queued, "alerted": report.alerted}
+
+
+@shared_task
+def run_edit_checks_task() -> dict[str, int]:
+    """Nightly: the soft edit checks over the whole database (idempotent)."""
+    from crf.services.editchecks import run_edit_checks
+
+    report = run_edit_checks()
+    return {"opened": len(report.opened), "closed": len(report.closed)}

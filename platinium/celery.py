@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "crf.tasks.resend_unsent_notifications_task",
         "schedule": 300.0,
     },
+    # Nightly: the soft edit checks over the whole database open and close system queries.
+    "run-edit-checks": {
+        "task": "crf.tasks.run_edit_checks_task",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # Hourly: export archives past their keeping time are deleted.
     "delete-expired-exports": {
         "task": "exports.tasks.delete_expired_exports_task",

@@ -78,3 +78,16 @@ def test_a_locked_casebook_is_skipped(p11, role_users, monkeypatch):
     locks.lock_casebook(p11, by=role_users["data_manager"], reason="review")
     out = _run()
     assert f"skipped {p11.code}" in out and DataQuery.objects.count() == 0
+
+
+def test_the_nightly_task_runs_the_same_checks_and_is_scheduled(p11, role_users, monkeypatch):
+    from crf.tasks import run_edit_checks_task
+    from platinium.celery import app
+
+    with monkeypatch.context() as m:
+        _without_checks(m)
+        daily_row(p11, role_users["coordinator"], temperature_max_c=HOT)
+    assert run_edit_checks_task.apply().get() == {"opened": 1, "closed": 0}
+    assert run_edit_checks_task.apply().get() == {"opened": 0, "closed": 0}
+    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "crf.tasks.run_edit_checks_task" in schedule
