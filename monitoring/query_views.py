@@ -86,7 +86,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
     if status not in STATUS_FILTERS:
         status = _default_status(request.user)
     qs = qs.filter(**STATUS_FILTERS[status])
-    site = request.GET.get("site", "")
+    site = request.GET.get("site_code", "")
     if site:
         qs = qs.filter(participant__site__code=site)
     form = request.GET.get("form", "")

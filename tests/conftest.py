@@ -102,3 +102,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"PLATINIUM_NO_SKIPS=true: {len(skipped)} test(s) skipped", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language (French), whatever an earlier test of the
+    same worker activated: a request in English leaves English active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -45,11 +45,16 @@ HAND_WRITTEN = {
     "status": "status filter of list pages: status codes, not objects",
     "action": "audit log filter: action names, not objects",
     "level": "lock history filter: lock levels, not objects",
+    "site_code": "query worklist filter: codes of the user's own sites (sites_with)",
+    "form": "query worklist filter: form labels, not objects",
+    "origin": "query worklist filter: who raised the query (monitor, data manager, system)",
 }
 
 # Form classes with a model choice field that no site user can open, and why.
 NOT_FOR_SITE_USERS = {
     "accounts.forms.GrantRoleForm": "accounts:user_detail",  # user management only
+    # Data managers and statisticians only; every site is in their scope.
+    "exports.forms.ExportForm": "exports:home",
 }
 
 APPS = ("crf", "eligibility", "participants", "randomization", "audit", "accounts")

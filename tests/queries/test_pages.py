@@ -175,7 +175,7 @@ def test_the_worklist_shows_each_role_its_share(baseline11, role_users, client_f
     assert listed("data_manager") == {to_answer.pk, answered.pk}
     assert listed("data_manager", "?status=answered") == {answered.pk}
     assert listed("data_manager", "?origin=monitor") == set()
-    assert listed("data_manager", "?site=16&status=all") == set()
+    assert listed("data_manager", "?site_code=16&status=all") == set()
 
 
 def test_the_worklist_hides_another_sites_queries(baseline16, role_users, client_for, monkeypatch):
