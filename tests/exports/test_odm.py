@@ -184,3 +184,32 @@ def test_the_datasets_are_the_blinded_ones(small_trial, role_users):
     """The writer takes the same datasets as every other format (ds.build)."""
     names = [dataset.spec.name for dataset in ds.build(role_users["statistician"])]
     assert "allocation" not in names
+
+
+def test_a_data_manager_exports_odm_through_the_page(
+    small_trial, role_users, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    from exports.models import ExportJob
+    from tests.webform import submit
+
+    dm = Client()
+    dm.force_login(role_users["data_manager"])
+    page = dm.get(reverse("exports:home")).content.decode()
+    assert 'value="odm"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = submit(
+            dm, reverse("exports:home"), form_id="export-form", changes={"format": "odm"}
+        )
+    assert answer.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.format == "odm" and job.status == ExportJob.Status.DONE
+    download = dm.get(reverse("exports:download", args=[job.pk]))
+    content = b"".join(download.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert archive.namelist() == [odm.FILE_NAME]
+        tree = etree.fromstring(archive.read(odm.FILE_NAME))
+    schema().assertValid(tree)
+    assert tree.find(".//odm:SubjectData[@SubjectKey='16-001']", NS) is not None
