@@ -156,9 +156,10 @@ class _Metadata:
 def _study_start(xf: Any, meta: _Metadata) -> None:
     variables = _el("GlobalVariables")
     _el("StudyName", variables).text = "PLATINIUM"
-    _el("StudyDescription", variables).text = str(
-        _("Interferon gamma versus placebo in ICU patients (triple-blind)")
-    )
+    with translation.override("en"):
+        _el("StudyDescription", variables).text = str(
+            _("Interferon gamma versus placebo in ICU patients (triple-blind)")
+        )
     _el("ProtocolName", variables).text = "PLATINIUM"
     xf.write(variables)
     definitions = _el("BasicDefinitions")
@@ -176,7 +177,9 @@ def _metadata(xf: Any, datasets: Sequence[Dataset], meta: _Metadata) -> None:
         _el("StudyEventRef", protocol, StudyEventOID=oid, Mandatory="No")
     xf.write(protocol)
     for oid, name, repeating, kind in EVENTS:
-        event = _el("StudyEventDef", OID=oid, Name=str(name), Repeating=_yes(repeating), Type=kind)
+        with translation.override("en"):  # names are identifiers; both languages follow
+            name_en = str(name)
+        event = _el("StudyEventDef", OID=oid, Name=name_en, Repeating=_yes(repeating), Type=kind)
         _translated(event, "Description", name)
         for dataset in datasets:
             if oid in events_of(dataset.spec):
