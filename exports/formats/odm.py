@@ -103,7 +103,7 @@ def _clean(text: str) -> str:
 
 
 def odm_value(value: Any) -> str | None:
-    """A row value in ODM's formats (ISO 8601, 1/0 for booleans); None: no ItemData."""
+    """A row value in ODM's formats (ISO 8601, 1/0 for booleans); None or "": no ItemData."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -364,7 +364,8 @@ def _subject_data(key: str, rows: list[_Row]) -> etree._Element:
                 )
                 for variable, value in zip(row.dataset.columns, row.values, strict=True):
                     text = odm_value(value)
-                    if text is not None:
+                    # Empty text is no data, as None: no ItemData (ODM has no empty value).
+                    if text:
                         _el("ItemData", group, ItemOID=_item_oid(spec, variable), Value=text)
     return subject
 

@@ -103,6 +103,7 @@ def test_values_are_in_odm_formats_and_rows_sit_in_their_visit(odm_export, small
     assert values["IT.daily.visit"] == "D1"
     assert values["IT.daily.imv"] == "1"  # a boolean is its code list value
     assert values["IT.daily.fio2"] == "0.4000"
+    assert all(item.get("Value") for item in odm_export.iterfind(".//odm:ItemData", NS))
     assert subject.find("odm:StudyEventData[@StudyEventOID='SE.INJ']", NS) is not None
     organism = subject.find(".//odm:ItemGroupData[@ItemGroupOID='IG.infection_organism']", NS)
     assert organism.getparent().getparent().get("StudyEventOID") == "SE.COURSE"
@@ -213,3 +214,33 @@ def test_a_data_manager_exports_odm_through_the_page(
         tree = etree.fromstring(archive.read(odm.FILE_NAME))
     schema().assertValid(tree)
     assert tree.find(".//odm:SubjectData[@SubjectKey='16-001']", NS) is not None
+
+
+def test_screening_rows_join_their_participant_and_the_never_enrolled_follow(tmp_path):
+    """The screening log is read in its own order: its rows still land in the subject of
+    their participant, one SubjectData each, and a participant with no other row too."""
+    screening, outcomes = d.screening_dataset(), d.outcomes_dataset()
+
+    def rows_of(spec: d.DatasetSpec, values: list[dict[str, Any]]) -> Dataset:
+        columns = spec.columns(blinded=True)
+        return Dataset(spec, True, lambda: iter([[v.get(c.name) for c in columns] for v in values]))
+
+    log = rows_of(
+        screening,
+        [
+            {"screening_number": "S11-3", "site": "11", "participant": "11-002"},
+            {"screening_number": "S11-1", "site": "11", "participant": None},
+            {"screening_number": "S11-2", "site": "11", "participant": "11-001"},
+            {"screening_number": "S11-4", "site": "11", "participant": "11-009"},
+        ],
+    )
+    derived = rows_of(
+        outcomes, [{"participant": "11-001", "site": "11"}, {"participant": "11-002", "site": "11"}]
+    )
+    (path,) = write("odm", [log, derived], tmp_path)
+    tree = etree.parse(str(path))
+    schema().assertValid(tree)
+    subjects = tree.findall(".//odm:SubjectData", NS)
+    assert [s.get("SubjectKey") for s in subjects] == ["11-001", "11-002", "11-009", "S11-1"]
+    events = [e.get("StudyEventOID") for e in subjects[0].findall("odm:StudyEventData", NS)]
+    assert events == ["SE.SCREENING", "SE.DERIVED"]
