@@ -376,6 +376,16 @@ def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Pat
     meta = _Metadata(datasets)
     # The export's clock: the same data exported at the same instant give the same bytes.
     now = timezone.now().astimezone(STUDY_TIME_ZONE)
+    try:
+        _write(path, datasets, meta, now)
+    except BaseException:
+        # No half-written file left behind (the service only knows files once written).
+        path.unlink(missing_ok=True)
+        raise
+    return [path]
+
+
+def _write(path: Path, datasets: Sequence[Dataset], meta: _Metadata, now: datetime) -> None:
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
         root = {
@@ -395,4 +405,3 @@ def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Pat
                 for key, rows in _subjects(datasets):
                     xf.write(_subject_data(key, rows))
                     xf.flush()
-    return [path]

@@ -179,6 +179,7 @@ def test_rows_out_of_participant_order_are_refused_not_split(tmp_path):
 
     with pytest.raises(RuntimeError, match="not ordered"):
         write("odm", [Dataset(spec, True, rows)], tmp_path)
+    assert not (tmp_path / odm.FILE_NAME).exists()  # nothing half-written is left
 
 
 def test_the_datasets_are_the_blinded_ones(small_trial, role_users):
@@ -277,3 +278,24 @@ def test_every_reference_in_the_clinical_data_is_defined(odm_export):
     # Y/N/U/NT): save_infection stores organism rows without checking their choices. The
     # check found it; the value is exported as entered, like in every other format.
     assert outside == {("IT.infection_organism.esbl", "R")}
+
+
+def test_the_command_writes_odm_for_one_site_and_audits_its_sha256(
+    small_trial, role_users, tmp_path
+):
+    import hashlib
+
+    from django.core.management import call_command
+
+    from audit.models import AuditEvent
+
+    args = ["--format", "odm", "--out", str(tmp_path), "--sites", "16", "--by", "statistician"]
+    call_command("export_dataset", *args)
+    event = AuditEvent.objects.get(action="exports.dataset_exported")
+    assert event.data["format"] == "odm" and event.data["sites"] == ["16"]
+    path = tmp_path / odm.FILE_NAME
+    assert event.data["files"] == {odm.FILE_NAME: hashlib.sha256(path.read_bytes()).hexdigest()}
+    tree = etree.parse(str(path))
+    schema().assertValid(tree)
+    keys = {s.get("SubjectKey") for s in tree.iterfind(".//odm:SubjectData", NS)}
+    assert "16-001" in keys and not {"11-001", "11-002"} & keys  # the other site is not there
