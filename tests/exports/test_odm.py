@@ -299,3 +299,19 @@ def test_the_command_writes_odm_for_one_site_and_audits_its_sha256(
     schema().assertValid(tree)
     keys = {s.get("SubjectKey") for s in tree.iterfind(".//odm:SubjectData", NS)}
     assert "16-001" in keys and not {"11-001", "11-002"} & keys  # the other site is not there
+
+
+def test_an_odm_library_reads_the_file_back(odm_export, tmp_path):
+    """odmlib (the library shipping the schema) loads the metadata and the subjects."""
+    from odmlib import loader, odm_loader
+
+    path = tmp_path / "read-back.xml"
+    odm_export.write(str(path), xml_declaration=True, encoding="utf-8")
+    reader = loader.ODMLoader(odm_loader.XMLODMLoader(model_package="odm_1_3_2", ns_uri=odm.NS))
+    reader.open_odm_document(str(path))
+    document = reader.root()
+    clinical = document.ClinicalData
+    clinical = clinical[0] if isinstance(clinical, list) else clinical
+    keys = {subject.SubjectKey for subject in clinical.SubjectData}
+    assert {"11-001", "11-002", "16-001"} <= keys
+    assert reader.MetaDataVersion().StudyEventDef[0].OID == "SE.SCREENING"
