@@ -12,6 +12,7 @@ FORMAT_CHOICES = [
     ("xlsx", _("Excel workbook (one sheet per dataset)")),
     ("xpt", _("SAS transport (XPT) with PROC FORMAT")),
     ("dta", _("Stata (.dta) with value labels")),
+    ("odm", _("CDISC ODM 1.3.2 (XML, metadata and clinical data)")),
 ]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from exports.datasets import Dataset
-from exports.formats import csv_zip, stata, xlsx, xpt
+from exports.formats import csv_zip, odm, stata, xlsx, xpt
 
 Writer = Callable[[Sequence[Dataset], Path, str], list[Path]]
 
@@ -17,6 +17,7 @@ FORMATS: dict[str, Writer] = {
     "xlsx": xlsx.write,
     "xpt": xpt.write,
     "dta": stata.write,
+    "odm": odm.write,
 }
 
 

@@ -1,5 +1,5 @@
-"""A data manager exports the trial from the browser in each format and downloads it; the
-files read back with the library a statistician would use."""
+"""A data manager exports the trial from the browser in each format (ODM included) and
+downloads it; the files read back with the library a statistician would use."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import openpyxl
 import pyreadstat
 import pytest
 from django.urls import reverse
+from lxml import etree
 
 from tests.browser.conftest import login
 
@@ -50,7 +51,7 @@ def test_a_data_manager_exports_every_format_from_the_browser(
     page.click("nav a[href='/exports/']")
     assert page.url.endswith(reverse("exports:home"))
     found: dict[str, Any] = {}
-    for fmt in ("csv", "xlsx", "xpt", "dta"):
+    for fmt in ("csv", "xlsx", "xpt", "dta", "odm"):
         with zipfile.ZipFile(_download(page, tmp_path, fmt)) as outer:
             folder = tmp_path / fmt
             outer.extractall(folder)
@@ -67,5 +68,9 @@ def test_a_data_manager_exports_every_format_from_the_browser(
         if fmt == "xpt":
             frame, _meta = pyreadstat.read_xport(str(next(folder.glob("baselin*.xpt"))))
             assert code in set(frame.iloc[:, 0])
+        if fmt == "odm":
+            odm = etree.parse(str(folder / "platinium-odm.xml"))
+            subject = f"{{http://www.cdisc.org/ns/odm/v1.3}}SubjectData[@SubjectKey='{code}']"
+            assert odm.find(f".//{subject}") is not None
     assert any(name.endswith(".zip") for name in found["csv"])
-    assert page.locator("#export-jobs .export-download").count() == 4
+    assert page.locator("#export-jobs .export-download").count() == 5

@@ -27,7 +27,7 @@ from tests.randomization.twin_world import SEED, restart_sequences
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 INSTANT = datetime(2026, 3, 10, 10, 0, tzinfo=STUDY_TIME_ZONE)
-FORMATS = ("csv", "xlsx", "xpt", "dta")
+FORMATS = ("csv", "xlsx", "xpt", "dta", "odm")
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
@@ -90,9 +90,10 @@ def test_negative_control_an_export_with_the_arm_is_caught(fixtures, tmp_path, m
         return [*build(user, **kwargs), Dataset(d.allocation_dataset(), False, rows)]
 
     monkeypatch.setattr(ds, "build", leaking)
-    a = one_world(False, fixtures, tmp_path / "a", formats=("csv",))
-    b = one_world(True, fixtures, tmp_path / "b", formats=("csv",))
+    a = one_world(False, fixtures, tmp_path / "a", formats=("csv", "odm"))
+    b = one_world(True, fixtures, tmp_path / "b", formats=("csv", "odm"))
     assert a["files"]["csv/platinium_csv.zip"] != b["files"]["csv/platinium_csv.zip"]
+    assert a["files"]["odm/platinium-odm.xml"] != b["files"]["odm/platinium-odm.xml"]
 
 
 def csv_text(path: Path) -> str:

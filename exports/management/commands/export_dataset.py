@@ -1,4 +1,4 @@
-"""`manage.py export_dataset --format csv|xlsx|xpt|dta --out DIR [--sites 11,16]
+"""`manage.py export_dataset --format csv|xlsx|xpt|dta|odm --out DIR [--sites 11,16]
 [--unblinded] --by USERNAME`: the analysis datasets into DIR (ADR 0015)."""
 
 from __future__ import annotations
