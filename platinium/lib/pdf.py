@@ -7,6 +7,7 @@ fetcher serves only our own static files (docs/decisions/0020-casebook-pdf.md).
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -42,22 +43,35 @@ def static_path(url: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
-def url_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    path = static_path(url)
-    if path is None:
-        raise RefusedUrl(f"not fetched: {url[:200]}")
-    mime_type, _encoding = mimetypes.guess_type(path.name)
-    return {
-        "string": path.read_bytes(),
-        "mime_type": mime_type or "application/octet-stream",
-        "redirected_url": url,
-    }
+@functools.cache
+def _fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Answers our static files from disk; refuses every other URL (never the network)."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = static_path(url)
+            if path is None:
+                raise RefusedUrl(f"not fetched: {url[:200]}")
+            mime_type, _encoding = mimetypes.guess_type(path.name)
+            return URLFetcherResponse(
+                url,
+                path.read_bytes(),
+                {"Content-Type": mime_type or "application/octet-stream"},
+            )
+
+    return StaticOnlyFetcher
+
+
+def url_fetcher() -> Any:
+    return _fetcher_class()()
 
 
 def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher).write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=url_fetcher()).write_pdf()
 
 
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:

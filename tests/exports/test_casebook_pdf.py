@@ -5,6 +5,7 @@ arm, never restricted day-10 biology for blinded roles; our static files only.""
 
 from __future__ import annotations
 
+import io
 import random
 import re
 import subprocess
@@ -23,6 +24,7 @@ from exports import casebook
 from platinium.lib import pdf as pdf_lib
 from randomization import arm_access
 from randomization.models import Allocation
+from tests.crf.helpers import d0_of
 from tests.exports import trial
 from tests.exports.test_blinding import INSTANT
 from tests.randomization.factories import load_slots
@@ -113,7 +115,7 @@ def test_the_footer_digest_is_the_audited_one_and_follows_the_data(small_trial, 
     again = casebook.casebook_context(p1, user=dm)["digest"]
     assert again == digest
     deviation = crf.save_protocol_deviation(
-        p1, by=role_users["investigator"], data={"deviation_date": p1.created_at.date(), "description": "late dose"}
+        p1, by=role_users["investigator"], data={"deviation_date": d0_of(p1), "description": "x"}
     )
     assert deviation.obj.pk
     assert casebook.casebook_context(p1, user=dm)["digest"] != digest
@@ -219,36 +221,45 @@ EXTERNAL = '<p>x</p><img src="http://example.invalid/x.png"><img src="file:///et
 
 def test_the_fetcher_refuses_external_urls_and_serves_our_static_files(monkeypatch):
     asked: list[str] = []
-    served: list[str] = []
+    static_path = pdf_lib.static_path
 
-    def spy(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def spy(url: str) -> Any:
         asked.append(url)
-        result = pdf_lib.url_fetcher(url, *args, **kwargs)
-        served.append(url)
-        return result
+        return static_path(url)
 
-    monkeypatch.setattr(pdf_lib, "url_fetcher", spy)
+    monkeypatch.setattr(pdf_lib, "static_path", spy)
     html = EXTERNAL + '<link rel="stylesheet" href="/static/css/platinium.css">'
     assert pdf_lib.html_to_pdf(html).startswith(b"%PDF")
     assert "http://example.invalid/x.png" in asked and "file:///etc/passwd" in asked
-    assert served == [pdf_lib.BASE_URL + "static/css/platinium.css"]
-    for url in ("http://example.invalid/x.png", "file:///etc/passwd", pdf_lib.BASE_URL + "static/../settings.py", pdf_lib.BASE_URL + "media/x.png"):
+    assert [url for url in asked if static_path(url)] == [
+        pdf_lib.BASE_URL + "static/css/platinium.css"
+    ]
+    fetcher = pdf_lib.url_fetcher()
+    for url in (
+        "http://example.invalid/x.png",
+        "file:///etc/passwd",
+        pdf_lib.BASE_URL + "static/../platinium/settings.py",
+        pdf_lib.BASE_URL + "media/x.png",
+    ):
         with pytest.raises(pdf_lib.RefusedUrl):
-            pdf_lib.url_fetcher(url)
+            fetcher.fetch(url)
+    assert b"PLATINIUM EDC" in fetcher.fetch(pdf_lib.BASE_URL + "static/css/platinium.css").read()
 
 
 def test_negative_control_weasyprints_default_fetcher_would_fetch_the_external_url():
     """Without our fetcher WeasyPrint asks for the external image: the test above would
     notice a renderer that lost its fetcher."""
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     asked: list[str] = []
 
-    def default_like(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        asked.append(url)
-        raise ValueError("offline")
+    class Recording(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            asked.append(url)
+            raise ValueError("offline")
 
-    HTML(string=EXTERNAL, url_fetcher=default_like).write_pdf()
+    HTML(string=EXTERNAL, url_fetcher=Recording()).write_pdf()
     assert "http://example.invalid/x.png" in asked
 
 
@@ -260,7 +271,7 @@ def test_a_full_course_casebook_renders_in_under_five_seconds(role_users, capsys
     from crf.models import DailyFollowUp
     from django.db.models import Count
 
-    build_trial(3, users=seed_accounts(), rng=random.Random(20250709), stdout=None)
+    build_trial(3, users=seed_accounts(), rng=random.Random(20250709), stdout=io.StringIO())
     row = (
         DailyFollowUp.objects.values("participant").annotate(n=Count("id")).order_by("-n").first()
     )
