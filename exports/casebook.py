@@ -21,7 +21,6 @@ from django.utils.translation import gettext
 from audit.history import HistoryEntry, object_history
 from audit.services import record
 from crf.views import SPECS
-from exports.dictionary import UNIT_SUFFIXES
 from monitoring.sdv import NOT_VERIFIED, TO_REVERIFY, VERIFIED, rows_of
 from monitoring.signing import signature_status_of, with_casebook_state
 from participants.models import Participant
@@ -65,11 +64,10 @@ class Section:
 
 
 def _unit_of(name: str, concrete: set[str], instance: Any) -> str:
+    """The unit entered beside a value (`<x>_value` + `<x>_unit`); fixed units are in
+    the field's label already, as on the form."""
     if name.endswith("_value") and name[: -len("_value")] + "_unit" in concrete:
         return str(getattr(instance, name[: -len("_value")] + "_unit") or "")
-    for suffix, unit in UNIT_SUFFIXES:
-        if name.endswith(suffix):
-            return unit
     return ""
 
 
