@@ -276,9 +276,9 @@ def test_a_full_course_casebook_renders_in_under_five_seconds(role_users, capsys
     data = casebook.download_casebook_pdf(participant, by=role_users["data_manager"]).content
     seconds = time.monotonic() - started
     with capsys.disabled():
-        print(
-            f"\ncasebook PDF of {participant.code} ({row['n']} daily forms, {page_count(data)} pages): {seconds:.2f} s"
-        )
+        pages = page_count(data)
+        print(f"\ncasebook PDF of {participant.code} ({row['n']} daily forms, {pages} pages):")
+        print(f"rendered in {seconds:.2f} s")
     assert row["n"] >= 5
     # Target 5 s (about 6 s measured on the shared 2-core machine under load): generous bound.
     assert seconds < 30
