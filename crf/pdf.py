@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from platinium.lib.pdf import render_pdf
 
 
 def sae_pdf(ae: Any, *, follow_up: bool = False) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string(
+    return render_pdf(
         "pdf/sae.html",
         {
             "ae": ae,
@@ -21,4 +20,3 @@ def sae_pdf(ae: Any, *, follow_up: bool = False) -> bytes:
             "follow_up": follow_up,
         },
     )
-    return HTML(string=html).write_pdf()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.export_home, name="home"),
     path("<int:pk>/status/", views.export_status, name="status"),
     path("<int:pk>/download/", views.export_download, name="download"),
+    path("casebook/<str:code>.pdf", views.casebook_pdf, name="casebook_pdf"),
 ]

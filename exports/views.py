@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
+from crf.access import get_participant_for_user
 from exports import jobs
+from exports.casebook import download_casebook_pdf
 from exports.forms import ExportForm
 from exports.models import ExportJob
 from exports.services import ExportRefused
@@ -72,3 +74,15 @@ def _with_progress(job: ExportJob) -> dict[str, Any]:
         if isinstance(info, dict):
             progress = int(info.get("progress", progress))
     return {"job": job, "progress": progress, "polling": job.status in ("queued", "running")}
+
+
+@require_GET
+@capability_required(C.VIEW_CLINICAL_DATA)
+def casebook_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The participant's casebook as a PDF (another site's participant: 404); audited."""
+    participant = get_participant_for_user(request.user, code)
+    pdf = download_casebook_pdf(participant, by=request.user)
+    response = HttpResponse(pdf.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from platinium.lib.pdf import render_pdf
 from randomization.models import Allocation, Kit
 
 
@@ -31,10 +31,7 @@ def confirmation_context(allocation: Allocation) -> dict[str, Any]:
 
 
 def confirmation_pdf(allocation: Allocation) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("pdf/randomization_confirmation.html", confirmation_context(allocation))
-    return HTML(string=html).write_pdf()
+    return render_pdf("pdf/randomization_confirmation.html", confirmation_context(allocation))
 
 
 def confirmation_filename(allocation: Allocation) -> str:
