@@ -68,6 +68,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "the kit-list import's own append-only kit events (pharmacy log, no participant)"
     ),
     ("bench/run.py", "SQL", "cursor"): "reads the server version only (benchmark report)",
+    ("exports/services.py", "SQL", "cursor"): (
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ: one snapshot per export, no data"
+    ),
+    ("exports/jobs.py", "?", "delete"): (
+        "deletes an expired export archive from the file storage, not a database row"
+    ),
     ("audit/dbroles.py", "SQL", "cursor"): "GRANT/REVOKE of the application role: no data",
     ("audit/dbroles.py", "SQL", "execute"): "GRANT/REVOKE of the application role: no data",
     ("demo/trial.py", "SQL", "cursor"): "SET synchronous_commit for the demo builder session",
