@@ -25,9 +25,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("Screening log"), "eligibility:screening_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Participants"), "participants:list", C.VIEW_PARTICIPANTS),
     MenuItem(_("Serious adverse events"), "crf:sae_list", C.VIEW_CLINICAL_DATA),
-    MenuItem(
-        _("Dashboard"), "monitoring:dashboard", C.VIEW_DASHBOARDS, (C.VIEW_CLINICAL_DATA,)
-    ),
+    MenuItem(_("Dashboard"), "monitoring:dashboard", C.VIEW_DASHBOARDS, (C.VIEW_CLINICAL_DATA,)),
     MenuItem(_("Source data verification"), "monitoring:sdv_progress", C.SDV),
     MenuItem(_("Casebooks to re-sign"), "monitoring:resign_list", C.SIGN),
     MenuItem(_("Pharmacy"), "randomization:pharmacy_home", C.MANAGE_KITS),

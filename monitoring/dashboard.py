@@ -55,6 +55,10 @@ def expected_by(day: datetime.date, first: datetime.date) -> int:
     return round(TARGET * (day - first).days / span)
 
 
+def _day(value: datetime.date | datetime.datetime) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
 def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     months = []
     month = first.replace(day=1)
@@ -66,14 +70,8 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
 
 def recruitment(user: Any) -> dict[str, Any]:
     allocations = Allocation.objects.filter(scope(user), error_flag=False).order_by()
-    by_month = {
-        row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]: row[
-            "n"
-        ]
-        for row in allocations.annotate(month=TruncMonth("randomized_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-    }
+    months = allocations.annotate(month=TruncMonth("randomized_at")).values("month")
+    by_month = {_day(row["month"]): row["n"] for row in months.annotate(n=Count("pk"))}
     curve: list[dict[str, Any]] = []
     if by_month:
         first = min(by_month)
@@ -81,9 +79,8 @@ def recruitment(user: Any) -> dict[str, Any]:
         total = 0
         for month in _months(first, max(today, max(by_month))):
             total += by_month.get(month, 0)
-            curve.append(
-                {"month": month.strftime("%Y-%m"), "actual": total, "expected": expected_by(month, first)}
-            )
+            expected = expected_by(month, first)
+            curve.append({"month": month.strftime("%Y-%m"), "actual": total, "expected": expected})
     return {"target": TARGET, "planned_end": PLANNED_END.isoformat(), "curve": curve}
 
 
