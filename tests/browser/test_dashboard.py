@@ -41,5 +41,6 @@ def test_the_dashboard_draws_its_charts_beside_its_tables(
     assert page.inner_text("#table-sites tr[data-site='11'] td.randomized") == "1"
     assert page.inner_text("#table-sites tr[data-site='11'] td.queries-lt7") == "1"
     assert page.inner_text("#table-sites tr[data-site='16'] td.saes") == "1"
+    page.screenshot(path="/tmp/platinium-dashboard.png", full_page=True)
     consort = page.locator("#table-consort tbody td").all_inner_texts()
     assert consort == ["0", "0", "2", "2", "0"]
