@@ -110,3 +110,14 @@ def test_the_number_of_queries_does_not_grow_with_the_trial(
     assert response.status_code == 200
     html = response.content.decode()
     assert tables(html)["table-recruitment"][-1][1] == str(n)
+
+
+def test_negative_control_without_the_clinical_check_the_pharmacist_gets_in(
+    client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drop the clinical-access check: the pharmacist's 403 turns into a page, so the
+    refusal test above would catch its removal."""
+    from monitoring import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "has_capability", lambda user, capability: True)
+    assert client_for("pharmacist").get(dashboard_url()).status_code == 200
