@@ -17,12 +17,15 @@ class MenuItem:
     label: Any
     url_name: str
     capability: str
+    # Further capabilities the page also requires (the dashboard: clinical access, ADR 0021).
+    also: tuple[str, ...] = ()
 
 
 MENU: list[MenuItem] = [
     MenuItem(_("Screening log"), "eligibility:screening_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Participants"), "participants:list", C.VIEW_PARTICIPANTS),
     MenuItem(_("Serious adverse events"), "crf:sae_list", C.VIEW_CLINICAL_DATA),
+    MenuItem(_("Dashboard"), "monitoring:dashboard", C.VIEW_DASHBOARDS, (C.VIEW_CLINICAL_DATA,)),
     MenuItem(_("Source data verification"), "monitoring:sdv_progress", C.SDV),
     MenuItem(_("Casebooks to re-sign"), "monitoring:resign_list", C.SIGN),
     MenuItem(_("Pharmacy"), "randomization:pharmacy_home", C.MANAGE_KITS),
@@ -37,7 +40,7 @@ MENU: list[MenuItem] = [
 def menu_for(user: Any) -> list[dict[str, Any]]:
     items = []
     for item in MENU:
-        if not has_capability(user, item.capability):
+        if not all(has_capability(user, c) for c in (item.capability, *item.also)):
             continue
         items.append(
             {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
