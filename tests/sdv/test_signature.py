@@ -36,14 +36,15 @@ def _status(client: Any, participant: Any) -> str:
     return re.search(r'id="signature-status" data-state="([a-z_]+)"', html).group(1)
 
 
-def _correct(client: Any, participant: Any) -> Any:
+def _correct(client: Any, participant: Any, **changes: str) -> Any:
+    """A correction no edit check questions (the side), unless `changes` say otherwise."""
     row = StudyDrugAdministration.objects.get(participant=participant, number=1)
     url = reverse("crf:form_edit", args=[participant.code, "injection", row.pk])
     return submit(
         client,
         url,
         containing="kit_code",
-        changes={"volume_ml": "0.40", "reason_for_change": "volume re-read on the chart"},
+        changes={"side": "RIGHT", "reason_for_change": "re-read on the chart", **changes},
     )
 
 
@@ -218,3 +219,19 @@ def test_a_post_cannot_set_who_when_or_what_was_signed(site11, role_users, clien
     assert signature.printed_name != "Someone Else"
     assert signature.meaning.startswith("I confirm")
     assert signature.digest != "f" * 64 and signature.participant == participant
+
+
+def test_a_correction_that_opens_a_system_query_blocks_the_signature(
+    site11, role_users, client_for
+):
+    """0.40 mL instead of the planned 0.50 mL: the soft check opens a system query, and a
+    casebook with an open query cannot be signed until the query is closed."""
+    from crf.models import DataQuery
+
+    participant = with_critical_rows(site11, role_users["coordinator"])
+    investigator = _english(client_for("investigator"))
+    assert 'id="sign-form"' in investigator.get(_sign_url(participant)).content.decode()
+    _correct(client_for("coordinator"), participant, volume_ml="0.40")
+    assert DataQuery.objects.system().filter(participant=participant).exists()
+    page = investigator.get(_sign_url(participant)).content.decode()
+    assert 'id="open-queries"' in page and 'id="sign-form"' not in page
