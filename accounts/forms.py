@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -17,6 +18,13 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Unknown username or wrong password."),
         "inactive": _("This account is disabled. Contact the trial administrator."),
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets max_length after the field is built, so Django never
+        # checks it: a 100,000-character username reached the lockout log (varchar 255).
+        limit = self.fields["username"].max_length or 150
+        self.fields["username"].validators.append(validators.MaxLengthValidator(limit))
 
     def clean(self) -> dict[str, Any]:
         try:

@@ -31,3 +31,12 @@ def test_a_site_switch_to_a_site_that_is_not_a_number_is_a_404(
     client = Client(raise_request_exception=False)
     client.force_login(role_users["data_manager"])
     assert client.post("/accounts/site/", {"site": site, "next": "/"}).status_code == 404
+
+
+def test_a_login_with_a_huge_username_is_refused_with_a_message(db: Any) -> None:
+    """The lockout log (django-axes) stores the username in 255 characters: a 100,000
+    character one made the login page answer 500."""
+    client = Client(raise_request_exception=False)
+    response = client.post("/accounts/login/", {"username": "x" * 100_000, "password": " "})
+    assert response.status_code == 200
+    assert response.context["form"].errors
