@@ -35,7 +35,11 @@ def _entries(po_text: str) -> list[tuple[str, str, bool]]:
                 fields[current] += line[1:-1]
         if fields.get("msgid"):
             msgstrs = [v for k, v in fields.items() if k.startswith("msgstr")]
-            entries.append((fields["msgid"], " ".join(msgstrs) if all(msgstrs) else "", fuzzy))
+            # A context entry (pgettext) is keyed "context\x04msgid", as in the .mo.
+            key = fields["msgid"]
+            if "msgctxt" in fields:
+                key = f"{fields['msgctxt']}\x04{key}"
+            entries.append((key, " ".join(msgstrs) if all(msgstrs) else "", fuzzy))
     return entries
 
 
