@@ -29,6 +29,7 @@ from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import services
 from crf.access import ACKNOWLEDGE_SAE, can_enter, get_participant_for_user, require_enter
+from crf.display import display_value, shown_fields
 from crf.forms import FORMS, CrfForm, EnteredInErrorForm, MicroorganismFormSet
 from crf.models import (
     AdverseEvent,
@@ -413,21 +414,10 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
         {
             "name": f.name,
             "label": f.verbose_name,
-            "value": _display(instance, f),
+            "value": display_value(instance, f),
             "open_queries": counts.get(f.name, 0),
         }
-        for f in spec.model._meta.concrete_fields
-        if f.name
-        not in {
-            "id",
-            "participant",
-            "version",
-            "updated_by",
-            "created_by",
-            "entered_in_error_by",
-            "updated_at",
-            "created_at",
-        }
+        for f in shown_fields(spec.model)
     ]
     queries = (
         DataQuery.objects.visible_to(request.user)
@@ -465,19 +455,6 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
             else None,
         },
     )
-
-
-def _display(instance: Any, field: Any) -> Any:
-    if field.choices:
-        return getattr(instance, f"get_{field.name}_display")()
-    value = getattr(instance, field.name)
-    if value is True:
-        return gettext("Yes")
-    if value is False:
-        return gettext("No")
-    if value is None or value == "":
-        return "—"
-    return value
 
 
 @require_POST

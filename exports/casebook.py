@@ -14,33 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from audit.history import HistoryEntry, object_history
 from audit.services import record
+from crf.display import display_value, shown_fields
 from crf.views import SPECS
 from monitoring.sdv import NOT_VERIFIED, TO_REVERIFY, VERIFIED, rows_of
 from monitoring.signing import signature_status_of, with_casebook_state
 from participants.models import Participant
 from platinium.lib.pdf import render_pdf
 
+
 # Bookkeeping columns: the form detail page does not show them either (crf/views.py).
-HIDDEN = frozenset(
-    {
-        "id",
-        "participant",
-        "version",
-        "updated_by",
-        "created_by",
-        "entered_in_error_by",
-        "updated_at",
-        "created_at",
-    }
-)
-
-
 @dataclass
 class Value:
     label: str
@@ -71,28 +59,14 @@ def _unit_of(name: str, concrete: set[str], instance: Any) -> str:
     return ""
 
 
-def display(instance: Any, f: models.Field) -> Any:
-    """As the form detail page shows it (crf/views.py `_display`)."""
-    if f.choices:
-        return getattr(instance, f"get_{f.name}_display")()
-    value = getattr(instance, f.name)
-    if value is True:
-        return gettext("Yes")
-    if value is False:
-        return gettext("No")
-    if value is None or value == "":
-        return "—"
-    return value
-
-
 def _values(instance: Any) -> tuple[list[Value], dict[str, Any]]:
     """The rows shown, and the raw values they show (for the digest)."""
-    fields = [f for f in instance._meta.concrete_fields if f.name not in HIDDEN]
+    fields = shown_fields(type(instance))
     concrete = {f.name for f in fields}
     shown, raw = [], {}
     for f in fields:
         raw[f.name] = getattr(instance, f.attname)
-        value = display(instance, f)
+        value = display_value(instance, f)
         unit = _unit_of(f.name, concrete, instance) if value != "—" else ""
         shown.append(Value(str(f.verbose_name), value, unit))
     return shown, raw
