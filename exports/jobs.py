@@ -63,7 +63,7 @@ def run_export(job_id: int, *, report: Callable[[int], None] | None = None) -> E
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return job
-    _set(job, status=ExportJob.Status.RUNNING, progress=0)
+    _set(job, status=ExportJob.Status.RUNNING)
 
     def progress(done: int, total: int) -> None:
         if report is not None:
@@ -91,7 +91,6 @@ def run_export(job_id: int, *, report: Callable[[int], None] | None = None) -> E
     _set(
         job,
         status=ExportJob.Status.DONE,
-        progress=100,
         file_name=name,
         sha256=digest,
         size=size,

@@ -69,7 +69,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _with_progress(job: ExportJob) -> dict[str, Any]:
     progress = job.progress
-    if job.status == ExportJob.Status.RUNNING:
+    if job.status == ExportJob.Status.RUNNING:  # the task's own report, while it runs
         info = AsyncResult(jobs.task_id(job)).info
         if isinstance(info, dict):
             progress = int(info.get("progress", progress))

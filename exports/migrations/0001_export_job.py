@@ -24,7 +24,6 @@ class Migration(migrations.Migration):
                 ('blinded', models.BooleanField(default=True, verbose_name='blinded')),
                 ('language', models.CharField(default='fr', max_length=5, verbose_name='language')),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=8, verbose_name='status')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress (%)')),
                 ('file_name', models.CharField(blank=True, max_length=200, verbose_name='file')),
                 ('sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256')),
                 ('size', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='size (bytes)')),
