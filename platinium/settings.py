@@ -118,7 +118,11 @@ if not DATABASE_URL:
     from platinium.lib.embedded_db import embedded_database_url
 
     DATABASE_URL = embedded_database_url(DATA_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections are checked before each request reuses them, so the app carries on
+# by itself after a database restart (tests/integration/test_database_restart.py).
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Name of the application's database role (owns nothing). Set where `migrate` runs as the

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from platinium import views
 
+handler500 = "platinium.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.access import roles_of
@@ -36,3 +40,13 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def trivial(request: HttpRequest) -> HttpResponse:
     """Baseline for `make bench`: the cheapest possible Django response."""
     return HttpResponse("ok")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. A database that did not answer (restart, failover, network) is a 503 that
+    tells the user the data was NOT saved and to send it again; the form they sent is still
+    in their browser (Back). Rendered without the request's context: that would query the
+    database again."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return HttpResponse(render_to_string("errors/database_unavailable.html"), status=503)
+    return HttpResponse(render_to_string("500.html"), status=500)
