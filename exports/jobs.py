@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
@@ -24,6 +24,9 @@ from audit.services import record
 from exports.models import ExportJob
 from exports.services import ExportRefused, check_export, export_datasets, sha256_of
 
+if TYPE_CHECKING:
+    from accounts.types import User
+
 
 def storage() -> Any:
     return storages["exports"]
@@ -31,7 +34,7 @@ def storage() -> Any:
 
 @transaction.atomic
 def request_export(
-    format: str, *, by: Any, sites: list[str] | None = None, language: str = "fr"
+    format: str, *, by: User, sites: list[str] | None = None, language: str = "fr"
 ) -> ExportJob:
     """Check at once (a refusal is shown on the page), then queue the blinded export."""
     codes = check_export(by, format=format, unblinded=False, sites=sites)
@@ -106,7 +109,7 @@ def _zip(paths: list[Path], archive: Path) -> None:
             out.write(path, arcname=path.name)
 
 
-def open_download(job: ExportJob, *, by: Any) -> IO[bytes]:
+def open_download(job: ExportJob, *, by: User) -> IO[bytes]:
     """The requester's ready, unexpired archive; audited at each download."""
     if job.requested_by_id != getattr(by, "pk", None):
         raise Http404

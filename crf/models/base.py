@@ -8,7 +8,7 @@ status" is one indexed query per model: `Model.objects.filter(participant__in=..
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import site_filter
 from accounts.roles import Capability
 from audit.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 class CrfStatus(models.TextChoices):
@@ -52,7 +55,7 @@ class DeathCause(models.TextChoices):
 
 
 class CrfQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> CrfQuerySet:
+    def visible_to(self, user: Visitor) -> CrfQuerySet:
         """Clinical data of the user's sites; pharmacists, admins and rando managers: none."""
         return self.filter(
             site_filter(user, Capability.VIEW_CLINICAL_DATA, field="participant__site")

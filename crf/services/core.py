@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -31,6 +31,9 @@ from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
 from participants.services import ParticipantLocked as ParticipantLocked  # re-exported
 from participants.services import lock_for_write
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 # Columns of CrfRecord and VersionedModel: never form data.
 BOOKKEEPING = frozenset(
@@ -170,7 +173,7 @@ def sync_system_queries(
     obj: CrfRecord,
     warnings: list[Finding],
     *,
-    by: Any,
+    by: User,
     close: bool = True,
     scope: Callable[[str, str], bool] | None = None,
 ) -> tuple[list[DataQuery], list[DataQuery]]:
@@ -246,7 +249,7 @@ def save_form(
     participant: Participant,
     rules: FormRules,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: CrfRecord | None = None,
     expected_version: int | None = None,
@@ -329,7 +332,7 @@ def _same(instance: CrfRecord, values: Mapping[str, Any]) -> bool:
 
 @transaction.atomic
 def mark_entered_in_error(
-    obj: CrfRecord, *, by: Any, reason: str, expected_version: int | None = None
+    obj: CrfRecord, *, by: User, reason: str, expected_version: int | None = None
 ) -> CrfRecord:
     """Void a form (audited, with a reason); it stays in the database and in the trail."""
     reason = (reason or "").strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -38,6 +38,9 @@ from crf.services.events import after_sae_follow_up, after_sae_saved, record_dea
 from eligibility.models import Consent
 from participants.models import Participant
 from participants.services import change_participant_status
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 # The SAE items whose change vigilance must hear about (a follow-up report).
 SAE_FOLLOW_UP_FIELDS = (
@@ -137,7 +140,7 @@ def _save(
     model: type,
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: Any,
     expected_version: int | None,
@@ -174,7 +177,7 @@ def _require_randomized(participant: Participant) -> None:
 def save_baseline(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: Baseline | None = None,
     expected_version: int | None = None,
@@ -196,7 +199,7 @@ def save_injection(
     participant: Participant,
     *,
     number: int,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: StudyDrugAdministration | None = None,
     expected_version: int | None = None,
@@ -224,7 +227,7 @@ def save_daily(
     participant: Participant,
     *,
     day_date: date,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: DailyFollowUp | None = None,
     expected_version: int | None = None,
@@ -247,7 +250,7 @@ def save_daily(
 def save_d10_biology(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: D10Biology | None = None,
     expected_version: int | None = None,
@@ -272,7 +275,7 @@ def save_d10_biology(
 def save_icu_stay(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: IcuStay | None = None,
     expected_version: int | None = None,
@@ -317,7 +320,7 @@ def save_icu_stay(
 def record_icu_discharge(
     stay: IcuStay,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     expected_version: int | None = None,
     reason: str = "",
@@ -337,7 +340,7 @@ def record_icu_discharge(
 def save_hospital_discharge(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: HospitalDischarge | None = None,
     expected_version: int | None = None,
@@ -359,7 +362,7 @@ def save_hospital_discharge(
 def save_infection(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     microorganisms: Sequence[Mapping[str, Any]] | None = None,
     instance: SecondaryInfection | None = None,
@@ -471,7 +474,7 @@ def _save_microorganisms(
 def save_adverse_event(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: AdverseEvent | None = None,
     expected_version: int | None = None,
@@ -533,7 +536,7 @@ def save_adverse_event(
 def save_concomitant_medication(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: ConcomitantMedication | None = None,
     expected_version: int | None = None,
@@ -555,7 +558,7 @@ def save_follow_up(
     participant: Participant,
     *,
     visit: str,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: FollowUp | None = None,
     expected_version: int | None = None,
@@ -592,7 +595,7 @@ def save_follow_up(
 def save_protocol_deviation(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: ProtocolDeviation | None = None,
     expected_version: int | None = None,
@@ -621,7 +624,7 @@ END_TO_PARTICIPANT_STATUS = {
 def save_end_of_study(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: EndOfStudy | None = None,
     expected_version: int | None = None,
