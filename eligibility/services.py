@@ -169,9 +169,10 @@ def correct_screening(
     """
     screening = Screening.objects.select_for_update().get(pk=screening.pk)
     _require_screen(by, screening.site_id)
-    if not screening.is_enrolled:
+    participant_id = screening.participant_id
+    if participant_id is None:  # not enrolled
         raise ScreeningLocked(gettext("Only an enrolled patient's screening is corrected."))
-    lock_for_write(screening.participant_id)  # a locked casebook is read-only (ParticipantLocked)
+    lock_for_write(participant_id)  # a locked casebook is read-only (ParticipantLocked)
     reason = require_reason(screening, reason)
     if not reason:
         raise ReasonRequired(gettext("Give a reason for this change."))
@@ -182,7 +183,7 @@ def correct_screening(
         if result.status != ELIGIBLE:
             codes = ", ".join(result.failed or result.missing)
             participant = flag_eligibility(
-                Participant.objects.get(pk=screening.participant_id),
+                Participant.objects.get(pk=participant_id),
                 by=by,
                 note=gettext("After correction the screening is %(status)s (%(codes)s): %(reason)s")
                 % {"status": result.status, "codes": codes, "reason": reason},

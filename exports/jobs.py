@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from accounts.types import User
 
 
-def storage() -> Any:
+def storage() -> Storage:
     return storages["exports"]
 
 
@@ -63,7 +63,7 @@ def run_export(job_id: int, *, report: Callable[[int], None] | None = None) -> E
 
     The export reads one database snapshot in one transaction, so its progress (percent)
     goes to `report` (the task's state in the result backend), not to the job row."""
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    job: ExportJob = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return job
     _set(job, status=ExportJob.Status.RUNNING)

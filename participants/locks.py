@@ -59,7 +59,9 @@ def form_label(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
-def lock_refusing(participant: Participant | int | None, form: models.Model | None = None):
+def lock_refusing(
+    participant: Participant | int | None, form: models.Model | None = None
+) -> Lock | None:
     """The lock in force that refuses a write on this participant (and form), if any:
     the database lock first, then the casebook, then the form."""
     pid = participant.pk if isinstance(participant, Participant) else participant
@@ -69,7 +71,7 @@ def lock_refusing(participant: Participant | int | None, form: models.Model | No
     if form is not None and form.pk is not None:
         condition |= models.Q(level=Level.FORM, model_label=form_label(form), object_id=form.pk)
     found = list(Lock.objects.current().filter(condition))
-    order = {Level.DATABASE: 0, Level.CASEBOOK: 1, Level.FORM: 2}
+    order: dict[str, int] = {Level.DATABASE: 0, Level.CASEBOOK: 1, Level.FORM: 2}
     return min(found, key=lambda lock: order[lock.level]) if found else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,6 +19,7 @@ from crf.models import (
     AdverseEvent,
     Baseline,
     ConcomitantMedication,
+    CrfRecord,
     CrfStatus,
     D10Biology,
     DailyFollowUp,
@@ -52,7 +53,7 @@ SAE_FOLLOW_UP_FIELDS = (
 )
 
 # The rules of each form: a plain explicit table, read by the services and the forms.
-RULES: dict[type, FormRules] = {
+RULES: dict[type[CrfRecord], FormRules] = {
     Baseline: FormRules(baseline.check, baseline.skipped, baseline.derive),
     StudyDrugAdministration: FormRules(drug.check, drug.skipped, drug.derive),
     DailyFollowUp: FormRules(daily.check, daily.skipped, daily.derive),
@@ -114,7 +115,7 @@ def check_kwargs_for(
         }
     if model is IcuStay:
         stay_number = fixed.get("stay_number") or getattr(instance, "stay_number", 1)
-        return {"last_daily_date": _last_daily_date(participant, stay_number)}
+        return {"last_daily_date": _last_daily_date(participant, cast("int", stay_number))}
     return {}
 
 
@@ -133,7 +134,8 @@ def _last_daily_date(participant: Participant, stay_number: int) -> date | None:
         qs = qs.filter(day_date__gte=paris_date(admitted))
     if following is not None:
         qs = qs.filter(day_date__lt=paris_date(following))
-    return qs.aggregate(m=Max("day_date"))["m"]
+    last: date | None = qs.aggregate(m=Max("day_date"))["m"]
+    return last
 
 
 def _save(
