@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from celery.result import AsyncResult
 from django.contrib import messages
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -58,7 +59,7 @@ def export_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(C.EXPORT_BLINDED)
-def export_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def export_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(ExportJob.objects.of(request.user), pk=pk)
     try:
         handle = jobs.open_download(job, by=request.user)
