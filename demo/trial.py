@@ -136,7 +136,7 @@ def site_users(site: Site, users: dict[str, Any]) -> dict[str, Any]:
         "16": ("demo-investigator-nantes", "demo-pharmacist-nantes"),
     }
     inv_name, pharm_name = demo.get(site.code, (None, None))
-    out = {}
+    out: dict[str, Any] = {}
     for role, name in ((Role.INVESTIGATOR, inv_name), (Role.PHARMACIST, pharm_name)):
         user = (users.get(name) or User.objects.filter(username=name).first()) if name else None
         if user is None:
