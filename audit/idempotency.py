@@ -101,4 +101,5 @@ def created_with(
     if row is None:
         return None
     model = apps.get_model(row.target_type)
-    return model._default_manager.filter(pk=row.target_id).first()
+    created: models.Model | None = model._default_manager.filter(pk=row.target_id).first()
+    return created

@@ -72,7 +72,7 @@ def _default_status(user: User) -> str:
     return UNRESOLVED
 
 
-STATUS_FILTERS = {
+STATUS_FILTERS: dict[str, dict[str, Any]] = {
     TO_ANSWER: {"status__in": AWAITING_ANSWER},
     TO_REVIEW: {"status": QueryStatus.ANSWERED},
     UNRESOLVED: {"status__in": (*AWAITING_ANSWER, QueryStatus.ANSWERED)},
@@ -125,7 +125,9 @@ def query_list(request: AuthenticatedRequest) -> HttpResponse:
 def _value_field(query: DataQuery) -> forms.Field | None:
     """The queried field's own form field, to type a correction (None: not correctable)."""
     model = queries.form_model(query.model_label)
-    form_class = FORMS.get(model) if model else None
+    if model is None:
+        return None
+    form_class = FORMS.get(model)
     if form_class is None:
         return None
     row = model.objects.get(pk=query.object_id)
