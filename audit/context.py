@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pghistory
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -30,7 +31,7 @@ def change_reason(reason: str) -> Iterator[None]:
 
 
 @contextmanager
-def acting_user(user: Any, **metadata: Any) -> Iterator[None]:
+def acting_user(user: AbstractBaseUser | None, **metadata: Any) -> Iterator[None]:
     """History context outside a request (commands, tasks, tests)."""
     with pghistory.context(
         user=getattr(user, "pk", None), username=getattr(user, "username", ""), **metadata
