@@ -5,7 +5,7 @@ Memberships are read once per request and cached on the user object.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -13,10 +13,13 @@ from django.db.models import Q, QuerySet
 from accounts.roles import ALL, CONDITIONAL_CAPABILITIES, ROLE_CAPABILITIES, Role
 from sites.models import Site
 
+if TYPE_CHECKING:
+    from accounts.types import Visitor
+
 _CACHE_ATTR = "_platinium_memberships"
 
 
-def memberships_of(user: Any) -> list[tuple[str, int | None, str | None]]:
+def memberships_of(user: Visitor) -> list[tuple[str, int | None, str | None]]:
     """(role, site id, site code) of the user's active memberships, cached per request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -27,16 +30,16 @@ def memberships_of(user: Any) -> list[tuple[str, int | None, str | None]]:
     return cached
 
 
-def forget_memberships(user: Any) -> None:
+def forget_memberships(user: Visitor) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
 
-def roles_of(user: Any) -> set[str]:
+def roles_of(user: Visitor) -> set[str]:
     return {role for role, _site, _code in memberships_of(user)}
 
 
-def capability_scope(user: Any, capability: str) -> tuple[bool, set[int]]:
+def capability_scope(user: Visitor, capability: str) -> tuple[bool, set[int]]:
     """(all sites?, site ids) in which the user holds `capability`."""
     all_sites = False
     site_ids: set[int] = set()
@@ -51,7 +54,7 @@ def capability_scope(user: Any, capability: str) -> tuple[bool, set[int]]:
     return all_sites, site_ids
 
 
-def has_capability(user: Any, capability: str, site: Site | int | None = None) -> bool:
+def has_capability(user: Visitor, capability: str, site: Site | int | None = None) -> bool:
     """Does the user hold `capability` at `site` (or anywhere when site is None)?
 
     Conditional capabilities (roles.md C2) are further checked by their own module.
@@ -63,7 +66,7 @@ def has_capability(user: Any, capability: str, site: Site | int | None = None) -
     return all_sites or site_id in site_ids
 
 
-def is_conditional(user: Any, capability: str) -> bool:
+def is_conditional(user: Visitor, capability: str) -> bool:
     """True when the user's only grant of `capability` is a conditional one (C2)."""
     return all(
         (role, capability) in CONDITIONAL_CAPABILITIES
@@ -72,7 +75,7 @@ def is_conditional(user: Any, capability: str) -> bool:
     )
 
 
-def site_filter(user: Any, capability: str, field: str = "site") -> Q:
+def site_filter(user: Visitor, capability: str, field: str = "site") -> Q:
     """A Q object restricting `field` to the sites where the user holds `capability`."""
     all_sites, site_ids = capability_scope(user, capability)
     if all_sites:
@@ -82,14 +85,14 @@ def site_filter(user: Any, capability: str, field: str = "site") -> Q:
     return Q(**{f"{field}__in": site_ids})
 
 
-def sites_with(user: Any, capability: str) -> QuerySet[Site]:
+def sites_with(user: Visitor, capability: str) -> QuerySet[Site]:
     all_sites, site_ids = capability_scope(user, capability)
     if all_sites:
         return Site.objects.all()
     return Site.objects.filter(pk__in=site_ids)
 
 
-def visible_sites(user: Any) -> QuerySet[Site]:
+def visible_sites(user: Visitor) -> QuerySet[Site]:
     """Sites the user may pick in the site switcher (any site-scoped membership)."""
     ids = {site_id for _r, site_id, _c in memberships_of(user) if site_id is not None}
     if any(role in {Role.DATA_MANAGER, Role.STATISTICIAN} for role in roles_of(user)):
@@ -97,6 +100,6 @@ def visible_sites(user: Any) -> QuerySet[Site]:
     return Site.objects.filter(pk__in=ids)
 
 
-def require_capability(user: Any, capability: str, site: Site | int | None = None) -> None:
+def require_capability(user: Visitor, capability: str, site: Site | int | None = None) -> None:
     if not has_capability(user, capability, site):
         raise PermissionDenied

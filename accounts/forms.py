@@ -23,7 +23,7 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         # AuthenticationForm sets max_length after the field is built, so Django never
         # checks it: a 100,000-character username reached the lockout log (varchar 255).
-        limit = self.fields["username"].max_length or 150
+        limit = getattr(self.fields["username"], "max_length", None) or 150
         self.fields["username"].validators.append(validators.MaxLengthValidator(limit))
 
     def clean(self) -> dict[str, Any]:
@@ -75,7 +75,8 @@ class UserCreateForm(forms.Form):
         return username
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("password"):
             candidate = User(username=data.get("username", ""), email=data.get("email", ""))
             try:

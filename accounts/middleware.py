@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from accounts.access import visible_sites
+from sites.models import Site
 
 # Pages a logged-in but not yet verified user may reach. Only the 2FA page itself,
 # login/logout and language: user management (/accounts/users/…) is NOT exempt.
@@ -27,7 +28,7 @@ class TwoFactorMiddleware:
         if (
             settings.PLATINIUM_REQUIRE_2FA
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # added by django_otp's middleware
             and not _two_factor_exempt(request.path)
         ):
             target = reverse("accounts:two_factor")
@@ -48,17 +49,17 @@ class CurrentSiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.current_site = _LazySite(request)  # type: ignore[attr-defined]
+        request.current_site = LazySite(request)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
-class _LazySite:
+class LazySite:
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
         self._loaded = False
-        self._site = None
+        self._site: Site | None = None
 
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self) -> Site | None:
         if not self._loaded:
             self._loaded = True
             user = self._request.user

@@ -14,7 +14,7 @@ from accounts.roles import GLOBAL_ROLES, Role
 class User(AbstractUser):
     """A person using the EDC. Never deleted: deactivated (is_active=False)."""
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]  # AbstractUser's manager, stubs type it per class
 
     class Meta:
         ordering = ["username"]
@@ -88,5 +88,5 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.site.code if self.site_id else _("all sites")
+        where = self.site.code if self.site is not None else _("all sites")
         return f"{self.user.username} · {self.get_role_display()} · {where}"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import has_capability
 from accounts.roles import Capability as C
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ MENU: list[MenuItem] = [
 ]
 
 
-def menu_for(user: Any) -> list[dict[str, Any]]:
+def menu_for(user: Visitor) -> list[dict[str, Any]]:
     items = []
     for item in MENU:
         if not all(has_capability(user, c) for c in (item.capability, *item.also)):

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +26,9 @@ from accounts.models import Membership, User
 from accounts.roles import Capability as C
 from audit.services import record
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
@@ -33,7 +37,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Set up (first time) or verify a TOTP second factor for this session."""
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -69,7 +73,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def switch_site(request: HttpRequest) -> HttpResponse:
+def switch_site(request: AuthenticatedRequest) -> HttpResponse:
     chosen = request.POST.get("site", "")
     site = visible_sites(request.user).filter(pk=chosen).first() if chosen.isdigit() else None
     if site is None:
@@ -83,7 +87,7 @@ def switch_site(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.MANAGE_USERS)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     users = User.objects.prefetch_related("memberships__site").order_by("username")
     query = request.GET.get("q", "").strip()
     if query:
@@ -92,7 +96,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.MANAGE_USERS)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.create_user(
@@ -109,7 +113,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.MANAGE_USERS)
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     account = get_object_or_404(User, pk=user_id)
     grant_form = GrantRoleForm(request.POST or None)
     if request.method == "POST" and grant_form.is_valid():
@@ -140,7 +144,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(C.MANAGE_USERS)
-def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
+def membership_revoke(request: AuthenticatedRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.active(), pk=membership_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -158,7 +162,7 @@ def membership_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(C.MANAGE_USERS)
-def user_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_set_active(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     account = get_object_or_404(User, pk=user_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():

@@ -15,5 +15,5 @@ class AuditConfig(AppConfig):
         # append-only triggers as AuditEvent (registered here, so migrations carry them).
         for model in dbroles.history_event_models():
             for trigger in append_only_triggers():
-                trigger.register(model)
+                trigger.register(model)  # type: ignore[arg-type]  # pgtrigger takes the class
         post_migrate.connect(dbroles.grant_after_migrate, sender=self)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pghistory
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -23,14 +24,14 @@ def current_request_id() -> str:
 
 
 @contextmanager
-def change_reason(reason: str):  # type: ignore[no-untyped-def]
+def change_reason(reason: str) -> Iterator[None]:
     """Attach a reason for change to the history rows written inside the block."""
     with pghistory.context(reason=reason):
         yield
 
 
 @contextmanager
-def acting_user(user: Any, **metadata: Any):  # type: ignore[no-untyped-def]
+def acting_user(user: AbstractBaseUser | None, **metadata: Any) -> Iterator[None]:
     """History context outside a request (commands, tasks, tests)."""
     with pghistory.context(
         user=getattr(user, "pk", None), username=getattr(user, "username", ""), **metadata
@@ -47,11 +48,11 @@ class AuditContextMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         token = _request_id.set(request_id)
         user = getattr(request, "user", None)
-        authenticated = bool(user and user.is_authenticated)
+        authenticated = user is not None and user.is_authenticated
         try:
             with pghistory.context(
-                user=user.pk if authenticated else None,
-                username=user.username if authenticated else "",
+                user=user.pk if user is not None and authenticated else None,
+                username=user.username if user is not None and authenticated else "",
                 request_id=request_id,
                 url=request.path,
             ):

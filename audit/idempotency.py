@@ -14,9 +14,9 @@ import contextvars
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 
 from audit.models import SubmissionKey
@@ -36,31 +36,34 @@ class AlreadySubmitted(Exception):
 
 
 @contextmanager
-def submitted_once(key: uuid.UUID | None, *, by: Any) -> Iterator[None]:
+def submitted_once(key: uuid.UUID | None, *, by: AbstractBaseUser | None) -> Iterator[None]:
     """Serve one creating submission: the create path inside claims `key` for its row."""
-    token = _pending.set((key, by.pk) if key is not None and getattr(by, "pk", None) else None)
+    token = _pending.set((key, by.pk) if key is not None and by is not None and by.pk else None)
     try:
         yield
     finally:
         _pending.reset(token)
 
 
-def _key_of(by: Any) -> uuid.UUID | None:
+def _key_of(by: AbstractBaseUser | None) -> uuid.UUID | None:
     pending = _pending.get()
     if pending is None or pending[1] != getattr(by, "pk", None):
         return None
     return pending[0]
 
 
-def refuse_replay(*, by: Any) -> None:
+def refuse_replay(*, by: AbstractBaseUser | None) -> None:
     """Raise AlreadySubmitted if the pending key already created a row. Call it after the
     create path's lock, so a parallel twin's committed key is seen here."""
     key = _key_of(by)
-    if key is not None and SubmissionKey.objects.filter(user=by, key=key).exists():
+    if key is None:
+        return
+    mine = SubmissionKey.objects.filter(user=by, key=key)  # type: ignore[misc]  # AUTH_USER_MODEL: audit sits below accounts
+    if mine.exists():
         raise AlreadySubmitted(key)
 
 
-def claim(target: models.Model, *, by: Any) -> None:
+def claim(target: models.Model, *, by: AbstractBaseUser | None) -> None:
     """Record that the pending key created `target` (inside the creating transaction).
 
     The (user, key) unique constraint is the guarantee: a twin that got past
@@ -74,7 +77,7 @@ def claim(target: models.Model, *, by: Any) -> None:
         with transaction.atomic():
             SubmissionKey.objects.create(
                 key=key,
-                user=by,
+                user=by,  # type: ignore[misc]  # AUTH_USER_MODEL: audit sits below accounts
                 target_type=target._meta.label_lower,
                 target_id=str(target.pk),
             )
@@ -82,7 +85,9 @@ def claim(target: models.Model, *, by: Any) -> None:
         raise AlreadySubmitted(key) from None
 
 
-def created_with(key: uuid.UUID | str | None, *, by: Any) -> models.Model | None:
+def created_with(
+    key: uuid.UUID | str | None, *, by: AbstractBaseUser | None
+) -> models.Model | None:
     """The row this user's key created (None: no key, a malformed one, an unknown one,
     or another user's: a key never reveals someone else's row)."""
     if not key or not getattr(by, "pk", None):
@@ -91,8 +96,10 @@ def created_with(key: uuid.UUID | str | None, *, by: Any) -> models.Model | None
         key = key if isinstance(key, uuid.UUID) else uuid.UUID(str(key))
     except ValueError:
         return None
-    row = SubmissionKey.objects.filter(user=by, key=key).first()
+    mine = SubmissionKey.objects.filter(user=by, key=key)  # type: ignore[misc]  # AUTH_USER_MODEL: audit sits below accounts
+    row = mine.first()
     if row is None:
         return None
     model = apps.get_model(row.target_type)
-    return model._default_manager.filter(pk=row.target_id).first()
+    created: models.Model | None = model._default_manager.filter(pk=row.target_id).first()
+    return created

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 
 from audit.context import current_request_id
@@ -27,7 +28,7 @@ def record(
     action: str,
     *,
     target: models.Model | None = None,
-    by: Any,
+    by: AbstractBaseUser | None,
     data: dict[str, Any] | None = None,
     reason: str = "",
     site_code: str | None = None,
@@ -40,7 +41,7 @@ def record(
     actor = by if getattr(by, "pk", None) else None
     return AuditEvent.objects.create(
         action=action,
-        actor=actor,
+        actor=actor,  # type: ignore[misc]  # AUTH_USER_MODEL: audit sits below accounts
         actor_username=getattr(by, "username", "") or "",
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,13 +29,15 @@ class VersionedModel(models.Model):
         abstract = True
 
 
-def save_versioned(instance: VersionedModel, *, expected_version: int | None, by: Any) -> None:
+def save_versioned(
+    instance: VersionedModel, *, expected_version: int | None, by: AbstractBaseUser | None
+) -> None:
     """Insert, or update only if the stored version is still `expected_version`.
 
     The check and the write are one UPDATE … WHERE version = n, so two concurrent
     saves cannot both pass (no read-modify-write race).
     """
-    instance.updated_by = by
+    instance.updated_by = by  # type: ignore[assignment]  # AUTH_USER_MODEL: audit sits below accounts
     if instance._state.adding:
         instance.version = 1
         instance.save()
@@ -48,9 +49,8 @@ def save_versioned(instance: VersionedModel, *, expected_version: int | None, by
         if not f.primary_key and f.attname != "version"
     }
     fields["updated_at"] = timezone.now()
-    updated = model._default_manager.filter(pk=instance.pk, version=expected_version).update(
-        version=models.F("version") + 1, **fields
-    )
+    same_version = model._default_manager.filter(pk=instance.pk, version=expected_version)  # type: ignore[misc]  # None: no row, StaleVersion
+    updated = same_version.update(version=models.F("version") + 1, **fields)
     if updated != 1:
         raise StaleVersion(model._default_manager.get(pk=instance.pk))
     instance.version = expected_version + 1 if expected_version is not None else instance.version

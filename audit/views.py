@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -16,9 +17,12 @@ from accounts.roles import Capability as C
 from audit.history import object_history
 from audit.models import AuditEvent
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 @capability_required(C.VIEW_AUDIT)
-def object_trail(request: HttpRequest, model_label: str, pk: str) -> HttpResponse:
+def object_trail(request: AuthenticatedRequest, model_label: str, pk: str) -> HttpResponse:
     """Every change of one object. The object must be visible to the user (else 404)."""
     try:
         model = apps.get_model(model_label)
@@ -56,7 +60,7 @@ def _parse_date(value: str) -> datetime | None:
 
 
 @capability_required(C.VIEW_GLOBAL_AUDIT_LOG)
-def log(request: HttpRequest) -> HttpResponse:
+def log(request: AuthenticatedRequest) -> HttpResponse:
     """Searchable log of business events, for data managers."""
     # Only all-site roles hold this capability, so the log is not filtered by site.
     events = AuditEvent.objects.all()

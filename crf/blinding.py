@@ -8,13 +8,16 @@ call time, so tests and a sponsor decision change one value.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from accounts.access import has_capability
 from accounts.roles import Capability
 from participants import locks
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 def database_locked() -> bool:
@@ -24,7 +27,7 @@ def database_locked() -> bool:
     return locks.database_locked()
 
 
-def d10_results_visible(user: Any) -> bool:
+def d10_results_visible(user: Visitor) -> bool:
     if has_capability(user, Capability.ENTER_D10_BIOLOGY):
         return True
     if not has_capability(user, Capability.VIEW_CLINICAL_DATA):

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -37,13 +37,16 @@ from crf.views import integrity_message
 from participants import locks
 from participants.models import Participant
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest, User
+
 # At most this many rows carry live inputs; the others show their values as text with an
 # "Edit" link. Rendering ~50 widgets per row for a 30-day stay took a second; a window keeps
 # the page fast whatever the length of the stay (bench: crf grid).
 EDITABLE_ROWS = 4
 
 
-def icu_days(participant: Participant, user: Any) -> list[date]:
+def icu_days(participant: Participant, user: User) -> list[date]:
     """The calendar days the schedule expects a daily form for (D0 → ICU discharge)."""
     state = clinical_state(load_course(participant, user, kit_codes=False))
     if state is None:
@@ -113,7 +116,7 @@ def _editable_days(days: list[date], existing: dict, wanted: date | None) -> set
 
 def _rows(
     participant: Participant,
-    user: Any,
+    user: User,
     *,
     editable: bool,
     bound: dict[date, Any] | None = None,
@@ -143,7 +146,7 @@ def _rows(
 
 
 def _render(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     participant: Participant,
     bound: dict | None = None,
     extra: dict | None = None,
@@ -171,7 +174,7 @@ def _render(
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def daily_grid(request: HttpRequest, code: str) -> HttpResponse:
+def daily_grid(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return _render(request, get_participant_for_user(request.user, code))
 
 
@@ -184,7 +187,7 @@ def _day(raw: str) -> date:
 
 @require_POST
 @capability_required(C.VIEW_CLINICAL_DATA)
-def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
+def daily_grid_row(request: AuthenticatedRequest, code: str, day: str) -> HttpResponse:
     """Save one day of the grid."""
     participant = get_participant_for_user(request.user, code)
     require_enter(request.user, participant)
@@ -248,7 +251,7 @@ def daily_grid_row(request: HttpRequest, code: str, day: str) -> HttpResponse:
 
 @require_POST
 @capability_required(C.VIEW_CLINICAL_DATA)
-def daily_sofa(request: HttpRequest, code: str) -> HttpResponse:
+def daily_sofa(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Live SOFA of one grid row (htmx): computed from the posted inputs, nothing saved."""
     participant = get_participant_for_user(request.user, code)
     # Only the weight is needed (mg/h → µg/kg/min), not the participant's whole facts.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 
 from crf.models import DataQuery
 
@@ -54,7 +54,7 @@ def open_queries_by_field(obj: Any) -> dict[str, int]:
     return {row["field"]: row["n"] for row in rows}
 
 
-def open_queries_by_row(model: type, participant: Any) -> dict[int, dict[str, int]]:
+def open_queries_by_row(model: type[Model], participant: Any) -> dict[int, dict[str, int]]:
     """form row pk → field → number of unresolved queries, for every row of `model`."""
     rows = (
         DataQuery.objects.unresolved()

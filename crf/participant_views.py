@@ -6,9 +6,9 @@ day-10 biology shows its status only (crf/blinding.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +23,12 @@ from crf.blinding import d10_results_visible
 from crf.schedule import to_study_date
 from participants import locks
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest, User
+
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def participant_page(request: HttpRequest, code: str) -> HttpResponse:
+def participant_page(request: AuthenticatedRequest, code: str) -> HttpResponse:
     participant = get_participant_for_user(request.user, code)
     user = request.user
     site_id = participant.site_id
@@ -68,7 +71,7 @@ def participant_page(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _randomization_actions(user: Any, participant: Any, course: Any) -> dict[str, bool]:
+def _randomization_actions(user: User, participant: Any, course: Any) -> dict[str, bool]:
     """Which randomization pages this user can open for this participant (no arm here)."""
     site_id = participant.site_id
     randomized = course.randomized_at is not None

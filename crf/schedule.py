@@ -299,9 +299,9 @@ def expected_forms(state: ClinicalState, today: date) -> list[ExpectedForm]:
         )
 
     for number, (admitted, discharged) in enumerate(_relevant_stays(state), start=1):
-        end = _stay_end(state, admitted, discharged)
-        if end is not None:
-            forms.append(_event_form(state, "ICU_DISCHARGE", end, today, number))
+        stay_end = _stay_end(state, admitted, discharged)
+        if stay_end is not None:
+            forms.append(_event_form(state, "ICU_DISCHARGE", stay_end, today, number))
         else:
             forms.append(_d90_form(state, "ICU_DISCHARGE", today, number))
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, DateField, DateTimeField, DecimalField, F, Value
 from django.db.models.functions import JSONObject
@@ -47,6 +47,9 @@ from crf.schedule import (
     study_day,
     to_study_date,
 )
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 # The status vocabulary of every form on the participant page (CSS `status status-<code>`).
 # queried / verified / signed come with monitoring and signatures (next issue); the
@@ -156,7 +159,7 @@ ORDER = {
 }
 
 
-def _rows_query(participant: Any, user: Any) -> Any:
+def _rows_query(participant: Any, user: User) -> Any:
     parts = []
     for kind, (model, fields) in SOURCES.items():
         if model is D10Biology:
@@ -234,7 +237,7 @@ class Course:
         return self.rows["DEVIATION"]
 
 
-def load_course(participant: Any, user: Any, *, kit_codes: bool = True) -> Course:
+def load_course(participant: Any, user: User, *, kit_codes: bool = True) -> Course:
     """Everything of the participant page in 3 queries (2 without kit codes)."""
     from randomization.selectors import kit_codes_for, randomized_at
 

@@ -6,12 +6,12 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +51,9 @@ from crf.open_queries import open_queries_by_field, open_query_count
 from crf.services.core import values_of
 from participants import locks
 from participants.models import Lock, Participant
+
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest, User
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ def _fixed_value(spec: FormSpec, raw: str | None) -> Any:
     return value
 
 
-def _object(spec: FormSpec, participant: Participant, user: Any, pk: int) -> Any:
+def _object(spec: FormSpec, participant: Participant, user: User, pk: int) -> Any:
     qs = spec.model.objects.visible_to(user).filter(participant=participant)
     return get_object_or_404(qs, pk=pk)
 
@@ -170,7 +173,7 @@ def _locked(participant: Participant, form: Any = None) -> Lock | None:
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def casebook(request: HttpRequest, code: str) -> HttpResponse:
+def casebook(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The participant's CRF rows by form, with status (the timeline comes later)."""
     participant = get_participant_for_user(request.user, code)
     sections = []
@@ -239,7 +242,11 @@ def _stale_context(form: CrfForm, current: Any) -> dict[str, Any]:
 
 
 def _edit(
-    request: HttpRequest, spec: FormSpec, participant: Participant, instance: Any, fixed: Any
+    request: AuthenticatedRequest,
+    spec: FormSpec,
+    participant: Participant,
+    instance: Any,
+    fixed: Any,
 ) -> HttpResponse:
     form_class = FORMS[spec.model]
     formset = None
@@ -344,7 +351,7 @@ def _edit(
     return render(request, "crf/form.html", context)
 
 
-def _report(request: HttpRequest, result: services.SaveResult) -> None:
+def _report(request: AuthenticatedRequest, result: services.SaveResult) -> None:
     if result.unchanged:
         messages.info(request, gettext("Nothing changed: nothing was saved."))
         return
@@ -363,7 +370,7 @@ def _report(request: HttpRequest, result: services.SaveResult) -> None:
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def form_new(request: HttpRequest, code: str, form: str) -> HttpResponse:
+def form_new(request: AuthenticatedRequest, code: str, form: str) -> HttpResponse:
     spec = _spec(form)
     participant = get_participant_for_user(request.user, code)
     require_enter(request.user, participant, spec.enter)
@@ -393,7 +400,7 @@ def _existing(spec: FormSpec, participant: Participant, fixed: Any) -> Any:
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def form_edit(request: HttpRequest, code: str, form: str, pk: int) -> HttpResponse:
+def form_edit(request: AuthenticatedRequest, code: str, form: str, pk: int) -> HttpResponse:
     spec = _spec(form)
     participant = get_participant_for_user(request.user, code)
     instance = _object(spec, participant, request.user, pk)
@@ -405,7 +412,7 @@ def form_edit(request: HttpRequest, code: str, form: str, pk: int) -> HttpRespon
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResponse:
+def form_detail(request: AuthenticatedRequest, code: str, form: str, pk: int) -> HttpResponse:
     spec = _spec(form)
     participant = get_participant_for_user(request.user, code)
     instance = _object(spec, participant, request.user, pk)
@@ -459,7 +466,9 @@ def form_detail(request: HttpRequest, code: str, form: str, pk: int) -> HttpResp
 
 @require_POST
 @capability_required(C.MARK_ENTERED_IN_ERROR)
-def form_entered_in_error(request: HttpRequest, code: str, form: str, pk: int) -> HttpResponse:
+def form_entered_in_error(
+    request: AuthenticatedRequest, code: str, form: str, pk: int
+) -> HttpResponse:
     spec = _spec(form)
     participant = get_participant_for_user(request.user, code)
     instance = _object(spec, participant, request.user, pk)
@@ -490,7 +499,7 @@ def form_entered_in_error(request: HttpRequest, code: str, form: str, pk: int) -
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def sae_list(request: HttpRequest) -> HttpResponse:
+def sae_list(request: AuthenticatedRequest) -> HttpResponse:
     """SAEs awaiting acknowledgement by vigilance / data management (dashboard list)."""
     saes = (
         AdverseEvent.objects.visible_to(request.user)
@@ -513,7 +522,7 @@ def sae_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required(ACKNOWLEDGE_SAE)
-def sae_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def sae_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ae = get_object_or_404(AdverseEvent.objects.visible_to(request.user).serious(), pk=pk)
     services.acknowledge_sae(ae, by=request.user)
     messages.success(request, gettext("SAE acknowledged."))

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 from django.db import connection, connections
@@ -50,6 +50,9 @@ from demo.clock import SimulatedClock, real_now
 from demo.course import CourseWriter, Staff, plan_course
 from participants.models import Participant
 from sites.models import Site
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 RECRUITMENT_START = date(2025, 7, 9)  # the protocol's first inclusion
 SCREEN_FAILURE_RATE = 0.25
@@ -133,7 +136,7 @@ def site_users(site: Site, users: dict[str, Any]) -> dict[str, Any]:
         "16": ("demo-investigator-nantes", "demo-pharmacist-nantes"),
     }
     inv_name, pharm_name = demo.get(site.code, (None, None))
-    out = {}
+    out: dict[str, Any] = {}
     for role, name in ((Role.INVESTIGATOR, inv_name), (Role.PHARMACIST, pharm_name)):
         user = (users.get(name) or User.objects.filter(username=name).first()) if name else None
         if user is None:
@@ -218,7 +221,7 @@ def ensure_depot(needed: int, users: dict[str, Any], rng: random.Random) -> None
     )
 
 
-def deliver_shipments(site: Site, *, pharmacist: Any, depot_user: Any) -> int:
+def deliver_shipments(site: Site, *, pharmacist: User, depot_user: User) -> int:
     """The depot ships each requested shipment; the site pharmacy scans what is in transit
     and closes the receipt (temperature logger OK)."""
     from randomization.models import Kit, Shipment
@@ -238,7 +241,7 @@ def deliver_shipments(site: Site, *, pharmacist: Any, depot_user: Any) -> int:
     return delivered
 
 
-def _dispatch(shipment: Any, depot_user: Any) -> None:
+def _dispatch(shipment: Any, depot_user: User) -> None:
     """The depot locks every depot kit it considers (SKIP LOCKED): while another builder
     process dispatches, this one sees an empty depot. Wait for it rather than fail."""
     from randomization.services import SupplyShortage, dispatch_shipment
@@ -253,7 +256,7 @@ def _dispatch(shipment: Any, depot_user: Any) -> None:
             time.sleep(0.05)
 
 
-def dispense_allocated(participant: Participant, *, pharmacist: Any) -> int:
+def dispense_allocated(participant: Participant, *, pharmacist: User) -> int:
     """The pharmacy dispenses (scans) every kit allocated to the participant."""
     from randomization.models import Kit
     from randomization.services import dispense_kit
@@ -277,7 +280,7 @@ def enrol_and_randomize(
     when: datetime,
     clock: SimulatedClock,
     staff: dict[str, Any],
-    depot_user: Any,
+    depot_user: User,
     rng: random.Random,
 ) -> Participant:
     """Screen (some failures first), consent, enrol, randomize at `when`, dispense."""

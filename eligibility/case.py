@@ -311,9 +311,7 @@ class _Reader:
             try:
                 moment = datetime.fromisoformat(value)
             except ValueError:
-                moment = None
-            if moment is None:
-                raise CaseInputError(path, gettext_noop("Not an ISO 8601 date and time"))
+                raise CaseInputError(path, gettext_noop("Not an ISO 8601 date and time")) from None
         else:
             raise CaseInputError(path, gettext_noop("Not an ISO 8601 date and time"))
         if moment.tzinfo is None:

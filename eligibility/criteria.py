@@ -230,7 +230,7 @@ def yes_no_inclusion(code: str, answer: bool | None) -> CriterionResult:
 def i7(answer: bool | Literal["not_applicable"] | None) -> CriterionResult:
     if answer == "not_applicable":
         return _result("I7", MET, gettext_noop("Not applicable"))
-    return yes_no_inclusion("I7", answer)  # type: ignore[arg-type]
+    return yes_no_inclusion("I7", answer)
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,7 @@ class ScreeningForms:
         for section, formset in self.formsets().items():
             rows, index = [], []
             for i, form in enumerate(formset.forms):
-                values = form.values()  # type: ignore[attr-defined]
+                values = form.values()
                 if values is not None:
                     rows.append(values)
                     index.append(i)

@@ -7,7 +7,7 @@ eligibility engine on what is stored, so that a decision never rests on a stale 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -58,6 +58,9 @@ from eligibility.models.choices import (
 from participants.models import Participant
 from participants.services import flag_eligibility, lock_for_write
 
+if TYPE_CHECKING:
+    from accounts.types import User
+
 
 class EnrolmentRefused(Exception):
     """Enrolment is not allowed now; `message` is translated and shown to the user."""
@@ -94,13 +97,13 @@ def next_sequence(site: Any, kind: str, model: type[models.Model]) -> int:
 # Screening
 
 
-def _require_screen(by: Any, site_id: int) -> None:
+def _require_screen(by: User, site_id: int) -> None:
     if not has_capability(by, Capability.SCREEN, site_id):
         raise PermissionDenied
 
 
 @transaction.atomic
-def create_screening(site: Any, *, by: Any, data: ScreeningData | None = None) -> Screening:
+def create_screening(site: Any, *, by: User, data: ScreeningData | None = None) -> Screening:
     """Open a screening record (number S-<site>-<seq>); with data, save it at once."""
     _require_screen(by, site.pk)
     if not site.is_active:
@@ -123,7 +126,7 @@ def create_screening(site: Any, *, by: Any, data: ScreeningData | None = None) -
 def save_screening(
     screening: Screening,
     *,
-    by: Any,
+    by: User,
     data: ScreeningData,
     reason: str = "",
     expected_version: int | None = None,
@@ -154,7 +157,7 @@ def save_screening(
 def correct_screening(
     screening: Screening,
     *,
-    by: Any,
+    by: User,
     reason: str,
     changes: ScreeningData,
     expected_version: int | None = None,
@@ -166,9 +169,10 @@ def correct_screening(
     """
     screening = Screening.objects.select_for_update().get(pk=screening.pk)
     _require_screen(by, screening.site_id)
-    if not screening.is_enrolled:
+    participant_id = screening.participant_id
+    if participant_id is None:  # not enrolled
         raise ScreeningLocked(gettext("Only an enrolled patient's screening is corrected."))
-    lock_for_write(screening.participant_id)  # a locked casebook is read-only (ParticipantLocked)
+    lock_for_write(participant_id)  # a locked casebook is read-only (ParticipantLocked)
     reason = require_reason(screening, reason)
     if not reason:
         raise ReasonRequired(gettext("Give a reason for this change."))
@@ -179,7 +183,7 @@ def correct_screening(
         if result.status != ELIGIBLE:
             codes = ", ".join(result.failed or result.missing)
             participant = flag_eligibility(
-                Participant.objects.get(pk=screening.participant_id),
+                Participant.objects.get(pk=participant_id),
                 by=by,
                 note=gettext("After correction the screening is %(status)s (%(codes)s): %(reason)s")
                 % {"status": result.status, "codes": codes, "reason": reason},
@@ -214,7 +218,7 @@ def _store(
     screening: Screening,
     data: ScreeningData,
     *,
-    by: Any,
+    by: User,
     expected_version: int | None = None,
     evaluate: bool = False,
 ) -> EligibilityResult | None:
@@ -293,7 +297,7 @@ def _store_rows(
     written = False
     for pk, row in existing.items():
         if pk not in kept:
-            row.void()  # type: ignore[attr-defined]  # first: frees its unique ICU day
+            row.void()
             written = True
     for row, values in matched:
         if row is None:
@@ -384,7 +388,7 @@ def validate_consent(
 def record_consent(
     screening: Screening,
     *,
-    by: Any,
+    by: User,
     given_by: str,
     consented_at: datetime,
     information_sheet_version: str,
@@ -475,7 +479,7 @@ def _reevaluate(screening: Screening) -> list[str]:
 def enrol(
     screening: Screening,
     *,
-    by: Any,
+    by: User,
     password: str,
     token: str = "",
     request: HttpRequest | None = None,
@@ -495,7 +499,7 @@ def enrol(
 
 
 @transaction.atomic
-def _enrol(screening: Screening, *, by: Any) -> Participant:
+def _enrol(screening: Screening, *, by: User) -> Participant:
     screening = (
         Screening.objects.select_for_update(of=("self",))
         .select_related("site")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -39,25 +39,30 @@ from eligibility.services import (
 from participants.models import Participant
 from participants.services import ParticipantLocked
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 # ---------------------------------------------------------------------------------------------
 # Access helpers
 
 
-def _screening_for_read(request: HttpRequest, pk: int) -> Screening:
+def _screening_for_read(request: AuthenticatedRequest, pk: int) -> Screening:
     queryset = Screening.objects.visible_to(request.user).select_related("site", "participant")
     return get_object_or_404(queryset, pk=pk)
 
 
-def _screening_for_write(request: HttpRequest, pk: int, capability: str = C.SCREEN) -> Screening:
+def _screening_for_write(
+    request: AuthenticatedRequest, pk: int, capability: str = C.SCREEN
+) -> Screening:
     screening = _screening_for_read(request, pk)
     if not has_capability(request.user, capability, screening.site_id):
         raise PermissionDenied
     return screening
 
 
-def _screening_site(request: HttpRequest) -> Any:
+def _screening_site(request: AuthenticatedRequest) -> Any:
     """The site a new screening belongs to: the current site if the user screens there."""
-    site = request.current_site.get()  # type: ignore[attr-defined]
+    site = request.current_site.get()
     if site is not None and has_capability(request.user, C.SCREEN, site):
         return site
     site = sites_with(request.user, C.SCREEN).order_by("code").first()
@@ -106,9 +111,9 @@ def consort_counts(screenings: Any) -> dict[str, Any]:
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def screening_list(request: HttpRequest) -> HttpResponse:
+def screening_list(request: AuthenticatedRequest) -> HttpResponse:
     screenings = Screening.objects.visible_to(request.user)
-    site = request.current_site.get()  # type: ignore[attr-defined]
+    site = request.current_site.get()
     if site is not None:
         screenings = screenings.at_site(site)
     status = request.GET.get("status", "")
@@ -155,7 +160,7 @@ def _checklist_context(forms: ScreeningForms, evaluation: adapter.Evaluation) ->
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     forms: ScreeningForms,
     screening: Screening | None,
     evaluation: adapter.Evaluation,
@@ -175,7 +180,7 @@ def _page(
     return render(request, "eligibility/screening_form.html", context, status=status)
 
 
-def _save(request: HttpRequest, forms: ScreeningForms, screening: Screening | None) -> Any:
+def _save(request: AuthenticatedRequest, forms: ScreeningForms, screening: Screening | None) -> Any:
     """Validate and save; returns the saved screening, or an Evaluation to re-render."""
     if not forms.is_valid():
         show_submission_key_errors(forms.screening)
@@ -227,7 +232,7 @@ def _save(request: HttpRequest, forms: ScreeningForms, screening: Screening | No
 
 @require_http_methods(["GET", "POST"])
 @capability_required(C.SCREEN)
-def screening_create(request: HttpRequest) -> HttpResponse:
+def screening_create(request: AuthenticatedRequest) -> HttpResponse:
     _screening_site(request)  # 403 unless the user screens at some site
     if request.method == "POST":
         forms = ScreeningForms(request.POST)
@@ -250,7 +255,7 @@ def _saved_message(screening: Screening) -> str:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(C.VIEW_CLINICAL_DATA)
-def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def screening_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     screening = _screening_for_read(request, pk)
     can_edit = has_capability(request.user, C.SCREEN, screening.site_id)
     stored = adapter.data_from_screening(screening)
@@ -270,7 +275,7 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, forms, screening, adapter.preview(stored), can_edit=can_edit)
 
 
-def _checklist(request: HttpRequest, screening: Screening | None) -> HttpResponse:
+def _checklist(request: AuthenticatedRequest, screening: Screening | None) -> HttpResponse:
     stored = adapter.data_from_screening(screening) if screening else None
     forms = ScreeningForms(request.POST, screening=screening, stored=stored)
     data = forms.to_data()
@@ -284,14 +289,14 @@ def _checklist(request: HttpRequest, screening: Screening | None) -> HttpRespons
 
 @require_POST
 @capability_required(C.SCREEN)
-def checklist_new(request: HttpRequest) -> HttpResponse:
+def checklist_new(request: AuthenticatedRequest) -> HttpResponse:
     _screening_site(request)
     return _checklist(request, None)
 
 
 @require_POST
 @capability_required(C.SCREEN)
-def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _checklist(request, _screening_for_write(request, pk))
 
 
@@ -301,7 +306,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(C.SCREEN)
-def consent(request: HttpRequest, pk: int) -> HttpResponse:
+def consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk)
     if request.method == "POST" and _consent_submitted(request, screening):
         return redirect("eligibility:screening_detail", pk=screening.pk)
@@ -353,7 +358,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _consent_submitted(request: HttpRequest, screening: Screening) -> bool:
+def _consent_submitted(request: AuthenticatedRequest, screening: Screening) -> bool:
     """This POST resends the submission that recorded this screening's consent."""
     earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
     if isinstance(earlier, Consent) and earlier.screening_id == screening.pk:
@@ -362,7 +367,7 @@ def _consent_submitted(request: HttpRequest, screening: Screening) -> bool:
     return False
 
 
-def _enrolment_submitted(request: HttpRequest, screening: Screening) -> bool:
+def _enrolment_submitted(request: AuthenticatedRequest, screening: Screening) -> bool:
     """This POST resends the signature that enrolled this screening's patient."""
     earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
     # Read again: the screening loaded for this request may predate the enrolment.
@@ -377,7 +382,7 @@ def _enrolment_submitted(request: HttpRequest, screening: Screening) -> bool:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(C.CONFIRM_ELIGIBILITY)
-def enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
+def enrol_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     screening = _screening_for_write(request, pk, C.CONFIRM_ELIGIBILITY)
     if request.method == "POST" and _enrolment_submitted(request, screening):
         return redirect("eligibility:screening_detail", pk=screening.pk)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -26,6 +26,9 @@ from monitoring.sdv import NOT_VERIFIED, TO_REVERIFY, VERIFIED, rows_of
 from monitoring.signing import signature_status_of, with_casebook_state
 from participants.models import Participant
 from platinium.lib.pdf import render_pdf
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 
 # Bookkeeping columns: the form detail page does not show them either (crf/views.py).
@@ -86,7 +89,7 @@ def data_digest(data: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def casebook_context(participant: Participant, *, user: Any) -> dict[str, Any]:
+def casebook_context(participant: Participant, *, user: User) -> dict[str, Any]:
     sdv = {(r.form.label, r.obj.pk): r.state for r in rows_of(participant)}
     sdv_labels = _sdv_labels()
     sections: list[Section] = []
@@ -128,7 +131,7 @@ class CasebookPdf:
     filename: str
 
 
-def download_casebook_pdf(participant: Participant, *, by: Any) -> CasebookPdf:
+def download_casebook_pdf(participant: Participant, *, by: User) -> CasebookPdf:
     """Render the casebook of one participant for `by` and audit the download."""
     context = casebook_context(participant, user=by)
     content = render_pdf("pdf/casebook.html", context)

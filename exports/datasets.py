@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q, QuerySet
 
@@ -21,6 +21,9 @@ from crf.models import CrfStatus, D10Biology, DailyFollowUp, FollowUp, StudyDrug
 from eligibility.models import Screening
 from exports import dictionary as d
 from participants.models import Participant
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 # Rows fetched per round trip: memory stays flat whatever the trial size.
 CHUNK_SIZE = 500
@@ -41,11 +44,11 @@ def _sites(field: str, sites: Sequence[str] | None) -> Q:
     return Q(**{f"{field}__code__in": list(sites)}) if sites else Q()
 
 
-def _clinical(user: Any, field: str) -> Q:
+def _clinical(user: User, field: str) -> Q:
     return site_filter(user, Capability.VIEW_CLINICAL_DATA, field=field)
 
 
-def _crf_queryset(model: type[Model], user: Any, *, blinded: bool) -> QuerySet:
+def _crf_queryset(model: type[Model], user: User, *, blinded: bool) -> QuerySet:
     if model is D10Biology and blinded:
         # The form's progress (sampled or not, why not) is in the clinical scope; its
         # results are not selected at all (columns restricted in the dictionary).
@@ -67,7 +70,7 @@ def _visit(model: type[Model], row: dict[str, Any]) -> str:
 
 
 def crf_dataset(
-    name: str, user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
+    name: str, user: User, *, blinded: bool = True, sites: Sequence[str] | None = None
 ) -> Dataset:
     model = d.crf_forms()[name][0]
     spec = d.crf_dataset(name)
@@ -94,7 +97,7 @@ def crf_dataset(
 
 
 def child_dataset(
-    name: str, user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
+    name: str, user: User, *, blinded: bool = True, sites: Sequence[str] | None = None
 ) -> Dataset:
     """Organisms of an infection episode, readmissions of a follow-up: the rows of current
     forms that are not voided themselves."""
@@ -118,7 +121,7 @@ def child_dataset(
 
 
 def screening_dataset(
-    user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
+    user: User, *, blinded: bool = True, sites: Sequence[str] | None = None
 ) -> Dataset:
     spec = d.screening_dataset()
     columns = spec.columns(blinded=blinded)
@@ -163,7 +166,7 @@ def _outcome_values(participant: Participant, randomized_at: Any) -> dict[str, A
 
 
 def outcomes_dataset(
-    user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None
+    user: User, *, blinded: bool = True, sites: Sequence[str] | None = None
 ) -> Dataset:
     """One row per randomized participant. The outcomes are rebuilt per participant by
     crf.derived (a few queries each): an offline export, not a page."""
@@ -187,7 +190,7 @@ def outcomes_dataset(
     return Dataset(spec, blinded, rows)
 
 
-def allocation_dataset(user: Any, *, sites: Sequence[str] | None = None) -> Dataset:
+def allocation_dataset(user: User, *, sites: Sequence[str] | None = None) -> Dataset:
     """The arm (unblinded export only): randomization.arm_access checks the person."""
     from randomization.arm_access import unblinded_allocations
 
@@ -204,7 +207,7 @@ def allocation_dataset(user: Any, *, sites: Sequence[str] | None = None) -> Data
     return Dataset(spec, False, rows)
 
 
-def build(user: Any, *, blinded: bool = True, sites: Sequence[str] | None = None) -> list[Dataset]:
+def build(user: User, *, blinded: bool = True, sites: Sequence[str] | None = None) -> list[Dataset]:
     """Every dataset of one export, in the dictionary's order."""
     datasets = [crf_dataset(name, user, blinded=blinded, sites=sites) for name in d.crf_forms()]
     datasets += [child_dataset(name, user, blinded=blinded, sites=sites) for name in d.CHILD_FORMS]

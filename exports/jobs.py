@@ -10,11 +10,11 @@ import zipfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -24,14 +24,17 @@ from audit.services import record
 from exports.models import ExportJob
 from exports.services import ExportRefused, check_export, export_datasets, sha256_of
 
+if TYPE_CHECKING:
+    from accounts.types import User
 
-def storage() -> Any:
+
+def storage() -> Storage:
     return storages["exports"]
 
 
 @transaction.atomic
 def request_export(
-    format: str, *, by: Any, sites: list[str] | None = None, language: str = "fr"
+    format: str, *, by: User, sites: list[str] | None = None, language: str = "fr"
 ) -> ExportJob:
     """Check at once (a refusal is shown on the page), then queue the blinded export."""
     codes = check_export(by, format=format, unblinded=False, sites=sites)
@@ -60,7 +63,7 @@ def run_export(job_id: int, *, report: Callable[[int], None] | None = None) -> E
 
     The export reads one database snapshot in one transaction, so its progress (percent)
     goes to `report` (the task's state in the result backend), not to the job row."""
-    job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
+    job: ExportJob = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
         return job
     _set(job, status=ExportJob.Status.RUNNING)
@@ -106,7 +109,7 @@ def _zip(paths: list[Path], archive: Path) -> None:
             out.write(path, arcname=path.name)
 
 
-def open_download(job: ExportJob, *, by: Any) -> IO[bytes]:
+def open_download(job: ExportJob, *, by: User) -> IO[bytes]:
     """The requester's ready, unexpired archive; audited at each download."""
     if job.requested_by_id != getattr(by, "pk", None):
         raise Http404

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -18,6 +18,9 @@ from exports import datasets as ds
 from exports.formats import FORMATS, write
 from participants import locks
 from sites.models import Site
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 
 class ExportRefused(PermissionDenied):
@@ -33,7 +36,7 @@ def sha256_of(path: Path) -> str:
 
 
 def check_export(
-    user: Any, *, format: str, unblinded: bool, sites: Sequence[str] | None
+    user: User, *, format: str, unblinded: bool, sites: Sequence[str] | None
 ) -> list[str] | None:
     """Refuse with a clear message, before anything is written; the site codes checked."""
     if format not in FORMATS:
@@ -70,7 +73,7 @@ def check_export(
 def export_datasets(
     format: str,
     *,
-    by: Any,
+    by: User,
     out_dir: Path,
     sites: Sequence[str] | None = None,
     unblinded: bool = False,
@@ -103,7 +106,7 @@ def export_datasets(
 def _export(
     format: str,
     *,
-    by: Any,
+    by: User,
     out_dir: Path,
     sites: Sequence[str] | None,
     unblinded: bool,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery.result import AsyncResult
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,12 +21,15 @@ from exports.forms import ExportForm
 from exports.models import ExportJob
 from exports.services import ExportRefused
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 RECENT = 20
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(C.EXPORT_BLINDED)
-def export_home(request: HttpRequest) -> HttpResponse:
+def export_home(request: AuthenticatedRequest) -> HttpResponse:
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         codes = [site.code for site in form.cleaned_data["sites"]]
@@ -48,14 +52,14 @@ def export_home(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.EXPORT_BLINDED)
-def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+def export_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The job's row, polled by the page (htmx) until it is ready or failed."""
     job = get_object_or_404(ExportJob.objects.of(request.user), pk=pk)
     return render(request, "exports/_job.html", {"job": _with_progress(job)})
 
 
 @capability_required(C.EXPORT_BLINDED)
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+def export_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     job = get_object_or_404(ExportJob.objects.of(request.user), pk=pk)
     try:
         handle = jobs.open_download(job, by=request.user)
@@ -78,7 +82,7 @@ def _with_progress(job: ExportJob) -> dict[str, Any]:
 
 @require_GET
 @capability_required(C.VIEW_CLINICAL_DATA)
-def casebook_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def casebook_pdf(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The participant's casebook as a PDF (another site's participant: 404); audited."""
     participant = get_participant_for_user(request.user, code)
     pdf = download_casebook_pdf(participant, by=request.user)

@@ -8,7 +8,7 @@ counts; the pharmacist, without clinical access, is refused: ADR 0021).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, Q, Value, When
 from django.db.models.functions import TruncMonth
@@ -26,6 +26,9 @@ from participants.models import Participant
 from randomization.models import Allocation
 from sites.models import Site
 
+if TYPE_CHECKING:
+    from accounts.types import User
+
 # docs/trial/protocol.md: 326 participants, recruitment until 9 October 2028.
 TARGET = 326
 PLANNED_END = datetime.date(2028, 10, 9)
@@ -37,7 +40,7 @@ AGE_BANDS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def scope(user: Any, field: str = "site") -> Q:
+def scope(user: User, field: str = "site") -> Q:
     return site_filter(user, C.VIEW_CLINICAL_DATA, field=field)
 
 
@@ -68,7 +71,7 @@ def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     return months
 
 
-def recruitment(user: Any) -> dict[str, Any]:
+def recruitment(user: User) -> dict[str, Any]:
     allocations = Allocation.objects.filter(scope(user), error_flag=False).order_by()
     months = allocations.annotate(month=TruncMonth("randomized_at")).values("month")
     by_month = {_day(row["month"]): row["n"] for row in months.annotate(n=Count("pk"))}
@@ -84,7 +87,7 @@ def recruitment(user: Any) -> dict[str, Any]:
     return {"target": TARGET, "planned_end": PLANNED_END.isoformat(), "curve": curve}
 
 
-def site_rows(user: Any) -> list[dict[str, Any]]:
+def site_rows(user: User) -> list[dict[str, Any]]:
     """One row per site in scope with every per-site figure (one query per figure)."""
     sites = list(Site.objects.filter(scope(user, field="pk")).order_by("code"))
     ids = [site.pk for site in sites]
@@ -154,7 +157,7 @@ def _age_band() -> Case:
     )
 
 
-def consort(user: Any) -> list[dict[str, Any]]:
+def consort(user: User) -> list[dict[str, Any]]:
     """Screened → eligible → enrolled → randomized → completed, over the user's sites."""
     screenings = Screening.objects.filter(scope(user)).aggregate(
         screened=Count("pk"),
@@ -178,7 +181,7 @@ def consort(user: Any) -> list[dict[str, Any]]:
     ]
 
 
-def figures(user: Any) -> dict[str, Any]:
+def figures(user: User) -> dict[str, Any]:
     sites = site_rows(user)
     return {
         "recruitment": recruitment(user),

@@ -3,8 +3,10 @@ block, each beside a table of the same figures (screen readers, CSP: ADR 0016, 0
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
@@ -13,9 +15,12 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from monitoring import dashboard
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 @capability_required(C.VIEW_DASHBOARDS)
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: AuthenticatedRequest) -> HttpResponse:
     # Every figure is clinical (screening, queries, SAEs, SDV): without clinical access
     # (the pharmacist) the page is refused rather than shown empty (ADR 0021).
     if not has_capability(request.user, C.VIEW_CLINICAL_DATA):

@@ -91,7 +91,8 @@ class AnswerQueryForm(forms.Form):
             self.fields["corrected_value"] = value_field
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("correct") and cleaned.get("corrected_value") in (None, ""):
             self.add_error("corrected_value", _("Enter the corrected value."))
         return cleaned

@@ -4,12 +4,12 @@ with a reason, audited) and the lock history (docs/decisions/0012-locks.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -23,9 +23,12 @@ from monitoring.forms import LockForm
 from participants import locks
 from participants.models import Lock, Participant
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 def _lock_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     *,
     title: str,
     current: Lock | None,
@@ -81,7 +84,7 @@ def _lock_page(
 
 
 @capability_required(C.LOCK)
-def database_lock(request: HttpRequest) -> HttpResponse:
+def database_lock(request: AuthenticatedRequest) -> HttpResponse:
     return _lock_page(
         request,
         title=gettext("Database lock"),
@@ -94,7 +97,7 @@ def database_lock(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.LOCK)
-def casebook_lock(request: HttpRequest, code: str) -> HttpResponse:
+def casebook_lock(request: AuthenticatedRequest, code: str) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.visible_to(request.user), code=code)
     if not has_capability(request.user, C.LOCK, participant.site_id):
         raise PermissionDenied
@@ -123,7 +126,7 @@ def form_url(obj: Any) -> str:
 
 
 @capability_required(C.LOCK)
-def form_lock(request: HttpRequest, model_label: str, pk: int) -> HttpResponse:
+def form_lock(request: AuthenticatedRequest, model_label: str, pk: int) -> HttpResponse:
     model = locks.lockable_form(model_label)
     if model is None:
         raise Http404
@@ -142,7 +145,7 @@ def form_lock(request: HttpRequest, model_label: str, pk: int) -> HttpResponse:
 
 
 @capability_required(C.VIEW_AUDIT)
-def lock_history(request: HttpRequest) -> HttpResponse:
+def lock_history(request: AuthenticatedRequest) -> HttpResponse:
     """Every lock and unlock, newest first (roles.md: readers of the clinical audit trail)."""
     if not has_capability(request.user, C.VIEW_CLINICAL_DATA):
         raise PermissionDenied

@@ -9,7 +9,7 @@ digest of the casebook's row versions equals the stored one
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -20,9 +20,12 @@ from accounts.access import site_filter
 from accounts.roles import Capability
 from audit.triggers import append_only_triggers
 
+if TYPE_CHECKING:
+    from accounts.types import Visitor
+
 
 class VerificationQuerySet(models.QuerySet["Verification"]):
-    def visible_to(self, user: Any) -> VerificationQuerySet:
+    def visible_to(self, user: Visitor) -> VerificationQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_CLINICAL_DATA, "participant__site"))
 
 
@@ -58,7 +61,7 @@ class Verification(models.Model):
 
 
 class CasebookSignatureQuerySet(models.QuerySet["CasebookSignature"]):
-    def visible_to(self, user: Any) -> CasebookSignatureQuerySet:
+    def visible_to(self, user: Visitor) -> CasebookSignatureQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_CLINICAL_DATA, "participant__site"))
 
 

@@ -10,7 +10,7 @@ like the others.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -35,6 +35,9 @@ from crf.models.queries import AWAITING_ANSWER, MAX_MESSAGE_LENGTH
 from crf.services.core import BOOKKEEPING, data_fields
 from participants.services import lock_for_write
 
+if TYPE_CHECKING:
+    from accounts.types import User
+
 # `correct(row, field, value, reason, by)` saves the corrected field through the form's
 # own save service (the one write path); the view passes it (crf.views knows the forms).
 Corrector = Callable[[CrfRecord, str, Any, str, Any], Any]
@@ -57,7 +60,7 @@ def queryable_fields(model: type[CrfRecord]) -> list[str]:
     return [f.name for f in data_fields(model) if f.name not in BOOKKEEPING]
 
 
-def origin_of(user: Any) -> str:
+def origin_of(user: User) -> str:
     """The raiser's role: data management (all sites) or the monitor (assigned sites)."""
     all_sites, _ids = capability_scope(user, C.RAISE_QUERY)
     return QueryOrigin.DATA_MANAGER if all_sites else QueryOrigin.MONITOR
@@ -75,7 +78,7 @@ def _text(value: str, *, required: bool) -> str:
     return value
 
 
-def _require(user: Any, capability: str, site_id: int) -> None:
+def _require(user: User, capability: str, site_id: int) -> None:
     if not has_capability(user, capability, site_id):
         raise PermissionDenied
 
@@ -94,7 +97,7 @@ def _lock(query: DataQuery, expected_version: int | None) -> DataQuery:
     return fresh
 
 
-def _save(query: DataQuery, *, by: Any, kind: str, text: str = "", corrected: str = "") -> None:
+def _save(query: DataQuery, *, by: User, kind: str, text: str = "", corrected: str = "") -> None:
     save_versioned(query, expected_version=query.version, by=by)
     QueryMessage.objects.create(query=query, kind=kind, text=text, corrected_value=corrected, by=by)
     record(
@@ -113,7 +116,7 @@ def _save(query: DataQuery, *, by: Any, kind: str, text: str = "", corrected: st
 
 
 @transaction.atomic
-def raise_query(row: CrfRecord, *, field: str, text: str, by: Any) -> DataQuery:
+def raise_query(row: CrfRecord, *, field: str, text: str, by: User) -> DataQuery:
     """A monitor (assigned sites) or data manager (all sites) asks about one field."""
     participant = row.participant
     _require(by, C.RAISE_QUERY, participant.site_id)
@@ -153,7 +156,7 @@ def answer_query(
     query: DataQuery,
     *,
     text: str,
-    by: Any,
+    by: User,
     expected_version: int | None = None,
     correction: tuple[Any, Corrector] | None = None,
 ) -> DataQuery:
@@ -182,7 +185,7 @@ def answer_query(
     return query
 
 
-def _may_close_unanswered(query: DataQuery, by: Any) -> bool:
+def _may_close_unanswered(query: DataQuery, by: User) -> bool:
     """Only the raiser's role closes a query nobody answered (a data manager closes an
     edit check's)."""
     origin = origin_of(by)
@@ -193,7 +196,7 @@ def _may_close_unanswered(query: DataQuery, by: Any) -> bool:
 
 @transaction.atomic
 def close_query(
-    query: DataQuery, *, by: Any, text: str = "", expected_version: int | None = None
+    query: DataQuery, *, by: User, text: str = "", expected_version: int | None = None
 ) -> DataQuery:
     _require(by, C.CLOSE_QUERY, query.participant.site_id)
     text = _text(text, required=False)
@@ -213,7 +216,7 @@ def close_query(
 
 @transaction.atomic
 def reopen_query(
-    query: DataQuery, *, by: Any, text: str, expected_version: int | None = None
+    query: DataQuery, *, by: User, text: str, expected_version: int | None = None
 ) -> DataQuery:
     _require(by, C.CLOSE_QUERY, query.participant.site_id)
     text = _text(text, required=True)
@@ -228,7 +231,7 @@ def reopen_query(
 
 @transaction.atomic
 def cancel_query(
-    query: DataQuery, *, by: Any, reason: str, expected_version: int | None = None
+    query: DataQuery, *, by: User, reason: str, expected_version: int | None = None
 ) -> DataQuery:
     """Withdraw a query raised in error (a reason is required)."""
     _require(by, C.CLOSE_QUERY, query.participant.site_id)

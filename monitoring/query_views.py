@@ -4,13 +4,13 @@ field of a saved form row (docs/decisions/0013-data-queries.md)."""
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -29,6 +29,9 @@ from crf.models.queries import AWAITING_ANSWER
 from crf.views import SPECS
 from monitoring import queries
 from monitoring.forms import AnswerQueryForm, QueryActionForm, RaiseQueryForm
+
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest, User
 
 PAGE_SIZE = 50
 
@@ -53,14 +56,14 @@ def row_url(query: DataQuery) -> str:
     )
 
 
-def _require_query_reader(user: Any) -> None:
+def _require_query_reader(user: User) -> None:
     """The worklist and the query pages: roles that take part in queries and read CRFs."""
     takes_part = any(has_capability(user, cap) for cap in (C.RAISE_QUERY, C.ANSWER_QUERY))
     if not (takes_part and has_capability(user, C.VIEW_CLINICAL_DATA)):
         raise PermissionDenied
 
 
-def _default_status(user: Any) -> str:
+def _default_status(user: User) -> str:
     """Site roles see what they must answer, monitors what they must review."""
     if has_capability(user, C.ANSWER_QUERY):
         return TO_ANSWER
@@ -69,7 +72,7 @@ def _default_status(user: Any) -> str:
     return UNRESOLVED
 
 
-STATUS_FILTERS = {
+STATUS_FILTERS: dict[str, dict[str, Any]] = {
     TO_ANSWER: {"status__in": AWAITING_ANSWER},
     TO_REVIEW: {"status": QueryStatus.ANSWERED},
     UNRESOLVED: {"status__in": (*AWAITING_ANSWER, QueryStatus.ANSWERED)},
@@ -79,7 +82,7 @@ STATUS_FILTERS = {
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def query_list(request: HttpRequest) -> HttpResponse:
+def query_list(request: AuthenticatedRequest) -> HttpResponse:
     _require_query_reader(request.user)
     qs = DataQuery.objects.visible_to(request.user).select_related("participant__site", "raised_by")
     status = request.GET.get("status") or _default_status(request.user)
@@ -122,7 +125,9 @@ def query_list(request: HttpRequest) -> HttpResponse:
 def _value_field(query: DataQuery) -> forms.Field | None:
     """The queried field's own form field, to type a correction (None: not correctable)."""
     model = queries.form_model(query.model_label)
-    form_class = FORMS.get(model) if model else None
+    if model is None:
+        return None
+    form_class = FORMS.get(model)
     if form_class is None:
         return None
     row = model.objects.get(pk=query.object_id)
@@ -130,13 +135,13 @@ def _value_field(query: DataQuery) -> forms.Field | None:
     return copy.deepcopy(field) if field is not None else None
 
 
-def _can_correct(user: Any, query: DataQuery) -> bool:
+def _can_correct(user: User, query: DataQuery) -> bool:
     model = queries.form_model(query.model_label)
     spec = _spec_of(model) if model else None
     return spec is not None and can_enter(user, query.participant, spec.enter)
 
 
-def _correct(row: Any, field: str, value: Any, reason: str, by: Any) -> None:
+def _correct(row: Any, field: str, value: Any, reason: str, by: User) -> None:
     """Save the corrected field through the form's own save service (the one write path),
     the answer as the reason for change."""
     spec = _spec_of(type(row))
@@ -152,14 +157,16 @@ def _correct(row: Any, field: str, value: Any, reason: str, by: Any) -> None:
     )
 
 
-def _answer_form(request: HttpRequest, query: DataQuery, data: Any = None) -> AnswerQueryForm:
+def _answer_form(
+    request: AuthenticatedRequest, query: DataQuery, data: Any = None
+) -> AnswerQueryForm:
     value_field = _value_field(query) if _can_correct(request.user, query) else None
     return AnswerQueryForm(
         data, value_field=value_field, initial={"expected_version": query.version}
     )
 
 
-def _page(request: HttpRequest, query: DataQuery, **forms_: Any) -> HttpResponse:
+def _page(request: AuthenticatedRequest, query: DataQuery, **forms_: Any) -> HttpResponse:
     user = request.user
     site_id = query.participant.site_id
     can_close = has_capability(user, C.CLOSE_QUERY, site_id)
@@ -192,20 +199,20 @@ def _page(request: HttpRequest, query: DataQuery, **forms_: Any) -> HttpResponse
     return render(request, "monitoring/query_detail.html", context)
 
 
-def _query(request: HttpRequest, pk: int) -> DataQuery:
+def _query(request: AuthenticatedRequest, pk: int) -> DataQuery:
     _require_query_reader(request.user)
     qs = DataQuery.objects.visible_to(request.user).select_related("participant__site")
     return get_object_or_404(qs, pk=pk)
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
-def query_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def query_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _page(request, _query(request, pk))
 
 
 @require_POST
 @capability_required(C.ANSWER_QUERY)
-def query_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def query_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     query = _query(request, pk)
     form = _answer_form(request, query, request.POST)
     if form.is_valid():
@@ -239,7 +246,7 @@ def query_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, query, answer_form=form)
 
 
-def _action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def _action(request: AuthenticatedRequest, pk: int, name: str) -> HttpResponse:
     query = _query(request, pk)
     form = QueryActionForm(request.POST)
     if form.is_valid():
@@ -267,24 +274,26 @@ def _action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @require_POST
 @capability_required(C.CLOSE_QUERY)
-def query_close(request: HttpRequest, pk: int) -> HttpResponse:
+def query_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _action(request, pk, "close")
 
 
 @require_POST
 @capability_required(C.CLOSE_QUERY)
-def query_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def query_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _action(request, pk, "reopen")
 
 
 @require_POST
 @capability_required(C.CLOSE_QUERY)
-def query_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def query_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _action(request, pk, "cancel")
 
 
 @capability_required(C.RAISE_QUERY)
-def query_raise(request: HttpRequest, model_label: str, pk: int, field: str) -> HttpResponse:
+def query_raise(
+    request: AuthenticatedRequest, model_label: str, pk: int, field: str
+) -> HttpResponse:
     model = queries.form_model(model_label)
     if model is None or field not in queries.queryable_fields(model):
         raise Http404

@@ -65,7 +65,8 @@ def with_sdv_counts(participants: models.QuerySet[Any]) -> models.QuerySet[Any]:
     for i, form in enumerate(SDV_PLAN):
         annotations[f"sdv_rows_{i}"] = _count(form, verified=False)
         annotations[f"sdv_verified_{i}"] = _count(form, verified=True)
-    return participants.annotate(**annotations)
+    annotated: models.QuerySet[Any] = participants.annotate(**annotations)
+    return annotated
 
 
 def progress_of(annotated: Any) -> Progress:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +19,9 @@ from monitoring.sdv_plan import SECTIONS
 from monitoring.services import Refused, parse_row_key, verify_rows
 from participants.models import Participant
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 def _sdv_participant(request: HttpRequest, code: str) -> Participant:
     """The participant, if at one of the user's SDV sites; another site's is a 404."""
@@ -27,7 +30,7 @@ def _sdv_participant(request: HttpRequest, code: str) -> Participant:
 
 
 @capability_required(C.SDV)
-def sdv_progress(request: HttpRequest) -> HttpResponse:
+def sdv_progress(request: AuthenticatedRequest) -> HttpResponse:
     """Per site, then per participant: critical data verified against the plan."""
     participants = sdv.with_sdv_counts(
         Participant.objects.filter(site_filter(request.user, C.SDV))
@@ -70,7 +73,7 @@ def _row_url(participant: Participant, obj: Any) -> str:
 
 
 @capability_required(C.SDV)
-def sdv_participant(request: HttpRequest, code: str) -> HttpResponse:
+def sdv_participant(request: AuthenticatedRequest, code: str) -> HttpResponse:
     participant = _sdv_participant(request, code)
     rows = sdv.rows_of(participant)
     sections = {str(title): sdv.Section(title) for title in SECTIONS}
@@ -102,7 +105,7 @@ def sdv_participant(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @capability_required(C.SDV)
-def sdv_verify(request: HttpRequest, code: str) -> HttpResponse:
+def sdv_verify(request: AuthenticatedRequest, code: str) -> HttpResponse:
     participant = _sdv_participant(request, code)
     keys = [parse_row_key(key) for key in request.POST.getlist("row")]
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -17,6 +17,9 @@ from monitoring.models import CasebookSignature, Verification
 from monitoring.sdv_plan import BY_LABEL
 from monitoring.signing import MEANING, casebook_digest
 from participants.models import Participant
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 
 class Refused(Exception):
@@ -37,7 +40,7 @@ def parse_row_key(key: str) -> tuple[str, int, int] | None:
 
 @transaction.atomic
 def verify_rows(
-    participant: Participant, *, rows: Iterable[tuple[str, int, int]], by: Any
+    participant: Participant, *, rows: Iterable[tuple[str, int, int]], by: User
 ) -> list[Verification]:
     """Record that `by` verified these rows at the versions shown to them. All or nothing:
     a row changed since the page was shown refuses the whole action."""
@@ -84,7 +87,7 @@ def verify_rows(
 
 
 @transaction.atomic
-def sign_casebook(participant: Participant, *, by: Any, seen_digest: str) -> CasebookSignature:
+def sign_casebook(participant: Participant, *, by: User, seen_digest: str) -> CasebookSignature:
     """The investigator signs the casebook as shown (`seen_digest`). Call
     accounts.reauth.reauthenticate first (21 CFR 11.200)."""
     if not has_capability(by, C.SIGN, participant.site_id):

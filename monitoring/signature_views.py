@@ -3,12 +3,12 @@ of casebooks to re-sign."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 
@@ -21,9 +21,12 @@ from monitoring.forms import CasebookSignatureForm
 from monitoring.services import Refused, sign_casebook
 from participants.models import Participant
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 @capability_required(C.SIGN)
-def casebook_sign(request: HttpRequest, code: str) -> HttpResponse:
+def casebook_sign(request: AuthenticatedRequest, code: str) -> HttpResponse:
     qs = Participant.objects.filter(site_filter(request.user, C.SIGN)).select_related("site")
     participant = get_object_or_404(signing.with_casebook_state(qs), code=code)
     status = signing.signature_status_of(participant)
@@ -65,7 +68,7 @@ def casebook_sign(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def resign_list(request: HttpRequest) -> HttpResponse:
+def resign_list(request: AuthenticatedRequest) -> HttpResponse:
     """Casebooks whose data changed after their signature, per site (investigators sign
     them again; monitors follow them up)."""
     if not (has_capability(request.user, C.SIGN) or has_capability(request.user, C.SDV)):

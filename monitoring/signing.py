@@ -76,7 +76,8 @@ def with_casebook_state(participants: models.QuerySet[Any]) -> models.QuerySet[A
         "signature_at": Subquery(newest.values("signed_at")[:1]),
         "signature_name": Subquery(newest.values("printed_name")[:1]),
     }
-    return participants.annotate(**annotations)
+    annotated: models.QuerySet[Any] = participants.annotate(**annotations)
+    return annotated
 
 
 def digest_of(annotated: Any) -> str:

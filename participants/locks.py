@@ -9,7 +9,7 @@ before the service's transaction (accounts.reauth).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -21,6 +21,9 @@ from accounts.roles import Capability
 from audit.services import record
 from participants.lock_guard import guard_specs
 from participants.models import Lock, Participant
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 Level = Lock.Level
 # Forms are CRF rows and screening records (not the participant row, not the allocation).
@@ -56,7 +59,9 @@ def form_label(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
-def lock_refusing(participant: Participant | int | None, form: models.Model | None = None):
+def lock_refusing(
+    participant: Participant | int | None, form: models.Model | None = None
+) -> Lock | None:
     """The lock in force that refuses a write on this participant (and form), if any:
     the database lock first, then the casebook, then the form."""
     pid = participant.pk if isinstance(participant, Participant) else participant
@@ -66,7 +71,7 @@ def lock_refusing(participant: Participant | int | None, form: models.Model | No
     if form is not None and form.pk is not None:
         condition |= models.Q(level=Level.FORM, model_label=form_label(form), object_id=form.pk)
     found = list(Lock.objects.current().filter(condition))
-    order = {Level.DATABASE: 0, Level.CASEBOOK: 1, Level.FORM: 2}
+    order: dict[str, int] = {Level.DATABASE: 0, Level.CASEBOOK: 1, Level.FORM: 2}
     return min(found, key=lambda lock: order[lock.level]) if found else None
 
 
@@ -127,7 +132,7 @@ def site_id_of(obj: models.Model) -> int | None:
 # ---------------------------------------------------------------------------- actions
 
 
-def _require(by: Any, capability: str, site_id: int | None = None) -> None:
+def _require(by: User, capability: str, site_id: int | None = None) -> None:
     if not getattr(by, "pk", None) or not has_capability(by, capability, site_id):
         raise PermissionDenied
 
@@ -139,7 +144,7 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _create(by: Any, reason: str, **target: Any) -> Lock:
+def _create(by: User, reason: str, **target: Any) -> Lock:
     try:
         with transaction.atomic():
             return Lock.objects.create(locked_by=by, reason=reason, **target)
@@ -147,7 +152,7 @@ def _create(by: Any, reason: str, **target: Any) -> Lock:
         raise LockRefused(gettext("It is already locked.")) from None
 
 
-def _lift(lock: Lock | None, *, by: Any, reason: str) -> Lock:
+def _lift(lock: Lock | None, *, by: User, reason: str) -> Lock:
     if lock is None:
         raise LockRefused(gettext("It is not locked."))
     lock = Lock.objects.select_for_update().get(pk=lock.pk)
@@ -161,7 +166,7 @@ def _lift(lock: Lock | None, *, by: Any, reason: str) -> Lock:
 
 
 @transaction.atomic
-def lock_form(obj: models.Model, *, by: Any, reason: str) -> Lock:
+def lock_form(obj: models.Model, *, by: User, reason: str) -> Lock:
     """Lock one form row (a CRF row, a screening record): it becomes read-only."""
     label = form_label(obj)
     if lockable_form(label) is None:
@@ -184,7 +189,7 @@ def lock_form(obj: models.Model, *, by: Any, reason: str) -> Lock:
 
 
 @transaction.atomic
-def unlock_form(obj: models.Model, *, by: Any, reason: str) -> Lock:
+def unlock_form(obj: models.Model, *, by: User, reason: str) -> Lock:
     _require(by, Capability.UNLOCK, site_id_of(obj))
     reason = _reason(reason)
     lock = _lift(form_lock(obj), by=by, reason=reason)
@@ -193,7 +198,7 @@ def unlock_form(obj: models.Model, *, by: Any, reason: str) -> Lock:
 
 
 @transaction.atomic
-def lock_casebook(participant: Participant, *, by: Any, reason: str) -> Lock:
+def lock_casebook(participant: Participant, *, by: User, reason: str) -> Lock:
     """Lock a participant's casebook: every form of theirs becomes read-only."""
     _require(by, Capability.LOCK, participant.site_id)
     reason = _reason(reason)
@@ -210,7 +215,7 @@ def lock_casebook(participant: Participant, *, by: Any, reason: str) -> Lock:
 
 
 @transaction.atomic
-def unlock_casebook(participant: Participant, *, by: Any, reason: str) -> Lock:
+def unlock_casebook(participant: Participant, *, by: User, reason: str) -> Lock:
     _require(by, Capability.UNLOCK, participant.site_id)
     reason = _reason(reason)
     lock = _lift(casebook_lock(participant), by=by, reason=reason)
@@ -221,7 +226,7 @@ def unlock_casebook(participant: Participant, *, by: Any, reason: str) -> Lock:
 
 
 @transaction.atomic
-def lock_database(*, by: Any, reason: str) -> Lock:
+def lock_database(*, by: User, reason: str) -> Lock:
     """Lock the whole trial database (the first condition of the statistician's unblinding
     and of day-10 visibility)."""
     _require(by, Capability.LOCK)
@@ -232,7 +237,7 @@ def lock_database(*, by: Any, reason: str) -> Lock:
 
 
 @transaction.atomic
-def unlock_database(*, by: Any, reason: str) -> Lock:
+def unlock_database(*, by: User, reason: str) -> Lock:
     _require(by, Capability.UNLOCK)
     reason = _reason(reason)
     lock = _lift(current_database_lock(), by=by, reason=reason)

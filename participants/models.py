@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 import pgtrigger
@@ -13,9 +13,12 @@ from accounts.access import capability_scope, site_filter
 from accounts.roles import Capability
 from audit.versioning import VersionedModel
 
+if TYPE_CHECKING:
+    from accounts.types import Visitor
+
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
-    def visible_to(self, user: Any) -> ParticipantQuerySet:
+    def visible_to(self, user: Visitor) -> ParticipantQuerySet:
         """Object-level authorization: another site's participant is simply not there."""
         return self.filter(site_filter(user, Capability.VIEW_PARTICIPANTS))
 
@@ -83,7 +86,7 @@ class LockQuerySet(models.QuerySet["Lock"]):
         """Locks in force: lifting a lock fills unlocked_at, it never deletes the row."""
         return self.filter(unlocked_at__isnull=True)
 
-    def visible_to(self, user: Any) -> LockQuerySet:
+    def visible_to(self, user: Visitor) -> LockQuerySet:
         """The lock history is part of the (blinded) audit trail of clinical data: a reader
         of every site's clinical data sees all of it; a site-scoped reader sees the locks of
         their sites' casebooks and forms, and the database locks."""

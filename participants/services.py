@@ -7,7 +7,7 @@ database locks plug their state in here).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,9 @@ from audit.context import change_reason
 from audit.services import record
 from audit.versioning import save_versioned
 from participants.models import Participant
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 
 class ParticipantLocked(Exception):
@@ -48,14 +51,14 @@ def lock_for_write(participant: Participant | int, form: models.Model | None = N
     return fresh
 
 
-def _save(participant: Participant, *, by: Any, reason: str) -> None:
+def _save(participant: Participant, *, by: User, reason: str) -> None:
     with change_reason(reason):
         save_versioned(participant, expected_version=participant.version, by=by)
 
 
 @transaction.atomic
 def change_participant_status(
-    participant: Participant, *, status: str, by: Any, reason: str
+    participant: Participant, *, status: str, by: User, reason: str
 ) -> Participant:
     """Set the participant's status (randomized, died, end of study): versioned, audited.
 
@@ -82,7 +85,7 @@ def change_participant_status(
 
 
 @transaction.atomic
-def flag_eligibility(participant: Participant, *, by: Any, note: str, reason: str) -> Participant:
+def flag_eligibility(participant: Participant, *, by: User, note: str, reason: str) -> Participant:
     """Flag the participant for review: after a correction the screening is not eligible."""
     fresh = lock_for_write(participant)
     fresh.eligibility_flag = True

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import TYPE_CHECKING
+
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.access import has_capability
@@ -8,9 +10,12 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from participants.models import Participant
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 @capability_required(C.VIEW_PARTICIPANTS)
-def participant_list(request: HttpRequest) -> HttpResponse:
+def participant_list(request: AuthenticatedRequest) -> HttpResponse:
     participants = Participant.objects.visible_to(request.user).select_related("site")
     site = request.current_site.get()
     if site is not None and request.GET.get("all") != "1":
@@ -31,7 +36,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.VIEW_PARTICIPANTS)
-def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
+def participant_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.visible_to(request.user), code=code)
     return render(
         request,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.db import InterfaceError, OperationalError
@@ -12,9 +13,12 @@ from django.utils.translation import gettext as _
 from accounts.access import roles_of
 from accounts.roles import Role
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The landing page: what this user can do, driven by their roles."""
     roles = sorted(roles_of(request.user))
     return render(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -30,6 +30,9 @@ from accounts.access import has_capability, roles_of
 from accounts.roles import Capability, Role
 from randomization import arm_cipher
 from randomization import parameters as p
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 # How long after recording an emergency unblinding its arm may still be shown (once).
 EMERGENCY_DISPLAY_WINDOW = timedelta(minutes=5)
@@ -76,29 +79,29 @@ def statistician_unblinded() -> bool:
     return database_locked() and UnblindingAuthorisation.objects.exists()
 
 
-def can_see_arm(user: Any) -> bool:
+def can_see_arm(user: Visitor) -> bool:
     roles = roles_of(user)
     if Role.RANDOMIZATION_MANAGER in roles:
         return True
     return Role.STATISTICIAN in roles and statistician_unblinded()
 
 
-def require_arm_access(user: Any) -> None:
+def require_arm_access(user: Visitor) -> None:
     if not (has_capability(user, Capability.SEE_ARM) and can_see_arm(user)):
         raise PermissionDenied
 
 
-def arm_of_slot(slot: Any, *, user: Any) -> str:
+def arm_of_slot(slot: Any, *, user: Visitor) -> str:
     require_arm_access(user)
     return _open(slot.arm_token)
 
 
-def arm_of_kit(kit: Any, *, user: Any) -> str:
+def arm_of_kit(kit: Any, *, user: Visitor) -> str:
     require_arm_access(user)
     return _open(kit.arm_token)
 
 
-def unblinded_allocations(*, user: Any) -> list[dict[str, Any]]:
+def unblinded_allocations(*, user: Visitor) -> list[dict[str, Any]]:
     """Every allocation with its arm, for the unblinded listing."""
     from randomization.models import Allocation
 
@@ -121,7 +124,7 @@ def unblinded_allocations(*, user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def emergency_arm(unblinding: Any, *, user: Any) -> str:
+def emergency_arm(unblinding: Any, *, user: Visitor) -> str:
     """The arm of the unblinded participant, once, to the investigator who unblinded.
 
     The caller must hold the unblinding row locked (select_for_update) in its transaction.

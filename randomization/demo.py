@@ -123,13 +123,15 @@ def seed(*, users: dict[str, Any], rng: random.Random, stdout: Any) -> None:
         stdout.write("Randomization demo skipped: this server is PROD.")
         return
     rm = users["demo-randomization"]
-    pharmacists = {code: _pharmacist_at(code) for code in ("11", "16")}
-    for code, pharmacist in list(pharmacists.items()):
+    pharmacists: dict[str, User] = {}
+    for code in ("11", "16"):
+        pharmacist = _pharmacist_at(code)
         if pharmacist is None:
             stdout.write(
                 f"Randomization demo: no pharmacist at site {code}; its kits stay in transit."
             )
-            del pharmacists[code]
+        else:
+            pharmacists[code] = pharmacist
     investigators = {"11": users["demo-investigator"], "16": users["demo-investigator-nantes"]}
     with acting_user(rm):
         _load_lists(rm, rng, stdout)

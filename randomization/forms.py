@@ -38,7 +38,7 @@ class ListUploadForm(forms.Form):
         help_text=_("The hash from the statistician's .sha256 file."),
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_LIST_BYTES:
             raise forms.ValidationError(_("The file is too large."))

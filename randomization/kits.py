@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from randomization.models import Kit, KitEvent
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 S = Kit.Status
 
@@ -59,7 +62,7 @@ def transition(
     kit: Kit,
     to_status: str,
     *,
-    by: Any,
+    by: User,
     reason: str = "",
     shipment: Any = None,
     participant: Any = None,

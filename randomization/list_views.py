@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -16,9 +18,12 @@ from randomization import allocation_list, arm_access, services
 from randomization.forms import ListUploadForm
 from randomization.models import AllocationList, Kit, KitList, Shipment
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
-def allocation_lists(request: HttpRequest) -> HttpResponse:
+def allocation_lists(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "randomization/allocation_lists.html",
@@ -31,7 +36,7 @@ def allocation_lists(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
-def allocation_list_check(request: HttpRequest) -> HttpResponse:
+def allocation_list_check(request: AuthenticatedRequest) -> HttpResponse:
     """QC report of an uploaded file; nothing is stored."""
     report = None
     problems: list[str] = []
@@ -62,12 +67,12 @@ def allocation_list_check(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
-def allocation_list_import(request: HttpRequest) -> HttpResponse:
+def allocation_list_import(request: AuthenticatedRequest) -> HttpResponse:
     return _import(request, kind="allocation")
 
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
-def kit_list_import(request: HttpRequest) -> HttpResponse:
+def kit_list_import(request: AuthenticatedRequest) -> HttpResponse:
     return _import(request, kind="kit")
 
 
@@ -99,7 +104,7 @@ def _import(request: HttpRequest, *, kind: str) -> HttpResponse:
 
 
 @capability_required(C.LOAD_ALLOCATION_LIST)
-def supply(request: HttpRequest) -> HttpResponse:
+def supply(request: AuthenticatedRequest) -> HttpResponse:
     """Shipment requests of every site, for the central depot (arm-agnostic)."""
     shipments = Shipment.objects.select_related("site").order_by("status", "-requested_at")
     return render(
@@ -114,7 +119,7 @@ def supply(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required(C.LOAD_ALLOCATION_LIST)
-def shipment_dispatch(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def shipment_dispatch(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
     shipment = get_object_or_404(Shipment, pk=shipment_id)
     try:
         services.dispatch_shipment(shipment, by=request.user)
@@ -128,7 +133,7 @@ def shipment_dispatch(request: HttpRequest, shipment_id: int) -> HttpResponse:
 
 
 @capability_required(C.SEE_ARM)
-def unblinded_allocations(request: HttpRequest) -> HttpResponse:
+def unblinded_allocations(request: AuthenticatedRequest) -> HttpResponse:
     """Every allocation with its arm: randomization manager; statistician after lock (C2)."""
     rows = arm_access.unblinded_allocations(user=request.user)
     response = render(request, "randomization/unblinded_allocations.html", {"rows": rows})

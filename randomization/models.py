@@ -7,7 +7,7 @@ both Fernet tokens under a key kept outside the database. Nothing but
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 import pgtrigger
@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import site_filter
 from accounts.roles import Capability
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 class AllocationList(models.Model):
@@ -106,7 +109,7 @@ class Slot(models.Model):
 
 
 class AllocationQuerySet(models.QuerySet["Allocation"]):
-    def visible_to(self, user: Any) -> AllocationQuerySet:
+    def visible_to(self, user: Visitor) -> AllocationQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_PARTICIPANTS)).filter(
             site_filter(user, Capability.SEE_KIT_NUMBERS)
         )
@@ -187,7 +190,7 @@ class KitList(models.Model):
 
 
 class ShipmentQuerySet(models.QuerySet["Shipment"]):
-    def visible_to(self, user: Any) -> ShipmentQuerySet:
+    def visible_to(self, user: Visitor) -> ShipmentQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_KIT_ACCOUNTABILITY))
 
 
@@ -261,7 +264,7 @@ class Shipment(models.Model):
 
 
 class KitQuerySet(models.QuerySet["Kit"]):
-    def visible_to(self, user: Any) -> KitQuerySet:
+    def visible_to(self, user: Visitor) -> KitQuerySet:
         return self.filter(site_filter(user, Capability.SEE_KIT_NUMBERS))
 
     def at_site(self, site: Any) -> KitQuerySet:
@@ -351,7 +354,7 @@ class Kit(models.Model):
 
 
 class KitEventQuerySet(models.QuerySet["KitEvent"]):
-    def visible_to(self, user: Any) -> KitEventQuerySet:
+    def visible_to(self, user: Visitor) -> KitEventQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_KIT_ACCOUNTABILITY))
 
 
@@ -403,7 +406,7 @@ class KitEvent(models.Model):
 
 
 class EmergencyUnblindingQuerySet(models.QuerySet["EmergencyUnblinding"]):
-    def visible_to(self, user: Any) -> EmergencyUnblindingQuerySet:
+    def visible_to(self, user: Visitor) -> EmergencyUnblindingQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_UNBLINDING_LOG))
 
 

@@ -6,6 +6,8 @@ No view here loads an arm; stock is counted by status and expiry, never by arm.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,6 +30,9 @@ from randomization.forms import (
 from randomization.models import Kit, KitEvent, Shipment
 from sites.models import Site
 
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
+
 S = Kit.Status
 
 
@@ -43,7 +48,7 @@ def _site(request: HttpRequest) -> Site:
 
 
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
-def pharmacy_home(request: HttpRequest) -> HttpResponse:
+def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
     site = _site(request)
     kits = Kit.objects.filter(site=site)
     by_status = {row["status"]: row["n"] for row in kits.values("status").annotate(n=Count("pk"))}
@@ -83,7 +88,7 @@ def _shipment(request: HttpRequest, shipment_id: int) -> Shipment:
 
 
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
-def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def shipment_detail(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
     shipment = _shipment(request, shipment_id)
     kits = Kit.objects.filter(shipment=shipment).order_by("code")
     return render(
@@ -110,7 +115,7 @@ def _manage_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
 
 @require_POST
 @capability_required(C.MANAGE_KITS)
-def shipment_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def shipment_receive(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
     shipment = _manage_shipment(request, shipment_id)
     form = ScanForm(request.POST)
     if form.is_valid():
@@ -127,7 +132,7 @@ def shipment_receive(request: HttpRequest, shipment_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(C.MANAGE_KITS)
-def shipment_close(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def shipment_close(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
     shipment = _manage_shipment(request, shipment_id)
     form = CloseReceiptForm(request.POST)
     if not form.is_valid():
@@ -144,7 +149,7 @@ def shipment_close(request: HttpRequest, shipment_id: int) -> HttpResponse:
 
 @require_POST
 @capability_required(C.MANAGE_KITS)
-def shipment_decision(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def shipment_decision(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
     shipment = _manage_shipment(request, shipment_id)
     form = QuarantineDecisionForm(request.POST)
     if not form.is_valid():
@@ -165,7 +170,7 @@ def shipment_decision(request: HttpRequest, shipment_id: int) -> HttpResponse:
 
 
 @capability_required(C.MANAGE_KITS)
-def dispense(request: HttpRequest, code: str) -> HttpResponse:
+def dispense(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Dispense to a participant by scanning; any other kit is refused with its reason."""
     participant = get_object_or_404(Participant.objects.visible_to(request.user), code=code)
     if not has_capability(request.user, C.MANAGE_KITS, participant.site_id):
@@ -212,7 +217,7 @@ def _kit(request: HttpRequest, kit_code: str) -> Kit:
 
 
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
-def kit_detail(request: HttpRequest, kit_code: str) -> HttpResponse:
+def kit_detail(request: AuthenticatedRequest, kit_code: str) -> HttpResponse:
     kit = _kit(request, kit_code)
     return render(
         request,
@@ -228,7 +233,7 @@ def kit_detail(request: HttpRequest, kit_code: str) -> HttpResponse:
 
 @require_POST
 @capability_required(C.MANAGE_KITS)
-def kit_incident(request: HttpRequest, kit_code: str) -> HttpResponse:
+def kit_incident(request: AuthenticatedRequest, kit_code: str) -> HttpResponse:
     kit = _kit(request, kit_code)
     if not has_capability(request.user, C.MANAGE_KITS, kit.site_id):
         raise Http404
@@ -262,7 +267,7 @@ def kit_incident(request: HttpRequest, kit_code: str) -> HttpResponse:
 
 @require_POST
 @capability_required(C.MANAGE_KITS)
-def kit_action(request: HttpRequest) -> HttpResponse:
+def kit_action(request: AuthenticatedRequest) -> HttpResponse:
     """Return, send to destruction or destroy a kit by scanning it."""
     site = _site(request)
     if not has_capability(request.user, C.MANAGE_KITS, site):
@@ -291,7 +296,7 @@ def kit_action(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
-def accountability(request: HttpRequest) -> HttpResponse:
+def accountability(request: AuthenticatedRequest) -> HttpResponse:
     """Every kit movement of the site, oldest first (drug accountability log)."""
     site = _site(request)
     events = (

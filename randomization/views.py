@@ -7,6 +7,7 @@ the service, for the arm of one participant, shown once with Cache-Control: no-s
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,9 @@ from participants.models import Participant
 from randomization import documents, services
 from randomization.forms import RandomizeForm, UnblindForm
 from randomization.models import Allocation, EmergencyUnblinding
+
+if TYPE_CHECKING:
+    from accounts.types import AuthenticatedRequest
 
 
 def _participant(request: HttpRequest, code: str, capability: str) -> Participant:
@@ -50,7 +54,7 @@ def _eligibility_summary(participant: Participant) -> dict:
 
 
 @capability_required(C.RANDOMIZE)
-def randomize(request: HttpRequest, code: str) -> HttpResponse:
+def randomize(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Confirm, then randomize. The idempotency key makes a double submission harmless."""
     participant = _participant(request, code, C.RANDOMIZE)
     if Allocation.objects.filter(participant=participant).exists():
@@ -98,7 +102,7 @@ def _allocation(request: HttpRequest, code: str) -> Allocation:
 
 
 @capability_required(C.SEE_KIT_NUMBERS)
-def confirmation(request: HttpRequest, code: str) -> HttpResponse:
+def confirmation(request: AuthenticatedRequest, code: str) -> HttpResponse:
     allocation = _allocation(request, code)
     user = request.user
     return render(
@@ -114,7 +118,7 @@ def confirmation(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @capability_required(C.SEE_KIT_NUMBERS)
-def confirmation_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def confirmation_pdf(request: AuthenticatedRequest, code: str) -> HttpResponse:
     allocation = _allocation(request, code)
     response = HttpResponse(documents.confirmation_pdf(allocation), content_type="application/pdf")
     response["Content-Disposition"] = (
@@ -124,7 +128,7 @@ def confirmation_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @capability_required(C.EMERGENCY_UNBLIND)
-def unblind(request: HttpRequest, code: str) -> HttpResponse:
+def unblind(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Emergency unblinding: reason + password; the arm appears in this response only."""
     participant = _participant(request, code, C.EMERGENCY_UNBLIND)
     allocation = get_object_or_404(Allocation, participant=participant)
@@ -176,7 +180,7 @@ def unblind(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @capability_required(C.VIEW_UNBLINDING_LOG)
-def unblinding_log(request: HttpRequest) -> HttpResponse:
+def unblinding_log(request: AuthenticatedRequest) -> HttpResponse:
     unblindings = (
         EmergencyUnblinding.objects.visible_to(request.user)
         .select_related("participant", "site", "unblinded_by")

@@ -8,7 +8,7 @@ status" is one indexed query per model: `Model.objects.filter(participant__in=..
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import site_filter
 from accounts.roles import Capability
 from audit.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 class CrfStatus(models.TextChoices):
@@ -52,16 +55,16 @@ class DeathCause(models.TextChoices):
 
 
 class CrfQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> CrfQuerySet:
+    def visible_to(self, user: Visitor) -> Self:
         """Clinical data of the user's sites; pharmacists, admins and rando managers: none."""
         return self.filter(
             site_filter(user, Capability.VIEW_CLINICAL_DATA, field="participant__site")
         )
 
-    def for_participant(self, participant: Any) -> CrfQuerySet:
+    def for_participant(self, participant: Any) -> Self:
         return self.filter(participant=participant)
 
-    def current(self) -> CrfQuerySet:
+    def current(self) -> Self:
         """Rows that count: everything except forms marked entered in error."""
         return self.exclude(status=CrfStatus.ENTERED_IN_ERROR)
 

@@ -8,7 +8,7 @@ exists and its status (docs/decisions/0010-d10-biology-visibility.md).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.db import models
@@ -18,6 +18,9 @@ from accounts.access import site_filter
 from accounts.roles import Capability
 from crf.models.base import CrfQuerySet, CrfRecord, CrfStatus
 from crf.units import CountUnit
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 class NotDoneReason(models.TextChoices):
@@ -34,14 +37,14 @@ class MhlaDrMethod(models.TextChoices):
 
 
 class D10BiologyQuerySet(CrfQuerySet):
-    def visible_to(self, user: Any) -> D10BiologyQuerySet:
+    def visible_to(self, user: Visitor) -> D10BiologyQuerySet:
         from crf.blinding import d10_results_visible
 
         if not d10_results_visible(user):
             return self.none()
         return super().visible_to(user)
 
-    def progress_visible_to(self, user: Any) -> D10BiologyQuerySet:
+    def progress_visible_to(self, user: Visitor) -> D10BiologyQuerySet:
         """For timelines: rows the user's clinical scope reaches. Read only
         `participant_id`, `status`, `sample_taken` from it, never the results."""
         return self.filter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pghistory
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,9 @@ from crf.units import (
     PressureUnit,
     VasopressorUnit,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RespiratorySupport(models.TextChoices):
@@ -54,20 +59,20 @@ class RrtMode(models.TextChoices):
     SLED = "SLED", _("SLED")
 
 
-def _dec(label: str, digits: int, places: int) -> models.DecimalField:
+def _dec(label: StrOrPromise, digits: int, places: int) -> models.DecimalField:
     return models.DecimalField(
         label, max_digits=digits, decimal_places=places, null=True, blank=True
     )
 
 
-def _standard(label: str, digits: int) -> models.DecimalField:
+def _standard(label: StrOrPromise, digits: int) -> models.DecimalField:
     """The standard-unit copy of an entered value: computed by the service, never typed."""
     return models.DecimalField(
         label, max_digits=digits, decimal_places=4, null=True, blank=True, editable=False
     )
 
 
-def _flag(label: str) -> models.BooleanField:
+def _flag(label: StrOrPromise) -> models.BooleanField:
     return models.BooleanField(label, null=True, blank=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.contrib.postgres.fields import ArrayField
@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import site_filter
 from accounts.roles import Capability
 from crf.models.base import CrfRecord, CrfStatus, DeathCause
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.types import Visitor
 
 
 class FollowUpVisit(models.TextChoices):
@@ -60,7 +65,7 @@ EQ5D_ITEMS = (
 )
 
 
-def _eq5d(label: str) -> models.PositiveSmallIntegerField:
+def _eq5d(label: StrOrPromise) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, null=True, blank=True)
 
 
@@ -149,7 +154,7 @@ class ReadmissionReason(models.TextChoices):
 
 
 class ReadmissionQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> ReadmissionQuerySet:
+    def visible_to(self, user: Visitor) -> ReadmissionQuerySet:
         return self.filter(
             site_filter(user, Capability.VIEW_CLINICAL_DATA, field="follow_up__participant__site")
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.contrib.postgres.fields import ArrayField
@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import site_filter
 from accounts.roles import Capability
 from crf.models.base import CrfRecord
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 
 class InfectionLocation(models.TextChoices):
@@ -192,7 +195,7 @@ class SecondaryInfection(CrfRecord):
 
 
 class MicroorganismQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> MicroorganismQuerySet:
+    def visible_to(self, user: Visitor) -> MicroorganismQuerySet:
         return self.filter(
             site_filter(user, Capability.VIEW_CLINICAL_DATA, field="infection__participant__site")
         )

@@ -8,7 +8,7 @@ soft edit check a save trips and closes it when a later save no longer trips it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pghistory
 import pgtrigger
@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import site_filter
 from accounts.roles import Capability
 from audit.versioning import VersionedModel
+
+if TYPE_CHECKING:
+    from accounts.types import Visitor
 
 # The longest message a thread accepts (a longer one is refused with a message).
 MAX_MESSAGE_LENGTH = 5000
@@ -46,7 +49,7 @@ class QueryOrigin(models.TextChoices):
 
 
 class DataQueryQuerySet(models.QuerySet["DataQuery"]):
-    def visible_to(self, user: Any) -> DataQueryQuerySet:
+    def visible_to(self, user: Visitor) -> DataQueryQuerySet:
         """Queries on the clinical data the user may read: another site's query is absent,
         and so is a day-10 biology query while its results are hidden from the user (its
         value and its check's text would show the blinded result: randomization.md §5)."""

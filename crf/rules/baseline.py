@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
-from crf.rules.common import Finding, check_range, conditional, hard, require, soft
+from crf.rules.common import Finding, Severity, check_range, conditional, hard, require, soft
 
 REQUIRED = (
     "birth_month",
@@ -94,9 +94,9 @@ def check(
                 "charlson_items",
                 gettext_noop("Tick the comorbidities present, or “no Charlson comorbidity”."),
                 {},
-                "missing",
+                Severity.MISSING,
             )
-        )  # type: ignore[arg-type]
+        )
     if items and values.get("charlson_none"):
         found.append(
             hard(

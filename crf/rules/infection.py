@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
-from crf.rules.common import Finding, conditional, hard, local, require, soft
+from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
 from crf.schedule import LAST_STUDY_DAY, STUDY_TIME_ZONE
 
 # Sub-codes that apply to one category only (skip logic).
@@ -93,9 +93,9 @@ def check(
                             "Onset on D0: enter the time, to show it follows randomisation."
                         ),
                         {},
-                        "missing",
+                        Severity.MISSING,
                     )
-                )  # type: ignore[arg-type]
+                )
             elif moment and facts.randomized_at and moment <= facts.randomized_at:
                 found.append(
                     hard(

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
-from crf.rules.common import Finding, conditional, hard, local, paris_date, require, soft
+from crf.rules.common import Finding, Severity, conditional, hard, local, paris_date, require, soft
 
 MAX_PLAUSIBLE_ICU_LOS = timedelta(days=180)
 
@@ -38,8 +38,8 @@ def icu_check(
     vital = values.get("vital_status")
     if not discharged and not values.get("ongoing_at_d90"):
         found.append(
-            Finding("discharged_at", gettext_noop("This item is required."), {}, "missing")
-        )  # type: ignore[arg-type]
+            Finding("discharged_at", gettext_noop("This item is required."), {}, Severity.MISSING)
+        )
     found += conditional(values, bool(discharged), ["vital_status"])
     found += conditional(
         values, vital == "DEAD", ["death_at", "death_cause", "death_after_lst_withdrawal"]
@@ -162,8 +162,8 @@ def hospital_check(
     still = values.get("still_in_hospital_at_d90")
     if not discharge and not still:
         found.append(
-            Finding("discharge_date", gettext_noop("This item is required."), {}, "missing")
-        )  # type: ignore[arg-type]
+            Finding("discharge_date", gettext_noop("This item is required."), {}, Severity.MISSING)
+        )
     if discharge and still:
         found.append(
             hard(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -31,6 +31,9 @@ from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
 from participants.services import ParticipantLocked as ParticipantLocked  # re-exported
 from participants.services import lock_for_write
+
+if TYPE_CHECKING:
+    from accounts.types import User
 
 # Columns of CrfRecord and VersionedModel: never form data.
 BOOKKEEPING = frozenset(
@@ -83,7 +86,7 @@ class SaveResult:
     unchanged: bool = False
 
 
-def data_fields(model: type[CrfRecord]) -> list[models.Field]:
+def data_fields(model: type[CrfRecord]) -> list[models.Field[Any, Any]]:
     """The fields a form may write: concrete, editable, not bookkeeping, not server-owned."""
     server = set(getattr(model, "SERVER_FIELDS", ()))
     return [
@@ -99,7 +102,7 @@ def values_of(obj: models.Model) -> dict[str, Any]:
     }
 
 
-def blank_value(model_field: models.Field) -> Any:
+def blank_value(model_field: models.Field[Any, Any]) -> Any:
     if isinstance(model_field, ArrayField):
         return []
     if model_field.null:
@@ -109,7 +112,9 @@ def blank_value(model_field: models.Field) -> Any:
     return ""
 
 
-def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dict[str, Any]:
+def _coerce(
+    allowed: Mapping[str, models.Field[Any, Any]], data: Mapping[str, Any]
+) -> dict[str, Any]:
     """Typed values of the allowed keys; a value of the wrong type is refused, not a 500."""
     out: dict[str, Any] = {}
     problems: list[Finding] = []
@@ -132,7 +137,7 @@ def _coerce(allowed: Mapping[str, models.Field], data: Mapping[str, Any]) -> dic
 def _linked_rows(
     participant: Participant,
     instance: CrfRecord | None,
-    allowed: Mapping[str, models.Field],
+    allowed: Mapping[str, models.Field[Any, Any]],
     values: Mapping[str, Any],
 ) -> list[Finding]:
     """A link to another row stays inside the participant's casebook and points at a row
@@ -148,10 +153,9 @@ def _linked_rows(
         if instance is not None and getattr(instance, model_field.attname) == pk:
             continue
         if not (
-            issubclass(related, CrfRecord)
-            and related._default_manager.current()
-            .filter(pk=pk, participant_id=participant.pk)
-            .exists()
+            isinstance(related, type)
+            and issubclass(related, CrfRecord)
+            and related.objects.current().filter(pk=pk, participant_id=participant.pk).exists()
         ):
             problems.append(
                 hard(name, gettext_noop("Choose a current record of this participant."))
@@ -170,7 +174,7 @@ def sync_system_queries(
     obj: CrfRecord,
     warnings: list[Finding],
     *,
-    by: Any,
+    by: User | None,
     close: bool = True,
     scope: Callable[[str, str], bool] | None = None,
 ) -> tuple[list[DataQuery], list[DataQuery]]:
@@ -246,7 +250,7 @@ def save_form(
     participant: Participant,
     rules: FormRules,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: CrfRecord | None = None,
     expected_version: int | None = None,
@@ -329,7 +333,7 @@ def _same(instance: CrfRecord, values: Mapping[str, Any]) -> bool:
 
 @transaction.atomic
 def mark_entered_in_error(
-    obj: CrfRecord, *, by: Any, reason: str, expected_version: int | None = None
+    obj: CrfRecord, *, by: User, reason: str, expected_version: int | None = None
 ) -> CrfRecord:
     """Void a form (audited, with a reason); it stays in the database and in the trail."""
     reason = (reason or "").strip()

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from audit.services import record
 from crf.facts import participant_facts
-from crf.models import AdverseEvent, DataQuery
+from crf.models import AdverseEvent, CrfRecord, DataQuery
 from crf.rules.common import Severity
 from crf.services.core import ParticipantLocked, lock_participant, sync_system_queries, values_of
 from crf.services.forms import RULES, check_kwargs_for
@@ -30,7 +30,7 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)  # participants under a lock
 
 
-def _rows(site: str | None) -> Iterator[tuple[type, Any]]:
+def _rows(site: str | None) -> Iterator[tuple[type[CrfRecord], Any]]:
     for model in RULES:
         qs = model.objects.current().select_related("participant__site").order_by("pk")
         if site:
@@ -48,7 +48,7 @@ def run_edit_checks(*, site: str | None = None, check: str = "") -> RunReport:
         return not field_name or name == field_name
 
     report = RunReport()
-    participants: dict[int, list[tuple[type, Any]]] = {}
+    participants: dict[int, list[tuple[type[CrfRecord], Any]]] = {}
     for model, row in _rows(site):
         if form and model._meta.model_name != form:
             continue

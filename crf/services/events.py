@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,12 +19,15 @@ from crf.services.core import CrfRefused, lock_participant
 from participants.models import Participant
 from participants.services import change_participant_status
 
+if TYPE_CHECKING:
+    from accounts.types import User
+
 
 @transaction.atomic
 def record_death(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     death_date: date | None = None,
     death_at: datetime | None = None,
     cause: str = "",
@@ -55,7 +58,8 @@ def record_death(
                 )
             ]
         )
-    death = death or Death(participant=participant, created_by=by, death_date=death_date)
+    # death_check refused a missing date above (a hard error).
+    death = death or Death(participant=participant, created_by=by, death_date=death_date)  # type: ignore[misc]
     death.death_at = death_at or death.death_at
     death.cause = cause or death.cause
     death.cause_other = cause_other or death.cause_other
@@ -86,7 +90,7 @@ def record_death_from(participant: Participant, **kwargs: Any) -> Death:
     return record_death(participant, **kwargs)
 
 
-def after_sae_saved(ae: AdverseEvent, *, by: Any) -> None:
+def after_sae_saved(ae: AdverseEvent, *, by: User) -> None:
     """Start the 24-hour clock: the initial report's outbox row is written in the save's
     transaction, and vigilance gets the e-mail with the SAE form after commit."""
     record("crf.sae.reported", target=ae, by=by, data={"ae_number": ae.ae_number})
@@ -96,7 +100,7 @@ def after_sae_saved(ae: AdverseEvent, *, by: Any) -> None:
     _send_after_commit(notification)
 
 
-def after_sae_follow_up(ae: AdverseEvent, *, by: Any, changed: list[str], reason: str) -> None:
+def after_sae_follow_up(ae: AdverseEvent, *, by: User, changed: list[str], reason: str) -> None:
     """A saved SAE changed (outcome, end, seriousness): vigilance gets the updated form."""
     record(
         "crf.sae.follow_up",
@@ -193,7 +197,7 @@ def _sae_email(ae: AdverseEvent, *, follow_up: bool) -> Any:
 
 
 @transaction.atomic
-def acknowledge_sae(ae: AdverseEvent, *, by: Any) -> AdverseEvent:
+def acknowledge_sae(ae: AdverseEvent, *, by: User) -> AdverseEvent:
     """Vigilance / data management confirms receipt: the SAE leaves the dashboard list."""
     ae = AdverseEvent.objects.select_for_update().get(pk=ae.pk)
     if not ae.serious:

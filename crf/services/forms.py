@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,6 +19,7 @@ from crf.models import (
     AdverseEvent,
     Baseline,
     ConcomitantMedication,
+    CrfRecord,
     CrfStatus,
     D10Biology,
     DailyFollowUp,
@@ -39,6 +40,9 @@ from eligibility.models import Consent
 from participants.models import Participant
 from participants.services import change_participant_status
 
+if TYPE_CHECKING:
+    from accounts.types import User
+
 # The SAE items whose change vigilance must hear about (a follow-up report).
 SAE_FOLLOW_UP_FIELDS = (
     "serious",
@@ -49,7 +53,7 @@ SAE_FOLLOW_UP_FIELDS = (
 )
 
 # The rules of each form: a plain explicit table, read by the services and the forms.
-RULES: dict[type, FormRules] = {
+RULES: dict[type[CrfRecord], FormRules] = {
     Baseline: FormRules(baseline.check, baseline.skipped, baseline.derive),
     StudyDrugAdministration: FormRules(drug.check, drug.skipped, drug.derive),
     DailyFollowUp: FormRules(daily.check, daily.skipped, daily.derive),
@@ -111,7 +115,7 @@ def check_kwargs_for(
         }
     if model is IcuStay:
         stay_number = fixed.get("stay_number") or getattr(instance, "stay_number", 1)
-        return {"last_daily_date": _last_daily_date(participant, stay_number)}
+        return {"last_daily_date": _last_daily_date(participant, cast("int", stay_number))}
     return {}
 
 
@@ -130,14 +134,15 @@ def _last_daily_date(participant: Participant, stay_number: int) -> date | None:
         qs = qs.filter(day_date__gte=paris_date(admitted))
     if following is not None:
         qs = qs.filter(day_date__lt=paris_date(following))
-    return qs.aggregate(m=Max("day_date"))["m"]
+    last: date | None = qs.aggregate(m=Max("day_date"))["m"]
+    return last
 
 
 def _save(
     model: type,
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: Any,
     expected_version: int | None,
@@ -174,7 +179,7 @@ def _require_randomized(participant: Participant) -> None:
 def save_baseline(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: Baseline | None = None,
     expected_version: int | None = None,
@@ -196,7 +201,7 @@ def save_injection(
     participant: Participant,
     *,
     number: int,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: StudyDrugAdministration | None = None,
     expected_version: int | None = None,
@@ -224,7 +229,7 @@ def save_daily(
     participant: Participant,
     *,
     day_date: date,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: DailyFollowUp | None = None,
     expected_version: int | None = None,
@@ -247,7 +252,7 @@ def save_daily(
 def save_d10_biology(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: D10Biology | None = None,
     expected_version: int | None = None,
@@ -272,7 +277,7 @@ def save_d10_biology(
 def save_icu_stay(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: IcuStay | None = None,
     expected_version: int | None = None,
@@ -317,7 +322,7 @@ def save_icu_stay(
 def record_icu_discharge(
     stay: IcuStay,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     expected_version: int | None = None,
     reason: str = "",
@@ -337,7 +342,7 @@ def record_icu_discharge(
 def save_hospital_discharge(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: HospitalDischarge | None = None,
     expected_version: int | None = None,
@@ -359,7 +364,7 @@ def save_hospital_discharge(
 def save_infection(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     microorganisms: Sequence[Mapping[str, Any]] | None = None,
     instance: SecondaryInfection | None = None,
@@ -471,7 +476,7 @@ def _save_microorganisms(
 def save_adverse_event(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: AdverseEvent | None = None,
     expected_version: int | None = None,
@@ -533,7 +538,7 @@ def save_adverse_event(
 def save_concomitant_medication(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: ConcomitantMedication | None = None,
     expected_version: int | None = None,
@@ -555,7 +560,7 @@ def save_follow_up(
     participant: Participant,
     *,
     visit: str,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: FollowUp | None = None,
     expected_version: int | None = None,
@@ -592,7 +597,7 @@ def save_follow_up(
 def save_protocol_deviation(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: ProtocolDeviation | None = None,
     expected_version: int | None = None,
@@ -621,7 +626,7 @@ END_TO_PARTICIPANT_STATUS = {
 def save_end_of_study(
     participant: Participant,
     *,
-    by: Any,
+    by: User,
     data: Mapping[str, Any],
     instance: EndOfStudy | None = None,
     expected_version: int | None = None,

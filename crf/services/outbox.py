@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -60,7 +61,7 @@ def resend_unsent() -> ResendReport:
         late = model.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
         for row in late.select_for_update(skip_locked=True):
             report.queued.append(_label(row))
-            transaction.on_commit(lambda task=task, pk=row.pk: task.delay(pk))
+            transaction.on_commit(partial(task.delay, row.pk))
             if row.alerted_at is None:
                 report.alerted.append(_label(row))
                 row.alerted_at = timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pghistory
 from django.db import models
 from django.utils import timezone
@@ -15,8 +17,11 @@ from eligibility.models.choices import (
     PaO2Unit,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _dec(label: str, digits: int = 8, places: int = 2) -> models.DecimalField:
+
+def _dec(label: StrOrPromise, digits: int = 8, places: int = 2) -> models.DecimalField:
     return models.DecimalField(
         label, max_digits=digits, decimal_places=places, null=True, blank=True
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.conf import settings
@@ -15,14 +15,19 @@ from accounts.roles import Capability
 from audit.versioning import VersionedModel
 from eligibility.models.choices import Contraception, Sex
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _yes_no(label: str) -> models.BooleanField:
+    from accounts.types import Visitor
+
+
+def _yes_no(label: StrOrPromise) -> models.BooleanField:
     # None = not answered yet: the engine reports the criterion as missing.
     return models.BooleanField(label, null=True, blank=True)
 
 
 class ScreeningQuerySet(models.QuerySet["Screening"]):
-    def visible_to(self, user: Any) -> ScreeningQuerySet:
+    def visible_to(self, user: Visitor) -> ScreeningQuerySet:
         """Reads: the sites where the user may see clinical data; another site's is absent."""
         return self.filter(site_filter(user, Capability.VIEW_CLINICAL_DATA))
 

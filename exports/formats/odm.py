@@ -351,8 +351,8 @@ def _subject_data(key: str, rows: list[_Row]) -> etree._Element:
     for (event, repeat), event_rows in groupby(sorted(placed, key=order), key=lambda i: i[0]):
         attrib = {"StudyEventOID": event} | ({"StudyEventRepeatKey": repeat} if repeat else {})
         event_data = _el("StudyEventData", subject, **attrib)
-        for _order, form_rows in groupby(event_rows, key=lambda i: i[1].order):
-            form_rows = list(form_rows)
+        for _order, form_group in groupby(event_rows, key=lambda i: i[1].order):
+            form_rows = list(form_group)
             spec = form_rows[0][1].dataset.spec
             form_data = _el("FormData", event_data, FormOID=f"F.{spec.name}")
             for _event, row in form_rows:

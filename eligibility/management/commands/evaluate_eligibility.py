@@ -18,7 +18,7 @@ from eligibility.engine import evaluate_payload
 
 class Command(BaseCommand):
     help = "Evaluate the eligibility of screening cases given as JSON (protocol.md §6)."
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,7 +14,7 @@ from platinium.lib.backup import BackupError, backup
 
 def server_major() -> int:
     connection.ensure_connection()
-    return int(connection.pg_version or 0) // 10000
+    return int(connection.pg_version or 0) // 10000  # type: ignore[attr-defined]  # PostgreSQL only
 
 
 def _arm_key() -> bytes | None:
