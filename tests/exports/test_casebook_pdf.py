@@ -262,7 +262,9 @@ def test_negative_control_weasyprints_default_fetcher_would_fetch_the_external_u
 
 @pytest.mark.slow
 def test_a_full_course_casebook_renders_in_under_five_seconds(role_users, capsys):
+    from django.db import connection
     from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
 
     from accounts.demo import seed_accounts
     from crf.models import DailyFollowUp
@@ -273,12 +275,13 @@ def test_a_full_course_casebook_renders_in_under_five_seconds(role_users, capsys
     row = DailyFollowUp.objects.values("participant").annotate(n=Count("id")).order_by("-n").first()
     participant = Participant.objects.get(pk=row["participant"])
     started = time.monotonic()
-    data = casebook.download_casebook_pdf(participant, by=role_users["data_manager"]).content
+    with CaptureQueriesContext(connection) as queries:
+        data = casebook.download_casebook_pdf(participant, by=role_users["data_manager"]).content
     seconds = time.monotonic() - started
     with capsys.disabled():
         pages = page_count(data)
         print(f"\ncasebook PDF of {participant.code} ({row['n']} daily forms, {pages} pages):")
-        print(f"rendered in {seconds:.2f} s")
+        print(f"rendered in {seconds:.2f} s, {len(queries)} queries")
     assert row["n"] >= 5
     # Target 5 s (about 6 s measured on the shared 2-core machine under load): generous bound.
     assert seconds < 30
