@@ -140,7 +140,10 @@ def casebook_context(participant: Participant, *, user: Any) -> dict[str, Any]:
     for spec in SPECS.values():
         # visible_to: the reader's sites; for day-10 biology, the blinding rule too.
         rows = list(
-            spec.model.objects.visible_to(user).filter(participant=participant).order_by("pk")
+            spec.model.objects.visible_to(user)
+            .filter(participant=participant)
+            .select_related("participant")  # its title names the participant
+            .order_by("pk")
         )
         # The field history of the form's rows in one query, not one per row.
         histories = histories_of(spec.model, [instance.pk for instance in rows]) if rows else {}

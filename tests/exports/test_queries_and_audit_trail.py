@@ -81,15 +81,29 @@ def test_queries_have_one_row_each_with_status_dates_and_no_text(small_trial, ro
 def test_the_audit_trail_has_who_when_old_new_and_reason_per_field(
     small_trial, role_users, tmp_path
 ):
+    from audit.context import acting_user
+    from crf import services as crf
+    from tests.crf.helpers import ae_data
+
+    investigator = role_users["investigator"]
+    p1 = small_trial["participants"][0]
+    # As in a request: the middleware names the user in the history context.
+    with acting_user(investigator):
+        crf.save_adverse_event(p1, by=investigator, data=ae_data(term="Headache"))
     tables, _text = blinded_csv(role_users["data_manager"], tmp_path)
     trail = tables["audit_trail"]
     assert trail and {r["site"] for r in trail} == {"11", "16"}
     daily_map = [r for r in trail if r["table"] == "daily" and r["field"] == "map_mmhg"]
     assert daily_map and all(r["event"] == "insert" for r in daily_map)
-    first = daily_map[0]
-    assert (first["old_value"], first["new_value"]) == ("", "65")
-    assert first["changed_by"] == role_users["investigator"].username
-    assert first["changed_at"] and first["field_label_en"] and first["field_label_fr"]
+    assert (daily_map[0]["old_value"], daily_map[0]["new_value"]) == ("", "65")
+    (term,) = [r for r in trail if r["field"] == "term" and r["new_value"] == "Headache"]
+    assert (term["table"], term["event"], term["participant"]) == (
+        "adverse_event",
+        "insert",
+        "11-001",
+    )
+    assert term["changed_by"] == investigator.username
+    assert term["changed_at"] and term["field_label_en"] and term["field_label_fr"]
     # A voided form: its status change, with the reason and who.
     voided = small_trial["voided"]
     (void,) = [
@@ -172,7 +186,7 @@ def test_excel_xpt_and_stata_read_back_with_labels(small_trial, role_users, tmp_
     write("dta", datasets, tmp_path / "dta")
     df, meta = pyreadstat.read_dta(str(tmp_path / "dta" / "queries.dta"))
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
-    assert labels["query_status"] == "statut de la requête"
+    assert labels["query_status"] == "statut de la query"
     assert meta.variable_value_labels["query_status"][3] == "Fermé"
     labelled, _ = pyreadstat.read_dta(
         str(tmp_path / "dta" / "queries.dta"), apply_value_formats=True
