@@ -318,7 +318,9 @@ def _audit_stream(
     for obj_id, entry in changes_of(model, located(events.iterator(chunk_size=CHUNK_SIZE))):
         site, participant = where["event"]
         for change in entry.changes:
-            if change.field not in shown:
+            old, new = _audit_value(change.old), _audit_value(change.new)
+            # A creation lists the values entered, not every empty field of the form.
+            if change.field not in shown or (entry.label == "insert" and new is None):
                 continue
             fr, en = labels.get(change.field, (change.field, change.field))
             yield (
@@ -333,8 +335,8 @@ def _audit_stream(
                     "field": change.field,
                     "field_label_fr": fr,
                     "field_label_en": en,
-                    "old_value": _audit_value(change.old),
-                    "new_value": _audit_value(change.new),
+                    "old_value": old,
+                    "new_value": new,
                     "changed_by": entry.username or None,
                     "changed_at": entry.at,
                     "reason": entry.reason or None,
