@@ -1,9 +1,14 @@
 """The participant casebook PDF: every CRF form with its values, SDV and signature status,
-and the field history, as the reader may see them (docs/decisions/0020-casebook-pdf.md).
+its query history and the field history, as the reader may see them
+(docs/decisions/0020-casebook-pdf.md).
 
 Blinding: built from CRF rows, verifications and history only, never from the allocation,
 so the arm cannot appear; day-10 biology goes through `D10Biology.objects.visible_to`,
-which hides it from blinded roles before database lock (crf/blinding.py).
+which hides it from blinded roles before database lock (crf/blinding.py), and so do its
+queries (`DataQuery.objects.visible_to`).
+
+Queries per casebook: one per form for its rows, one per form for their field history
+(audit.history.histories_of), one for the participant's queries with their threads.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from audit.history import HistoryEntry, object_history
+from audit.history import HistoryEntry, histories_of
 from audit.services import record
 from crf.display import display_value, shown_fields
+from crf.models import DataQuery, QueryMessage
 from crf.views import SPECS
 from monitoring.sdv import NOT_VERIFIED, TO_REVERIFY, VERIFIED, rows_of
 from monitoring.signing import signature_status_of, with_casebook_state
@@ -40,12 +46,20 @@ class Value:
 
 
 @dataclass
+class QueryHistory:
+    query: DataQuery
+    field: str  # the field's label
+    thread: list[QueryMessage]
+
+
+@dataclass
 class Row:
     title: str
     status: str
     sdv: str
     values: list[Value]
     history: list[HistoryEntry]
+    queries: list[QueryHistory] = field(default_factory=list)
 
 
 @dataclass
@@ -89,29 +103,82 @@ def data_digest(data: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _field_label(model: Any, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except LookupError:  # FieldDoesNotExist: a field since removed keeps its name
+        return name
+
+
+def _queries_by_row(participant: Participant, user: User) -> dict[tuple[str, int], list[DataQuery]]:
+    """The participant's queries the reader may see, with their threads, by form row."""
+    queries = (
+        DataQuery.objects.visible_to(user)
+        .filter(participant=participant)
+        .select_related("raised_by")
+        .prefetch_related("messages__by")
+        .order_by("raised_at", "id")
+    )
+    by_row: dict[tuple[str, int], list[DataQuery]] = {}
+    for query in queries:
+        by_row.setdefault((query.model_label, query.object_id), []).append(query)
+    return by_row
+
+
+def _query_digest(query: DataQuery, thread: list[QueryMessage]) -> dict[str, Any]:
+    return {
+        "id": query.pk,
+        "field": query.field,
+        "status": query.status,
+        "messages": [[m.kind, m.at, m.text, m.corrected_value] for m in thread],
+    }
+
+
 def casebook_context(participant: Participant, *, user: User) -> dict[str, Any]:
     sdv = {(r.form.label, r.obj.pk): r.state for r in rows_of(participant)}
     sdv_labels = _sdv_labels()
+    queries = _queries_by_row(participant, user)
     sections: list[Section] = []
     hashed: list[dict[str, Any]] = []
     for spec in SPECS.values():
         # visible_to: the reader's sites; for day-10 biology, the blinding rule too.
-        rows = spec.model.objects.visible_to(user).filter(participant=participant).order_by("pk")
+        rows = list(
+            spec.model.objects.visible_to(user)
+            .filter(participant=participant)
+            .select_related("participant")  # its title names the participant
+            .order_by("pk")
+        )
+        # The field history of the form's rows in one query, not one per row.
+        histories = histories_of(spec.model, [instance.pk for instance in rows]) if rows else {}
         section = Section(str(spec.title))
         label = spec.model._meta.label_lower
         for instance in rows:
             values, raw = _values(instance)
             state = sdv.get((label, instance.pk))
+            row_queries = [
+                QueryHistory(
+                    query, _field_label(spec.model, query.field), list(query.messages.all())
+                )
+                for query in queries.get((label, instance.pk), [])
+            ]
             section.rows.append(
                 Row(
                     title=str(instance),
                     status=instance.get_status_display(),
                     sdv=sdv_labels[state] if state else "",
                     values=values,
-                    history=object_history(instance),
+                    history=histories.get(instance.pk, []),
+                    queries=row_queries,
                 )
             )
-            hashed.append({"form": label, "pk": instance.pk, "values": raw})
+            hashed.append(
+                {
+                    "form": label,
+                    "pk": instance.pk,
+                    "values": raw,
+                    "queries": [_query_digest(q.query, q.thread) for q in row_queries],
+                }
+            )
         sections.append(section)
     annotated = with_casebook_state(Participant.objects.filter(pk=participant.pk)).get()
     return {

@@ -8,16 +8,28 @@ the restricted columns are never even selected from the database.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Max, Model, Q, QuerySet
+from django.utils import timezone, translation
 
 from accounts.access import site_filter
 from accounts.roles import Capability
+from audit.history import EVENT_COLUMNS, changes_of, event_model_of, tracked_columns
 from crf.derived import derived_outcomes
-from crf.models import CrfStatus, D10Biology, DailyFollowUp, FollowUp, StudyDrugAdministration
+from crf.models import (
+    CrfStatus,
+    D10Biology,
+    DailyFollowUp,
+    DataQuery,
+    FollowUp,
+    MessageKind,
+    StudyDrugAdministration,
+)
+from crf.schedule import STUDY_TIME_ZONE
 from eligibility.models import Screening
 from exports import dictionary as d
 from participants.models import Participant
@@ -190,6 +202,176 @@ def outcomes_dataset(
     return Dataset(spec, blinded, rows)
 
 
+def queries_dataset(
+    user: User, *, blinded: bool = True, sites: Sequence[str] | None = None
+) -> Dataset:
+    """One row per data query of the user's clinical scope: where, status, dates. A query
+    on a restricted day-10 result is left out of a blinded export (its field and dates
+    would say a result was queried)."""
+    spec = d.queries_dataset()
+    columns = spec.columns(blinded=blinded)
+    tables = d.tables()
+
+    def rows() -> Iterator[list[Any]]:
+        now = timezone.now()
+        qs = DataQuery.objects.filter(_clinical(user, "participant__site")).filter(
+            _sites("participant__site", sites)
+        )
+        if blinded:
+            qs = qs.exclude(model_label="crf.d10biology", field__in=D10Biology.BLINDED_FIELDS)
+        found = (
+            qs.annotate(
+                answered_at=Max("messages__at", filter=Q(messages__kind=MessageKind.ANSWERED))
+            )
+            .order_by("participant__site__code", "participant__code", "id")
+            .values(
+                "id",
+                "model_label",
+                "object_id",
+                "field",
+                "status",
+                "origin",
+                "raised_at",
+                "answered_at",
+                "closed_at",
+                participant_code=F("participant__code"),
+                site_code=F("participant__site__code"),
+            )
+        )
+        for row in found.iterator(chunk_size=CHUNK_SIZE):
+            end = (row["closed_at"] or now).astimezone(STUDY_TIME_ZONE).date()
+            values = {
+                "participant": row["participant_code"],
+                "site": row["site_code"],
+                "query_id": row["id"],
+                "form": tables.get(row["model_label"], row["model_label"]),
+                "record_id": row["object_id"],
+                "field": row["field"],
+                "query_status": row["status"],
+                "origin": row["origin"],
+                "raised_at": row["raised_at"],
+                "answered_at": row["answered_at"],
+                "closed_at": row["closed_at"],
+                "days_open": (end - row["raised_at"].astimezone(STUDY_TIME_ZONE).date()).days,
+            }
+            yield [values[v.name] for v in columns]
+
+    return Dataset(spec, blinded, rows)
+
+
+def _audit_value(value: Any) -> Any:
+    """A snapshot value (JSON) as text: booleans 1/0 and lists joined with | as in every
+    other dataset."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list):
+        return "|".join(str(_audit_value(item)) for item in value)
+    return str(value)
+
+
+def _field_labels(model: type[Model]) -> dict[str, tuple[str, str]]:
+    out = {}
+    for f in model._meta.concrete_fields:
+        labels = []
+        for language in ("fr", "en"):
+            with translation.override(language):
+                labels.append(str(f.verbose_name))
+        out[f.attname] = (labels[0], labels[1])
+    return out
+
+
+def _audit_stream(
+    index: int,
+    name: str,
+    model: type[Model],
+    participant_path: str,
+    user: User,
+    *,
+    blinded: bool,
+    sites: Sequence[str] | None,
+) -> Iterator[tuple[tuple[str, str, int], dict[str, Any]]]:
+    """The changes of one table, ordered by site and participant: ((site, participant,
+    table index), change)."""
+    table_spec = d.child_dataset(name) if name in d.CHILD_FORMS else d.crf_dataset(name)
+    # The table's exported columns only (the restricted ones too when unblinded), and the
+    # form's status and voiding reason.
+    exported = {v.source for v in table_spec.columns(blinded=blinded) if v.source}
+    exported |= {"status", "entered_in_error_reason"}
+    shown = [c for c in tracked_columns(model) if c in exported]
+    labels = _field_labels(model)
+    site_path = f"pgh_obj__{participant_path}__site__code"
+    code_path = f"pgh_obj__{participant_path}__code"
+    events = (
+        event_model_of(model)
+        .objects.filter(_clinical(user, f"pgh_obj__{participant_path}__site"))
+        .filter(_sites(f"pgh_obj__{participant_path}__site", sites))
+        .order_by(site_path, code_path, "pgh_obj_id", "pgh_created_at", "pgh_id")
+        .values(*EVENT_COLUMNS, *tracked_columns(model), site_code=F(site_path), code=F(code_path))
+    )
+    # Where the event changes_of is reading comes from (it reads one event at a time).
+    where: dict[str, tuple[str, str]] = {}
+
+    def located(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for event in stream:
+            where["event"] = (event["site_code"], event["code"])
+            yield event
+
+    for obj_id, entry in changes_of(model, located(events.iterator(chunk_size=CHUNK_SIZE))):
+        site, participant = where["event"]
+        for change in entry.changes:
+            old, new = _audit_value(change.old), _audit_value(change.new)
+            # A creation lists the values entered, not every empty field of the form.
+            if change.field not in shown or (entry.label == "insert" and new is None):
+                continue
+            fr, en = labels.get(change.field, (change.field, change.field))
+            yield (
+                (site, participant, index),
+                {
+                    "participant": participant,
+                    "site": site,
+                    "table": name,
+                    "record_id": obj_id,
+                    "event_id": entry.event_id,
+                    "event": entry.label,
+                    "field": change.field,
+                    "field_label_fr": fr,
+                    "field_label_en": en,
+                    "old_value": old,
+                    "new_value": new,
+                    "changed_by": entry.username or None,
+                    "changed_at": entry.at,
+                    "reason": entry.reason or None,
+                },
+            )
+
+
+def audit_trail_dataset(
+    user: User, *, blinded: bool = True, sites: Sequence[str] | None = None
+) -> Dataset:
+    """Field-level history of every CRF table of the user's clinical scope (one row per
+    changed field), merged by participant: one server-side cursor per table. Only the
+    tables of the CRF datasets (never allocation or kit tables) and only their exported
+    columns: blinded as the datasets themselves."""
+    spec = d.audit_trail_dataset()
+    columns = spec.columns(blinded=blinded)
+    sources = [(name, model, "participant") for name, (model, _t) in d.crf_forms().items()]
+    sources += [
+        (name, model, f"{parent}__participant") for name, (model, parent) in d.CHILD_FORMS.items()
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        streams = [
+            _audit_stream(i, name, model, path, user, blinded=blinded, sites=sites)
+            for i, (name, model, path) in enumerate(sources)
+        ]
+        for _key, values in heapq.merge(*streams, key=lambda item: item[0]):
+            yield [values[v.name] for v in columns]
+
+    return Dataset(spec, blinded, rows)
+
+
 def allocation_dataset(user: User, *, sites: Sequence[str] | None = None) -> Dataset:
     """The arm (unblinded export only): randomization.arm_access checks the person."""
     from randomization.arm_access import unblinded_allocations
@@ -213,6 +395,8 @@ def build(user: User, *, blinded: bool = True, sites: Sequence[str] | None = Non
     datasets += [child_dataset(name, user, blinded=blinded, sites=sites) for name in d.CHILD_FORMS]
     datasets.append(screening_dataset(user, blinded=blinded, sites=sites))
     datasets.append(outcomes_dataset(user, blinded=blinded, sites=sites))
+    datasets.append(queries_dataset(user, blinded=blinded, sites=sites))
+    datasets.append(audit_trail_dataset(user, blinded=blinded, sites=sites))
     if not blinded:
         datasets.append(allocation_dataset(user, sites=sites))
     return datasets

@@ -17,7 +17,15 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from crf.models import CRF_MODELS, CrfStatus, D10Biology, InfectionMicroorganism, Readmission
+from crf.models import (
+    CRF_MODELS,
+    CrfStatus,
+    D10Biology,
+    InfectionMicroorganism,
+    QueryOrigin,
+    QueryStatus,
+    Readmission,
+)
 from crf.views import SPECS
 from eligibility.models import Screening
 
@@ -106,6 +114,8 @@ class DatasetSpec:
     label: Any
     form: str  # FORM_CODE of the CRF model, "SCREENING" or "OUTCOMES"
     variables: tuple[Variable, ...] = field(default_factory=tuple)
+    # Columns that identify a row within a participant (the ODM ItemGroupRepeatKey).
+    key: tuple[str, ...] = ("record_id",)
 
     def columns(self, *, blinded: bool) -> tuple[Variable, ...]:
         return tuple(v for v in self.variables if not (blinded and v.restricted))
@@ -260,6 +270,19 @@ SAS_FIXED = {
     "d10_lymphocytes_restored": "D10LYMPH",
     "d10_immune_restoration": "D10IMMUN",
     "randomized_at": "RANDDTC",
+    "query_id": "QUERYID",
+    "query_status": "QSTATUS",
+    "raised_at": "RAISEDTC",
+    "answered_at": "ANSWDTC",
+    "closed_at": "CLOSEDTC",
+    "days_open": "DAYSOPEN",
+    "event_id": "EVENTID",
+    "field_label_fr": "FLDLABFR",
+    "field_label_en": "FLDLABEN",
+    "old_value": "OLDVAL",
+    "new_value": "NEWVAL",
+    "changed_by": "CHGBY",
+    "changed_at": "CHGDTC",
 }
 
 
@@ -348,6 +371,7 @@ def screening_dataset() -> DatasetSpec:
         label=_("Screening log"),
         form="SCREENING",
         variables=_with_sas_names(variables),
+        key=("screening_number",),
     )
 
 
@@ -407,6 +431,87 @@ def outcomes_dataset() -> DatasetSpec:
     )
 
 
+def _choices(choices: list[tuple[str, Any]]) -> tuple[Choice, ...]:
+    return tuple(Choice(v, n, label) for n, (v, label) in enumerate(choices, start=1))
+
+
+def tables() -> dict[str, str]:
+    """Model label ("crf.dailyfollowup") → dataset name of every participant-level CRF
+    table and repeated part of a form: the `form` of a query, the `table` of a change."""
+    out = {model._meta.label_lower: name for name, (model, _title) in crf_forms().items()}
+    out |= {model._meta.label_lower: name for name, (model, _parent) in CHILD_FORMS.items()}
+    return out
+
+
+def _participant_keys() -> list[Variable]:
+    return [
+        Variable("participant", _("participant code"), STRING),
+        Variable("site", _("site code"), STRING),
+    ]
+
+
+# Data queries (ADR 0013), one row each: where, status and dates, never the thread's text
+# (free text typed by people; the last status says where the query stands).
+def queries_dataset() -> DatasetSpec:
+    variables = [
+        *_participant_keys(),
+        Variable("query_id", _("query identifier"), INTEGER),
+        Variable("form", _("dataset of the queried form"), STRING),
+        Variable("record_id", _("form record identifier"), INTEGER),
+        Variable("field", _("queried variable"), STRING),
+        Variable("query_status", _("query status"), STRING, choices=_choices(QueryStatus.choices)),
+        Variable("origin", _("query origin"), STRING, choices=_choices(QueryOrigin.choices)),
+        Variable("raised_at", _("date and time raised"), DATETIME),
+        Variable("answered_at", _("date and time last answered"), DATETIME),
+        Variable("closed_at", _("date and time closed or cancelled"), DATETIME),
+        Variable(
+            "days_open",
+            _("days open (until closed, or until the export)"),
+            INTEGER,
+            unit="days",
+        ),
+    ]
+    return DatasetSpec(
+        name="queries",
+        sas_name="QUERIES",
+        label=_("Data queries"),
+        form="QUERIES",
+        variables=_with_sas_names(variables),
+        key=("query_id",),
+    )
+
+
+# Field-level audit trail of the CRF tables: the exported columns of each table only, so
+# a blinded export has no restricted day-10 result here either.
+AUDIT_EVENTS = (("insert", _("created")), ("update", _("changed")))
+
+
+def audit_trail_dataset() -> DatasetSpec:
+    variables = [
+        *_participant_keys(),
+        Variable("table", _("dataset of the changed record"), STRING),
+        Variable("record_id", _("form record identifier"), INTEGER),
+        Variable("event_id", _("audit event identifier (within its table)"), INTEGER),
+        Variable("event", _("kind of change"), STRING, choices=_choices(list(AUDIT_EVENTS))),
+        Variable("field", _("changed variable"), STRING),
+        Variable("field_label_fr", _("label of the changed variable (French)"), STRING),
+        Variable("field_label_en", _("label of the changed variable (English)"), STRING),
+        Variable("old_value", _("value before"), STRING),
+        Variable("new_value", _("value after"), STRING),
+        Variable("changed_by", _("changed by (user name)"), STRING),
+        Variable("changed_at", _("date and time of the change"), DATETIME),
+        Variable("reason", _("reason for change"), STRING),
+    ]
+    return DatasetSpec(
+        name="audit_trail",
+        sas_name="AUDIT",
+        label=_("Audit trail of the case report forms"),
+        form="AUDIT_TRAIL",
+        variables=_with_sas_names(variables),
+        key=("table", "event_id", "field"),
+    )
+
+
 # The arm: in the unblinded export only (roles.md C2), never in the blinded one.
 def allocation_dataset() -> DatasetSpec:
     variables = [
@@ -429,7 +534,7 @@ def all_datasets(*, blinded: bool = True) -> list[DatasetSpec]:
     """Every dataset of an export, in a fixed order."""
     specs = [crf_dataset(name) for name in crf_forms()]
     specs += [child_dataset(name) for name in CHILD_FORMS]
-    specs += [screening_dataset(), outcomes_dataset()]
+    specs += [screening_dataset(), outcomes_dataset(), queries_dataset(), audit_trail_dataset()]
     if not blinded:
         specs.append(allocation_dataset())
     return specs

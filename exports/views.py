@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from celery.result import AsyncResult
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +14,11 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import capability_required
+from accounts.forms import ReauthenticationForm
+from accounts.reauth import ReauthenticationFailed, reauthenticate
 from accounts.roles import Capability as C
 from crf.access import get_participant_for_user
-from exports import jobs
+from exports import jobs, release
 from exports.casebook import download_casebook_pdf
 from exports.forms import ExportForm
 from exports.models import ExportJob
@@ -90,3 +93,43 @@ def casebook_pdf(request: AuthenticatedRequest, code: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.EXPORT_UNBLINDED)
+def allocation_release(request: AuthenticatedRequest) -> HttpResponse:
+    """The randomization manager downloads participant → arm after the database lock and
+    the unblinding authorisation, re-authenticated (exports/release.py)."""
+    if not release.may_release(request.user):
+        raise PermissionDenied
+    form = ReauthenticationForm(request.POST or None, user=request.user)
+    refusal = release.release_refusal()
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            # Before the service's transaction: a failed attempt is audited and counted.
+            typed = form.credentials()
+            reauthenticate(
+                request.user,
+                password=typed["password"],
+                token=typed["token"],
+                purpose="allocation_release",
+                request=request,
+            )
+            released = release.release_allocation(by=request.user)
+        except ReauthenticationFailed as failed:
+            form.add_error("password", failed.message)
+        except ExportRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            response = HttpResponse(released.content, content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{released.filename}"'
+            response["X-Content-SHA256"] = released.sha256
+            response["Cache-Control"] = "no-store"
+            return response
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "exports/allocation_release.html",
+        {"form": form, "refusal": refusal},
+        status=status,
+    )

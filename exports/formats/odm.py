@@ -325,10 +325,11 @@ def _event_of(row: _Row, parents: dict[tuple[str, Any], tuple[str, str]]) -> tup
 
 
 def _repeat_key(row: _Row) -> str:
-    for name in ("record_id", "screening_number"):
-        value = row.get(name)
-        if value is not None:
-            return str(value)
+    """The dataset's key columns joined ("daily.12.map_mmhg" for a change), or 1 for a
+    dataset of one row per participant."""
+    values = [row.get(name) for name in row.dataset.spec.key]
+    if values and all(value is not None for value in values):
+        return ".".join(str(value) for value in values)
     return "1"
 
 

@@ -9,6 +9,7 @@ from tests.access.harness import Entry, World
 
 EXPORTERS = frozenset({"data_manager", "statistician"})
 OWNER = frozenset({"data_manager"})
+RANDO = frozenset({"randomization_manager"})
 
 
 def populate(world: World) -> None:
@@ -28,4 +29,9 @@ ENTRIES = [
     Entry("exports:home", EXPORTERS, method="POST", data=lambda w: {"format": "sav"}),
     Entry("exports:status", OWNER, kwargs=_job, note="the requester's own job only"),
     Entry("exports:download", OWNER, kwargs=_job, note="the requester's own file only"),
+    Entry(
+        "exports:allocation_release",
+        RANDO,
+        note="the randomization manager; the file only after database lock (C2)",
+    ),
 ]

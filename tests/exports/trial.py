@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from crf import services as crf
+from crf.models import D10Biology, DailyFollowUp
+from monitoring import queries
 from randomization import kit_codes
 from tests.crf.helpers import (
     ae_data,
@@ -24,6 +26,11 @@ from tests.eligibility.factories import make_screening
 # Text a spreadsheet would run as formulas (neutralised on export) and one that is a number.
 FORMULA_TERM = '=HYPERLINK("http://x.invalid","clic")'
 SIGNED_NUMBER_TEXT = "-12.5"
+# A query thread (answered, then closed) on p1's first daily form, its text in the casebook.
+QUERY_QUESTION = "Please confirm the MAP reading"
+QUERY_ANSWER = "Confirmed on the bedside chart"
+# A query on a restricted day-10 result: never in a blinded export.
+D10_QUERY_QUESTION = "mHLA-DR result out of the usual range?"
 # Long free text with accents, quotes, a comma and line breaks: every format keeps it whole.
 LONG_TEXT = ('Écart « majeur », dose décalée; "note"\n' * 80).strip()
 
@@ -82,9 +89,21 @@ def build(users: dict[str, Any], site11: Any, site16: Any, *, monkeypatch: Any) 
     voided = crf.save_adverse_event(p2, by=inv, data=ae_data(term="Duplicate entry")).obj
     crf.mark_entered_in_error(voided, by=inv, reason="duplicate")
     crf.save_adverse_event(p3, by=inv16, data=ae_data(term="Rash"))
+    daily = DailyFollowUp.objects.filter(participant=p1).order_by("id").first()
+    query = queries.raise_query(daily, field="map_mmhg", text=QUERY_QUESTION, by=dm)
+    queries.answer_query(query, text=QUERY_ANSWER, by=inv)
+    queries.close_query(query, by=dm, text="OK")
+    d10_query = queries.raise_query(
+        D10Biology.objects.get(participant=p1), field="mhla_dr_abc", text=D10_QUERY_QUESTION, by=dm
+    )
     screenings = [
         make_screening(site11, eligible=True),
         make_screening(site11, eligible=False, age=17),
         make_screening(site16, eligible=True),
     ]
-    return {"participants": [p1, p2, p3], "voided": voided, "screenings": screenings}
+    return {
+        "participants": [p1, p2, p3],
+        "voided": voided,
+        "screenings": screenings,
+        "queries": [query, d10_query],
+    }
