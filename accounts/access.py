@@ -103,3 +103,15 @@ def visible_sites(user: Visitor) -> QuerySet[Site]:
 def require_capability(user: Visitor, capability: str, site: Site | int | None = None) -> None:
     if not has_capability(user, capability, site):
         raise PermissionDenied
+
+
+def work_filter(user: Visitor, capability: str, current: Site | None, field: str = "site") -> Q:
+    """The sites a work list covers (home page, issue #11): every site for a holder of
+    `capability` on all sites, else the site chosen in the switcher when the user holds
+    `capability` there, else all the user's sites with it."""
+    all_sites, site_ids = capability_scope(user, capability)
+    if all_sites:
+        return Q()
+    if current is not None and current.pk in site_ids:
+        return Q(**{field: current.pk})
+    return site_filter(user, capability, field=field)

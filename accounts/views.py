@@ -24,6 +24,7 @@ from accounts.forms import GrantRoleForm, LoginForm, ReasonForm, TokenForm, User
 from accounts.middleware import SESSION_SITE_KEY
 from accounts.models import Membership, User
 from accounts.roles import Capability as C
+from accounts.todo import without_role
 from audit.services import record
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ def user_list(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         users = users.filter(username__icontains=query)
+    if request.GET.get("show") == "no_role":  # home page link (issue #11)
+        users = without_role(users)
     return render(request, "accounts/user_list.html", {"users": users, "q": query})
 
 

@@ -16,7 +16,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, DateField, DateTimeField, DecimalField, F, Value
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    F,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +167,10 @@ ORDER = {
 }
 
 
-def _rows_query(participant: Any, user: User) -> Any:
+def _rows_query(participants: Any, user: User) -> Any:
+    """(participant id, kind, row as JSON) of every current CRF row of `participants` (a
+    participant, or a list of participant ids for a work list) in one `UNION ALL`."""
+    lookup = "participant__in" if isinstance(participants, list) else "participant"
     parts = []
     for kind, (model, fields) in SOURCES.items():
         if model is D10Biology:
@@ -168,13 +179,13 @@ def _rows_query(participant: Any, user: User) -> Any:
             qs = model.objects.visible_to(user)
         parts.append(
             qs.current()
-            .filter(participant=participant)
+            .filter(**{lookup: participants})
             .order_by()
             .annotate(
                 r_kind=Value(kind, output_field=CharField()),
                 r_data=JSONObject(**{name: F(name) for name in fields}),
             )
-            .values_list("r_kind", "r_data")
+            .values_list("participant_id", "r_kind", "r_data")
         )
     return parts[0].union(*parts[1:], all=True)
 
@@ -242,16 +253,45 @@ def load_course(participant: Any, user: User, *, kit_codes: bool = True) -> Cour
     from randomization.selectors import kit_codes_for, randomized_at
 
     rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SOURCES}
-    for kind, data in _rows_query(participant, user):
+    for _pid, kind, data in _rows_query(participant, user):
         rows[kind].append(_from_json(SOURCES[kind][0], data))
-    for kind, order in ORDER.items():
-        rows[kind].sort(key=_sort_key(order))
+    _sort(rows)
     return Course(
         participant=participant,
         randomized_at=randomized_at(participant),
         kit_codes=sorted(kit_codes_for(participant)) if kit_codes else [],
         rows=rows,
     )
+
+
+def _sort(rows: dict[str, list[dict[str, Any]]]) -> None:
+    for kind, order in ORDER.items():
+        rows[kind].sort(key=_sort_key(order))
+
+
+def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
+    """The courses of every randomized participant of `participants` in 3 queries whatever
+    their number (the home page's work lists, issue #11); no kit codes."""
+    from randomization.models import Allocation
+
+    people = {p.pk: p for p in participants.filter(allocation__isnull=False).order_by("code")}
+    randomized = dict(
+        Allocation.objects.filter(participant__in=list(people)).values_list(
+            "participant_id", "randomized_at"
+        )
+    )
+    rows: dict[int, dict[str, list[dict[str, Any]]]] = {
+        pk: {kind: [] for kind in SOURCES} for pk in people
+    }
+    if people:
+        for pid, kind, data in _rows_query(list(people), user):
+            rows[pid][kind].append(_from_json(SOURCES[kind][0], data))
+    for by_kind in rows.values():
+        _sort(by_kind)
+    return [
+        Course(participant=p, randomized_at=randomized.get(pk), kit_codes=[], rows=rows[pk])
+        for pk, p in people.items()
+    ]
 
 
 def _paris(moment: datetime | None) -> date | None:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from crf import grid, participant_views, views
+from crf import grid, participant_views, todo_views, views
 
 app_name = "crf"
 
 urlpatterns = [
     path("p/<str:code>/", participant_views.participant_page, name="participant"),
     path("sae/", views.sae_list, name="sae_list"),
+    path("to-enter/", todo_views.forms_to_enter, name="forms_to_enter"),
     path("sae/<int:pk>/acknowledge/", views.sae_acknowledge, name="sae_acknowledge"),
     path("<str:code>/", views.casebook, name="casebook"),
     path("<str:code>/daily/grid/", grid.daily_grid, name="daily_grid"),

@@ -500,20 +500,23 @@ def form_entered_in_error(
 
 @capability_required(C.VIEW_CLINICAL_DATA)
 def sae_list(request: AuthenticatedRequest) -> HttpResponse:
-    """SAEs awaiting acknowledgement by vigilance / data management (dashboard list)."""
-    saes = (
-        AdverseEvent.objects.visible_to(request.user)
-        .awaiting_acknowledgement()
-        .select_related("participant__site")
-        .order_by("sae_recorded_at")
-    )
+    """SAEs awaiting acknowledgement by vigilance / data management (dashboard list), or
+    with `?show=to_report` those whose report has not left for vigilance yet (the site's
+    24-hour clock); `?site_code=` narrows to one site (home page links, issue #11)."""
+    to_report = request.GET.get("show") == "to_report"
+    saes = AdverseEvent.objects.visible_to(request.user)
+    saes = saes.to_report() if to_report else saes.awaiting_acknowledgement()
+    site_code = request.GET.get("site_code", "")
+    if site_code:
+        saes = saes.filter(participant__site__code=site_code)
     from accounts.access import has_capability
 
     return render(
         request,
         "crf/sae_list.html",
         {
-            "saes": saes,
+            "saes": saes.select_related("participant__site").order_by("sae_recorded_at"),
+            "to_report": to_report,
             "can_acknowledge": has_capability(request.user, ACKNOWLEDGE_SAE),
             "now": timezone.now(),
         },

@@ -119,6 +119,9 @@ def screening_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Screening.Status.values:
         screenings = screenings.filter(status=status)
+    show = request.GET.get("show", "")
+    if show == "to_finish":  # home page link (issue #11)
+        screenings = screenings.to_finish()
     date_from = _parse_date(request.GET.get("from", ""))
     date_to = _parse_date(request.GET.get("to", ""))
     if date_from:

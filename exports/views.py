@@ -48,7 +48,10 @@ def export_home(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Export queued: it runs in the background."))
             return redirect(f"{request.path}#export-{job.pk}")
-    recent = ExportJob.objects.of(request.user)[:RECENT]
+    mine = ExportJob.objects.of(request.user)
+    if request.GET.get("show") == "ready":  # home page link (issue #11)
+        mine = mine.filter(status=ExportJob.Status.DONE)
+    recent = mine[:RECENT]
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "jobs": [_with_progress(job) for job in recent]}
     return render(request, "exports/home.html", context, status=status)

@@ -155,6 +155,9 @@ def lock_history(request: AuthenticatedRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     if level in Lock.Level.values:
         history = history.filter(level=level)
+    current = request.GET.get("current") == "1"
+    if current:  # locks in force (home page link, issue #11)
+        history = history.current()
     return render(
         request,
         "monitoring/lock_history.html",

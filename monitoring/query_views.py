@@ -29,6 +29,7 @@ from crf.models.queries import AWAITING_ANSWER
 from crf.views import SPECS
 from monitoring import queries
 from monitoring.forms import AnswerQueryForm, QueryActionForm, RaiseQueryForm
+from monitoring.todo import AGE_BANDS, raised_in_band
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest, User
@@ -98,6 +99,9 @@ def query_list(request: AuthenticatedRequest) -> HttpResponse:
     origin = request.GET.get("origin", "")
     if origin in QueryOrigin.values:
         qs = qs.filter(origin=origin)
+    age = request.GET.get("age", "")
+    if age in AGE_BANDS:  # home page link (issue #11)
+        qs = qs.filter(raised_in_band(age))
     page = Paginator(qs.order_by("raised_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -28,6 +28,11 @@ class Progress:
         return self.total > 0 and self.verified == self.total
 
     @property
+    def to_do(self) -> bool:
+        """Critical data left to verify (or to re-verify after a change)."""
+        return self.verified < self.total
+
+    @property
     def percent(self) -> int:
         return round(100 * self.verified / self.total) if self.total else 0
 

@@ -32,14 +32,20 @@ def _sdv_participant(request: HttpRequest, code: str) -> Participant:
 @capability_required(C.SDV)
 def sdv_progress(request: AuthenticatedRequest) -> HttpResponse:
     """Per site, then per participant: critical data verified against the plan."""
+    in_scope = Participant.objects.filter(site_filter(request.user, C.SDV))
+    site_code = request.GET.get("site_code", "")
+    if site_code:
+        in_scope = in_scope.filter(site__code=site_code)
+    # `?show=to_verify`: participants with critical data not (or no longer) verified.
+    to_verify = request.GET.get("show") == "to_verify"
     participants = sdv.with_sdv_counts(
-        Participant.objects.filter(site_filter(request.user, C.SDV))
-        .select_related("site")
-        .order_by("site__code", "code")
+        in_scope.select_related("site").order_by("site__code", "code")
     )
     sites: dict[Any, dict[str, Any]] = {}
     for participant in participants:
         progress = sdv.progress_of(participant)
+        if to_verify and not progress.to_do:
+            continue
         entry = sites.setdefault(
             participant.site_id,
             {"site": participant.site, "progress": sdv.Progress(), "participants": []},

@@ -74,8 +74,12 @@ def resign_list(request: AuthenticatedRequest) -> HttpResponse:
     if not (has_capability(request.user, C.SIGN) or has_capability(request.user, C.SDV)):
         raise PermissionDenied
     scope = site_filter(request.user, C.SIGN) | site_filter(request.user, C.SDV)
+    in_scope = Participant.objects.filter(scope)
+    site_code = request.GET.get("site_code", "")
+    if site_code:  # home page link (issue #11)
+        in_scope = in_scope.filter(site__code=site_code)
     participants = signing.with_casebook_state(
-        Participant.objects.filter(scope).select_related("site").order_by("site__code", "code")
+        in_scope.select_related("site").order_by("site__code", "code")
     )
     sites: dict[int, dict[str, Any]] = {}
     for participant in participants:

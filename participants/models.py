@@ -25,6 +25,10 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
     def at_site(self, site: Any) -> ParticipantQuerySet:
         return self.filter(site=site)
 
+    def to_randomize(self) -> ParticipantQuerySet:
+        """Enrolled and not randomized yet (no allocation)."""
+        return self.filter(status=Participant.Status.ENROLLED, allocation__isnull=True)
+
 
 @pghistory.track()
 class Participant(VersionedModel):

@@ -23,6 +23,9 @@ def participant_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Participant.Status.values:
         participants = participants.filter(status=status)
+    show = request.GET.get("show", "")
+    if show == "to_randomize":  # home page link (issue #11)
+        participants = participants.to_randomize()
     return render(
         request,
         "participants/participant_list.html",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import roles_of
 from accounts.roles import Role
+from platinium import worklists
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
@@ -21,10 +22,15 @@ if TYPE_CHECKING:
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """The landing page: what this user can do, driven by their roles."""
     roles = sorted(roles_of(request.user))
+    current = request.current_site.get()
     return render(
         request,
         "home.html",
-        {"role_labels": [Role(role).label for role in roles], "has_no_role": not roles},
+        {
+            "role_labels": [Role(role).label for role in roles],
+            "has_no_role": not roles,
+            "sections": worklists.sections_for(request.user, current),
+        },
     )
 
 

@@ -7,6 +7,7 @@ both Fernet tokens under a key kept outside the database. Nothing but
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pghistory
@@ -21,6 +22,9 @@ from accounts.roles import Capability
 
 if TYPE_CHECKING:
     from accounts.types import Visitor
+
+# The pharmacy's warning horizon for available kits (issue #11).
+EXPIRY_WARNING_DAYS = 30
 
 
 class AllocationList(models.Model):
@@ -193,6 +197,10 @@ class ShipmentQuerySet(models.QuerySet["Shipment"]):
     def visible_to(self, user: Visitor) -> ShipmentQuerySet:
         return self.filter(site_filter(user, Capability.VIEW_KIT_ACCOUNTABILITY))
 
+    def to_receive(self) -> ShipmentQuerySet:
+        """Sent by the depot and not received yet at the site."""
+        return self.filter(status=Shipment.Status.IN_TRANSIT)
+
 
 @pghistory.track()
 class Shipment(models.Model):
@@ -269,6 +277,19 @@ class KitQuerySet(models.QuerySet["Kit"]):
 
     def at_site(self, site: Any) -> KitQuerySet:
         return self.filter(site=site)
+
+    def to_dispense(self) -> KitQuerySet:
+        """Allocated to a randomized participant, not dispensed yet."""
+        return self.filter(status=Kit.Status.ALLOCATED)
+
+    def expiring(self, *, within_days: int = EXPIRY_WARNING_DAYS) -> KitQuerySet:
+        """Available kits whose expiry falls in the next `within_days` days (Paris dates)."""
+        today = timezone.localdate()
+        return self.filter(
+            status=Kit.Status.AVAILABLE,
+            expiry__gte=today,
+            expiry__lte=today + timedelta(days=within_days),
+        )
 
 
 @pghistory.track(exclude=["arm_token"], model_name="KitHistory")

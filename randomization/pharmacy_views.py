@@ -52,15 +52,18 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
     site = _site(request)
     kits = Kit.objects.filter(site=site)
     by_status = {row["status"]: row["n"] for row in kits.values("status").annotate(n=Count("pk"))}
-    by_expiry = list(
-        kits.filter(status=S.AVAILABLE).values("expiry").annotate(n=Count("pk")).order_by("expiry")
-    )
+    # `?show=expiring` / `?show=to_receive`: the home page's links (issue #11).
+    show = request.GET.get("show", "")
+    available = kits.expiring() if show == "expiring" else kits.filter(status=S.AVAILABLE)
+    by_expiry = list(available.values("expiry").annotate(n=Count("pk")).order_by("expiry"))
     to_dispense = (
         kits.filter(status=S.ALLOCATED)
         .select_related("participant")
         .order_by("participant__code", "code")
     )
     shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number")
+    if show == "to_receive":
+        shipments = shipments.to_receive()
     return render(
         request,
         "randomization/pharmacy_home.html",
@@ -75,6 +78,7 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
             "by_expiry": by_expiry,
             "to_dispense": to_dispense,
             "shipments": shipments,
+            "show": show,
             "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
             "action_form": KitActionForm(),
         },

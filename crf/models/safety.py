@@ -45,6 +45,11 @@ class AdverseEventQuerySet(CrfQuerySet):
         """The SAE dashboard list: serious, not yet acknowledged by vigilance."""
         return self.serious().filter(acknowledged_at__isnull=True)
 
+    def to_report(self) -> AdverseEventQuerySet:
+        """Serious, and the report has not left for vigilance yet: the site's 24-hour clock
+        is running (protocol.md §3)."""
+        return self.serious().filter(sae_notified_at__isnull=True)
+
 
 @pghistory.track()
 class AdverseEvent(CrfRecord):

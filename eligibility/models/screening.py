@@ -34,6 +34,17 @@ class ScreeningQuerySet(models.QuerySet["Screening"]):
     def at_site(self, site: Any) -> ScreeningQuerySet:
         return self.filter(site=site)
 
+    def to_finish(self) -> ScreeningQuerySet:
+        """Screenings still open: a draft, an incomplete checklist, or eligible but not
+        yet enrolled (the home page's work list, issue #11)."""
+        return self.filter(
+            status__in=(
+                Screening.Status.DRAFT,
+                Screening.Status.INCOMPLETE,
+                Screening.Status.ELIGIBLE,
+            )
+        )
+
 
 class SiteSequence(models.Model):
     """Per-site counters (screening numbers, participant codes), locked with FOR UPDATE.

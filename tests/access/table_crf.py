@@ -43,6 +43,10 @@ def _form(w: World, form: str, obj: str, site: str) -> dict:
 
 
 ENTRIES = [
+    # The site's forms to enter (home page, issue #11): a list without an object id, scoped
+    # to the user's site in the queryset (tests/home/ proves another site's forms are absent).
+    Entry("crf:forms_to_enter", ENTERERS, query="show=overdue"),
+    Entry("crf:forms_to_enter", ENTERERS, query="show=injections_due"),
     Entry(
         "crf:casebook",
         READERS,
