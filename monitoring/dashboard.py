@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Case, Count, DateTimeField, F, Min, Q, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +19,12 @@ from django.utils.translation import pgettext
 from accounts.access import site_filter
 from accounts.roles import Capability as C
 from crf.models import AdverseEvent, DataQuery, EndOfStudy
+from crf.models.queries import AWAITING_ANSWER, QueryStatus
 from crf.open_queries import HIDDEN_UNTIL_LOCK
 from eligibility.models import Screening
 from monitoring import sdv, signing
 from participants.models import Participant
+from platinium.lib.aggregates import Median
 from randomization.models import Allocation
 from sites.models import Site
 
@@ -124,6 +126,7 @@ def site_rows(user: Any) -> list[dict[str, Any]]:
     for participant in signing.with_casebook_state(in_scope):
         if signing.signature_status_of(participant).state == signing.TO_RESIGN:
             to_resign[participant.site_id] = to_resign.get(participant.site_id, 0) + 1
+    ageing = query_ageing(ids)
     rows = []
     for site in sites:
         bands = open_queries.get(site.pk, {})
@@ -140,9 +143,47 @@ def site_rows(user: Any) -> list[dict[str, Any]]:
                 "sdv_percent": progress.percent,
                 "saes_awaiting": saes.get(site.pk, 0),
                 "to_resign": to_resign.get(site.pk, 0),
+                "ageing": ageing.get(site.pk, _no_ageing()),
             }
         )
     return rows
+
+
+def _no_ageing() -> dict[str, Any]:
+    return {"open": 0, "median_days": None, "oldest_days": None, "answered": 0}
+
+
+def query_ageing(site_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per site, in one query: queries waiting for the site's answer (open or reopened),
+    their median and oldest age in days since raised (PostgreSQL percentile_cont), and the
+    answered queries waiting for the reviewer. Day-10 biology queries are left out
+    (randomization.md §5)."""
+    now = timezone.now()
+    waiting = Q(status__in=AWAITING_ANSWER)
+    age = Value(now, output_field=DateTimeField()) - F("raised_at")
+    rows = (
+        DataQuery.objects.exclude(model_label=HIDDEN_UNTIL_LOCK)
+        .filter(participant__site__in=site_ids, status__in=[*AWAITING_ANSWER, QueryStatus.ANSWERED])
+        .order_by()
+        .values("participant__site")
+        .annotate(
+            open=Count("pk", filter=waiting),
+            median=Median(age, filter=waiting),
+            oldest=Min("raised_at", filter=waiting),
+            answered=Count("pk", filter=Q(status=QueryStatus.ANSWERED)),
+        )
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        median = row["median"]
+        oldest = row["oldest"]
+        out[row["participant__site"]] = {
+            "open": row["open"],
+            "median_days": None if median is None else round(median.total_seconds() / 86400, 1),
+            "oldest_days": None if oldest is None else (now - oldest).days,
+            "answered": row["answered"],
+        }
+    return out
 
 
 def _age_band() -> Case:
