@@ -26,7 +26,7 @@ def detail_url(deviation: Any) -> str:
 
 
 def listed(html: str) -> dict[int, dict[str, str]]:
-    """deviation pk → {code (review state), state (its label), classification} as the list page shows them."""
+    """deviation pk → {code (review state), state (its label), classification}."""
     tree = lxml.html.fromstring(html)
     out = {}
     for row in tree.xpath("//table[@id='deviation-list']/tbody/tr[@data-deviation]"):
