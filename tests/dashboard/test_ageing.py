@@ -100,3 +100,30 @@ def test_english_labels(ageing_trial: None, client_for: Any) -> None:
     html = client.get(dashboard_url()).content.decode()
     assert "Median days open" in html
     assert ageing_row(html, "11")["median"] == "7.0"  # type: ignore[index]
+
+
+def test_protocol_deviations_and_those_not_reviewed_per_site(
+    site11: Any, site16: Any, role_users: dict[str, Any], client_for: Any
+) -> None:
+    """Site 11: three deviations, one reviewed, one reviewed then changed by the site, one
+    never reviewed → "3 (2)". Site 16: one reviewed → "1 (0)"."""
+    from crf.services import review_deviation, save_protocol_deviation
+    from tests.dashboard.helpers import site_row
+    from tests.deviations.helpers import deviation_data, make_deviation
+
+    dm, inv = role_users["data_manager"], role_users["investigator"]
+    reviewed, changed, _never = (make_deviation(site11, inv) for _ in range(3))
+    other = make_deviation(site16, role_users["investigator_nantes"])
+    for deviation in (reviewed, changed, other):
+        review_deviation(deviation, classification="MINOR", comment="ok", by=dm)
+    save_protocol_deviation(
+        changed.participant,
+        by=inv,
+        data=deviation_data(description="Changed."),
+        instance=changed,
+        expected_version=changed.version,
+        reason="corrected",
+    )
+    html = client_for("data_manager").get(dashboard_url()).content.decode()
+    assert site_row(html, "11")["deviations"] == "3 (2)"  # type: ignore[index]
+    assert site_row(html, "16")["deviations"] == "1 (0)"  # type: ignore[index]
