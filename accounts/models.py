@@ -10,9 +10,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import GLOBAL_ROLES, Role
 
 
+class Language(models.TextChoices):
+    """The languages of the interface (settings.LANGUAGES); French first (ADR 0008)."""
+
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+
+
 @pghistory.track(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person using the EDC. Never deleted: deactivated (is_active=False)."""
+
+    # The last language the user chose in the language switcher: e-mails sent to the user
+    # outside a request (the daily query digest) are written in it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.FRENCH
+    )
 
     objects = UserManager()  # type: ignore[misc]  # AbstractUser's manager, stubs type it per class
 

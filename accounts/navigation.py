@@ -30,6 +30,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("Serious adverse events"), "crf:sae_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Dashboard"), "monitoring:dashboard", C.VIEW_DASHBOARDS, (C.VIEW_CLINICAL_DATA,)),
     MenuItem(_("Source data verification"), "monitoring:sdv_progress", C.SDV),
+    MenuItem(_("Protocol deviations"), "monitoring:deviation_list", C.VIEW_DEVIATION_LOG),
     MenuItem(_("Casebooks to re-sign"), "monitoring:resign_list", C.SIGN),
     MenuItem(_("Pharmacy"), "randomization:pharmacy_home", C.MANAGE_KITS),
     MenuItem(_("Allocation lists"), "randomization:allocation_lists", C.LOAD_ALLOCATION_LIST),

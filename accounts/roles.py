@@ -63,6 +63,8 @@ class Capability:
     VIEW_DASHBOARDS = "view_dashboards"
     ENTER_D10_BIOLOGY = "enter_d10_biology"
     ACKNOWLEDGE_SAE = "acknowledge_sae"
+    VIEW_DEVIATION_LOG = "view_deviation_log"
+    REVIEW_DEVIATION = "review_deviation"
 
 
 SITE = "site"
@@ -120,6 +122,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, str]] = {
         C.SDV: SITE,
         C.VIEW_AUDIT: SITE,
         C.VIEW_DASHBOARDS: SITE,
+        # The deviation log of the assigned sites (the data manager reviews: ADR 0025).
+        C.VIEW_DEVIATION_LOG: SITE,
     },
     Role.DATA_MANAGER: {
         C.VIEW_PARTICIPANTS: ALL,
@@ -138,6 +142,9 @@ ROLE_CAPABILITIES: dict[str, dict[str, str]] = {
         C.ENTER_D10_BIOLOGY: ALL,
         # Sponsor-side receipt of an SAE report (crf-spec §2.9: the 24-hour clock).
         C.ACKNOWLEDGE_SAE: ALL,
+        # Protocol deviations: the sponsor's classification and review (ADR 0025).
+        C.VIEW_DEVIATION_LOG: ALL,
+        C.REVIEW_DEVIATION: ALL,
     },
     Role.STATISTICIAN: {
         C.VIEW_PARTICIPANTS: ALL,

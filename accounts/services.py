@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import forget_memberships
-from accounts.models import Membership, User
+from accounts.models import Language, Membership, User
 from accounts.roles import GLOBAL_ROLES, Role
 from audit.services import record
 from sites.models import Site
@@ -91,4 +91,15 @@ def set_user_active(user: User, *, active: bool, by: User, reason: str) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     record("user_activated" if active else "user_deactivated", target=user, by=by, reason=reason)
+    return user
+
+
+@transaction.atomic
+def set_language_preference(user: User, *, language: str) -> User:
+    """The user chose a language in the switcher: e-mails sent later use it too."""
+    if language not in Language.values or user.language == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    record("user.language_chosen", target=user, by=user, data={"language": language})
     return user

@@ -9,10 +9,11 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -182,3 +183,13 @@ def user_set_active(request: AuthenticatedRequest, user_id: int) -> HttpResponse
         except services.AccountError as error:
             messages.error(request, str(error))
     return redirect("accounts:user_detail", user_id=account.pk)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher (the cookie), and for a logged-in user the choice kept on
+    the account so that e-mails sent outside a request use it (the daily query digest)."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        services.set_language_preference(request.user, language=request.POST.get("language", ""))
+    return response

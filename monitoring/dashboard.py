@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, Q, Value, When
+from django.db.models import Count, DateTimeField, Exists, F, Min, OuterRef, Q, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +18,13 @@ from django.utils.translation import pgettext
 
 from accounts.access import site_filter
 from accounts.roles import Capability as C
-from crf.models import AdverseEvent, DataQuery, EndOfStudy
+from crf.models import AdverseEvent, DataQuery, DeviationReview, EndOfStudy, ProtocolDeviation
+from crf.models.queries import AWAITING_ANSWER, QueryStatus
 from crf.open_queries import HIDDEN_UNTIL_LOCK
 from eligibility.models import Screening
 from monitoring import sdv, signing
 from participants.models import Participant
+from platinium.lib.aggregates import Median
 from randomization.models import Allocation
 from sites.models import Site
 
@@ -97,18 +99,7 @@ def site_rows(user: User) -> list[dict[str, Any]]:
         .values("site")
         .annotate(n=Count("pk"))
     )
-    queries = (
-        DataQuery.objects.unresolved()
-        .exclude(model_label=HIDDEN_UNTIL_LOCK)
-        .filter(participant__site__in=ids)
-        .order_by()
-        .annotate(band=_age_band())
-        .values("participant__site", "band")
-        .annotate(n=Count("pk"))
-    )
-    open_queries: dict[int, dict[str, int]] = {}
-    for row in queries:
-        open_queries.setdefault(row["participant__site"], {})[row["band"]] = row["n"]
+    ageing = query_ageing(ids)
     saes = _per_site(
         AdverseEvent.objects.awaiting_acknowledgement()
         .filter(participant__site__in=ids)
@@ -127,9 +118,11 @@ def site_rows(user: User) -> list[dict[str, Any]]:
     for participant in signing.with_casebook_state(in_scope):
         if signing.signature_status_of(participant).state == signing.TO_RESIGN:
             to_resign[participant.site_id] = to_resign.get(participant.site_id, 0) + 1
+    deviations = deviation_counts(ids)
     rows = []
     for site in sites:
-        bands = open_queries.get(site.pk, {})
+        site_ageing = ageing.get(site.pk, _no_ageing())
+        bands = site_ageing.pop("bands")
         progress = sdv_progress.get(site.pk, sdv.Progress())
         rows.append(
             {
@@ -143,18 +136,77 @@ def site_rows(user: User) -> list[dict[str, Any]]:
                 "sdv_percent": progress.percent,
                 "saes_awaiting": saes.get(site.pk, 0),
                 "to_resign": to_resign.get(site.pk, 0),
+                "ageing": site_ageing,
+                "deviations": deviations.get(site.pk, {"total": 0, "to_review": 0}),
             }
         )
     return rows
 
 
-def _age_band() -> Case:
-    now = timezone.now()
-    return Case(
-        When(raised_at__gt=now - datetime.timedelta(days=7), then=Value("lt7")),
-        When(raised_at__gte=now - datetime.timedelta(days=30), then=Value("7to30")),
-        default=Value("gt30"),
+def deviation_counts(site_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per site, in one query: current protocol deviations, and those the data manager has
+    not reviewed in their present version (ADR 0025)."""
+    reviewed = Exists(
+        DeviationReview.objects.filter(
+            deviation=OuterRef("pk"), deviation_version=OuterRef("version")
+        )
     )
+    rows = (
+        ProtocolDeviation.objects.current()
+        .filter(participant__site__in=site_ids)
+        .order_by()
+        .values("participant__site")
+        .annotate(total=Count("pk"), to_review=Count("pk", filter=~Q(reviewed)))
+    )
+    return {
+        row["participant__site"]: {"total": row["total"], "to_review": row["to_review"]}
+        for row in rows
+    }
+
+
+def _no_ageing() -> dict[str, Any]:
+    return {"bands": {}, "open": 0, "median_days": None, "oldest_days": None, "answered": 0}
+
+
+def query_ageing(site_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per site, in one query: unresolved queries by age band (ADR 0021); queries waiting
+    for the site's answer (open or reopened), their median and oldest age in days since
+    raised (PostgreSQL percentile_cont); answered queries waiting for the reviewer.
+    Day-10 biology queries are left out (randomization.md §5)."""
+    now = timezone.now()
+    week, month = now - datetime.timedelta(days=7), now - datetime.timedelta(days=30)
+    bands = {
+        "lt7": Q(raised_at__gt=week),
+        "7to30": Q(raised_at__lte=week, raised_at__gte=month),
+        "gt30": Q(raised_at__lt=month),
+    }
+    waiting = Q(status__in=AWAITING_ANSWER)
+    age = Value(now, output_field=DateTimeField()) - F("raised_at")
+    rows = (
+        DataQuery.objects.exclude(model_label=HIDDEN_UNTIL_LOCK)
+        .filter(participant__site__in=site_ids, status__in=[*AWAITING_ANSWER, QueryStatus.ANSWERED])
+        .order_by()
+        .values("participant__site")
+        .annotate(
+            **{f"band_{key}": Count("pk", filter=band) for key, band in bands.items()},
+            open=Count("pk", filter=waiting),
+            median=Median(age, filter=waiting),
+            oldest=Min("raised_at", filter=waiting),
+            answered=Count("pk", filter=Q(status=QueryStatus.ANSWERED)),
+        )
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        median = row["median"]
+        oldest = row["oldest"]
+        out[row["participant__site"]] = {
+            "bands": {key: row[f"band_{key}"] for key in bands if row[f"band_{key}"]},
+            "open": row["open"],
+            "median_days": None if median is None else round(median.total_seconds() / 86400, 1),
+            "oldest_days": None if oldest is None else (now - oldest).days,
+            "answered": row["answered"],
+        }
+    return out
 
 
 def consort(user: User) -> list[dict[str, Any]]:

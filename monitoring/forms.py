@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ReauthenticationForm
+from crf.models.deviation_review import MAX_REVIEW_COMMENT
+from crf.models.followup import DeviationSeverity
 
 
 class LockForm(forms.Form):
@@ -96,3 +98,18 @@ class AnswerQueryForm(forms.Form):
         if cleaned.get("correct") and cleaned.get("corrected_value") in (None, ""):
             self.add_error("corrected_value", _("Enter the corrected value."))
         return cleaned
+
+
+class DeviationReviewForm(forms.Form):
+    """The data manager's review: the sponsor's classification, a comment, and the version
+    of the deviation as shown (a deviation changed meanwhile is refused)."""
+
+    classification = forms.ChoiceField(
+        label=_("Classification"), choices=DeviationSeverity.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Review comment"),
+        max_length=MAX_REVIEW_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

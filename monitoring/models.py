@@ -94,3 +94,26 @@ class CasebookSignature(models.Model):
 
     def audit_site_code(self) -> str:
         return self.participant.site.code
+
+
+class QueryDigest(models.Model):
+    """The daily query e-mail sent to one user on one day (ADR 0024). Written in the
+    sending transaction: a second run the same day finds it and sends nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    to_answer = models.PositiveIntegerField(_("queries to answer"), default=0)
+    to_review = models.PositiveIntegerField(_("answered queries to review"), default=0)
+    language = models.CharField(_("language"), max_length=8)
+
+    class Meta:
+        verbose_name = _("query digest")
+        verbose_name_plural = _("query digests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="query_digest_once_a_day"),
+        ]
+        triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.day}"

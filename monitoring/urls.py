@@ -1,11 +1,21 @@
 from django.urls import path
 
-from monitoring import dashboard_views, lock_views, query_views, sdv_views, signature_views
+from monitoring import (
+    dashboard_views,
+    deviation_views,
+    lock_views,
+    query_views,
+    sdv_views,
+    signature_views,
+)
 
 app_name = "monitoring"
 
 urlpatterns = [
     path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
+    path("deviations/", deviation_views.deviation_list, name="deviation_list"),
+    path("deviations/<int:pk>/", deviation_views.deviation_detail, name="deviation_detail"),
+    path("deviations/<int:pk>/review/", deviation_views.deviation_review, name="deviation_review"),
     path("locks/", lock_views.lock_history, name="lock_history"),
     path("locks/database/", lock_views.database_lock, name="database_lock"),
     path("locks/casebook/<str:code>/", lock_views.casebook_lock, name="casebook_lock"),

@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "crf.tasks.run_edit_checks_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Daily at 7:00, Europe/Paris: the query digest e-mails to the people who must act
+    # (monitoring.digest; once a day per user whatever the number of runs).
+    "send-query-digests": {
+        "task": "monitoring.tasks.send_query_digests_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Hourly: export archives past their keeping time are deleted.
     "delete-expired-exports": {
         "task": "exports.tasks.delete_expired_exports_task",

@@ -281,6 +281,8 @@ PLATINIUM_VIGILANCE_EMAIL = os.environ.get(
 PLATINIUM_TRIAL_MANAGER_EMAIL = os.environ.get(
     "PLATINIUM_TRIAL_MANAGER_EMAIL", "trial-manager@platinium.invalid"
 )
+# Address of the EDC for links in e-mails sent outside a request (the daily query digest).
+PLATINIUM_BASE_URL = os.environ.get("PLATINIUM_BASE_URL", "http://127.0.0.1:8000")
 # Central pharmacy alerted of resupply requests and stock-outs (default: the trial manager).
 PLATINIUM_CENTRAL_PHARMACY_EMAIL = os.environ.get("PLATINIUM_CENTRAL_PHARMACY_EMAIL", "")
 

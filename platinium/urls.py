@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from platinium import views
 
 handler500 = "platinium.views.server_error"
@@ -9,7 +10,7 @@ handler500 = "platinium.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
     path("sites/", include("sites.urls")),

@@ -4,6 +4,7 @@ from crf.models.base import CrfQuerySet, CrfRecord, CrfStatus, DeathCause, Vital
 from crf.models.baseline import Baseline
 from crf.models.biology import D10Biology
 from crf.models.daily import DailyFollowUp
+from crf.models.deviation_review import DeviationReview
 from crf.models.drug import StudyDrugAdministration
 from crf.models.followup import EndOfStudy, FollowUp, ProtocolDeviation, Readmission
 from crf.models.infection import InfectionMicroorganism, SecondaryInfection
@@ -49,6 +50,7 @@ __all__ = [
     "DataQuery",
     "Death",
     "DeathCause",
+    "DeviationReview",
     "EndOfStudy",
     "FollowUp",
     "HospitalDischarge",

@@ -6,6 +6,7 @@ from crf.services.core import (
     SaveResult,
     mark_entered_in_error,
 )
+from crf.services.deviations import ReviewRefused, review_deviation
 from crf.services.events import (
     acknowledge_sae,
     record_death,
@@ -32,11 +33,13 @@ __all__ = [
     "RULES",
     "CrfRefused",
     "ParticipantLocked",
+    "ReviewRefused",
     "SaveResult",
     "acknowledge_sae",
     "mark_entered_in_error",
     "record_death",
     "record_icu_discharge",
+    "review_deviation",
     "save_adverse_event",
     "save_baseline",
     "save_concomitant_medication",

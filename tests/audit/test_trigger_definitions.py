@@ -39,6 +39,8 @@ NOT_TRACKED = {
     "randomization.Notification": "an e-mail outbox, no trial data",
     "crf.SaeNotification": "the SAE e-mail outbox: sends are audit events (crf.sae.notified)",
     "crf.QueryMessage": "a query's thread: append-only (trigger); the query itself is tracked",
+    "crf.DeviationReview": "append-only (trigger): each review is a new row; the deviation "
+    "itself is tracked and every review is an audit event (deviation.reviewed)",
 }
 
 IGNORE_MARKERS = ("_pgtrigger_should_ignore", "pgtrigger.ignore")

@@ -126,6 +126,10 @@ EXTRAS: dict[str, dict[str, str]] = {
     C.ENTER_D10_BIOLOGY: {Role.DATA_MANAGER: ALL},
     # crf-spec.md §2.9: the sponsor side acknowledges receipt of an SAE report.
     C.ACKNOWLEDGE_SAE: {Role.DATA_MANAGER: ALL},
+    # roles.md §2 (ADR 0025): monitors read the deviation log of their sites, data
+    # managers read all of it and review (classify) each deviation.
+    C.VIEW_DEVIATION_LOG: {Role.MONITOR: SITE, Role.DATA_MANAGER: ALL},
+    C.REVIEW_DEVIATION: {Role.DATA_MANAGER: ALL},
 }
 
 

@@ -48,6 +48,7 @@ HAND_WRITTEN = {
     "site_code": "query worklist filter: codes of the user's own sites (sites_with)",
     "form": "query worklist filter: form labels, not objects",
     "origin": "query worklist filter: who raised the query (monitor, data manager, system)",
+    "classification": "deviation log filter: major / minor codes, not objects",
 }
 
 # Form classes with a model choice field that no site user can open, and why.
