@@ -17,6 +17,7 @@ from accounts.access import has_capability, sites_with
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from participants.models import Participant
+from platinium.lib.paging import page_of
 from randomization import services
 from randomization.forms import (
     CloseReceiptForm,
@@ -55,7 +56,7 @@ def pharmacy_home(request: HttpRequest) -> HttpResponse:
         .select_related("participant")
         .order_by("participant__code", "code")
     )
-    shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number")
+    shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number", "-pk")
     return render(
         request,
         "randomization/pharmacy_home.html",
@@ -69,7 +70,7 @@ def pharmacy_home(request: HttpRequest) -> HttpResponse:
             "total": sum(by_status.values()),
             "by_expiry": by_expiry,
             "to_dispense": to_dispense,
-            "shipments": shipments,
+            "shipments": page_of(shipments, request),
             "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
             "action_form": KitActionForm(),
         },
@@ -299,4 +300,8 @@ def accountability(request: HttpRequest) -> HttpResponse:
         .select_related("kit", "by", "participant")
         .order_by("occurred_at", "id")
     )
-    return render(request, "randomization/accountability.html", {"site": site, "events": events})
+    return render(
+        request,
+        "randomization/accountability.html",
+        {"site": site, "events": page_of(events, request)},
+    )

@@ -1,0 +1,78 @@
+"""The actions of the audit trail, as a static list: the audit log's filter offers them
+without reading the table (docs/decisions/0022). tests/audit/test_action_list.py checks
+that every `record("...")` of the code is here. Actions built from a model name
+(`crf.<form>.create`, `.update`, `.entered_in_error`, `query.<kind>`) are offered as
+families: a filter value ending with "." matches every action it begins.
+"""
+
+from __future__ import annotations
+
+ACTIONS: tuple[str, ...] = (
+    "casebook_pdf_downloaded",
+    "casebook_signed",
+    "crf.death.create",
+    "crf.death.update",
+    "crf.edit_checks.rerun",
+    "crf.infectionmicroorganism.update",
+    "crf.sae.acknowledged",
+    "crf.sae.follow_up",
+    "crf.sae.follow_up_carried_by_initial",
+    "crf.sae.follow_up_notified",
+    "crf.sae.notified",
+    "crf.sae.reported",
+    "eligibility.enrolled",
+    "eligibility.participant_flagged",
+    "eligibility.screening_corrected",
+    "eligibility.screening_created",
+    "eligibility.screening_saved",
+    "exports.dataset_exported",
+    "exports.downloaded",
+    "exports.requested",
+    "login_failed",
+    "login_succeeded",
+    "logout",
+    "notifications.unsent_alert",
+    "participants.casebook_locked",
+    "participants.casebook_unlocked",
+    "participants.database_locked",
+    "participants.database_unlocked",
+    "participants.form_locked",
+    "participants.form_unlocked",
+    "participants.status_changed",
+    "query.raised",
+    "randomization.allocation_list_loaded",
+    "randomization.emergency_unblinding",
+    "randomization.flagged_in_error",
+    "randomization.kit_destroyed",
+    "randomization.kit_dispensed",
+    "randomization.kit_incident",
+    "randomization.kit_list_loaded",
+    "randomization.kit_replaced",
+    "randomization.kits_expired",
+    "randomization.no_kit",
+    "randomization.quarantine_decided",
+    "randomization.randomized",
+    "randomization.shipment_dispatched",
+    "randomization.shipment_received",
+    "randomization.shipment_requested",
+    "randomization.unblinding_authorised",
+    "reauthentication_failed",
+    "role_granted",
+    "role_revoked",
+    "sdv_verified",
+    "two_factor_enrolled",
+    "two_factor_failed",
+    "two_factor_verified",
+    "user_activated",
+    "user_created",
+    "user_deactivated",
+)
+
+FAMILIES: tuple[str, ...] = (
+    "crf.",
+    "eligibility.",
+    "exports.",
+    "participants.",
+    "query.",
+    "randomization.",
+)
