@@ -20,6 +20,8 @@ ACTIONS: tuple[str, ...] = (
     "crf.sae.follow_up_notified",
     "crf.sae.notified",
     "crf.sae.reported",
+    "eligibility.consent_corrected",
+    "eligibility.consent_recorded",
     "eligibility.enrolled",
     "eligibility.participant_flagged",
     "eligibility.screening_corrected",
