@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.access import has_capability, roles_of, visible_sites
+from accounts.middleware import session_seconds_left
 from accounts.navigation import menu_for
 
 
@@ -21,4 +22,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "switchable_sites": sites if len(sites) > 1 else [],
         "user_roles": sorted(roles_of(user)),
         "session_minutes": settings.SESSION_COOKIE_AGE // 60,
+        "session_seconds_left": session_seconds_left(request),
     }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -70,3 +71,36 @@ class LazySite:
                     sites.order_by("code").first()
                 )
         return self._site
+
+
+SESSION_RENEWED_KEY = "renewed_at"
+SESSION_EXPIRES_HEADER = "X-Session-Expires-In"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class SessionActivityMiddleware:
+    """An idle session ends SESSION_COOKIE_AGE after its last renewal; only requests that
+    change something (POST…) renew it, so a GET never writes the session row
+    (docs/decisions/0022). The page renews it on activity through `accounts:session_renew`.
+    Every answer to a logged-in user says how many seconds the session has left."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.user.is_authenticated:
+            return response
+        if request.method not in _SAFE_METHODS:
+            request.session[SESSION_RENEWED_KEY] = int(time.time())
+        response[SESSION_EXPIRES_HEADER] = str(session_seconds_left(request))
+        return response
+
+
+def session_seconds_left(request: HttpRequest) -> int:
+    """Seconds before the session expires (its row's expire_date, set when last saved)."""
+    age = settings.SESSION_COOKIE_AGE
+    renewed = request.session.get(SESSION_RENEWED_KEY)
+    if renewed is None:
+        return age
+    return max(0, min(age, int(renewed) + age - int(time.time())))

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,17 +39,33 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        if settings.PLATINIUM_REQUIRE_2FA:
+            # The set-up secret is made here, by a POST: the 2FA page (a GET) writes nothing.
+            _device_for(form.get_user(), create=True)
+        return response
+
+
+def _device_for(user: User, *, create: bool) -> TOTPDevice | None:
+    """The user's confirmed device, else the one being set up (made if `create`)."""
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    if device is None and create:
+        device = TOTPDevice.objects.create(user=user, confirmed=False, name="authenticator")
+    return device
+
 
 @login_required
 def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Set up (first time) or verify a TOTP second factor for this session."""
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    setting_up = device is None
-    if setting_up:
-        device, _created = TOTPDevice.objects.get_or_create(
-            user=user, confirmed=False, defaults={"name": "authenticator"}
-        )
+    device = _device_for(user, create=request.method == "POST")
+    if device is None:
+        # Reached without logging in through the login form: one click makes the secret.
+        return render(request, "accounts/two_factor.html", {"start": True})
+    if request.method == "POST" and "start" in request.POST:
+        return HttpResponseRedirect(request.get_full_path())
+    setting_up = not device.confirmed
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -71,6 +89,14 @@ def two_factor(request: AuthenticatedRequest) -> HttpResponse:
         context["qr_svg"] = buffer.getvalue().decode()
         context["secret_b32"] = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/two_factor.html", context)
+
+
+@require_POST
+@login_required
+def session_renew(request: AuthenticatedRequest) -> HttpResponse:
+    """The page's "still here": being a POST, SessionActivityMiddleware renews the session
+    and answers with the seconds it has left (docs/decisions/0022)."""
+    return HttpResponse(status=204)
 
 
 @require_POST

@@ -38,6 +38,7 @@ from eligibility.services import (
 )
 from participants.models import Participant
 from participants.services import ParticipantLocked
+from platinium.lib.paging import page_of
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
@@ -128,12 +129,12 @@ def screening_list(request: AuthenticatedRequest) -> HttpResponse:
         screenings = screenings.filter(evaluated_at__date__gte=date_from)
     if date_to:
         screenings = screenings.filter(evaluated_at__date__lte=date_to)
-    rows = screenings.select_related("site", "participant").order_by("-seq")
+    rows = screenings.select_related("site", "participant").order_by("-seq", "-pk")
     return render(
         request,
         "eligibility/screening_list.html",
         {
-            "screenings": rows,
+            "screenings": page_of(rows, request),
             "consort": consort_counts(screenings),
             "statuses": Screening.Status.choices,
             "status": status,

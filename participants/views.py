@@ -9,6 +9,18 @@ from accounts.access import has_capability
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from participants.models import Participant
+from platinium.lib.paging import page_of
+
+# `?sort=` → ordering; the code breaks ties so that pages never overlap.
+SORTS = {
+    "code": ("code",),
+    "-code": ("-code",),
+    "site": ("site__code", "code"),
+    "-site": ("-site__code", "-code"),
+    "status": ("status", "code"),
+    "enrolled": ("enrolled_at", "code"),
+    "-enrolled": ("-enrolled_at", "-code"),
+}
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
@@ -16,6 +28,7 @@ if TYPE_CHECKING:
 
 @capability_required(C.VIEW_PARTICIPANTS)
 def participant_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Search by code, filter by status, sort, 50 a page; every choice is in the URL."""
     participants = Participant.objects.visible_to(request.user).select_related("site")
     site = request.current_site.get()
     if site is not None and request.GET.get("all") != "1":
@@ -26,13 +39,22 @@ def participant_list(request: AuthenticatedRequest) -> HttpResponse:
     show = request.GET.get("show", "")
     if show == "to_randomize":  # home page link (issue #11)
         participants = participants.to_randomize()
+    code = request.GET.get("q", "").strip()[:20]
+    if code:
+        participants = participants.filter(code__icontains=code)
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS:
+        sort = "code"
     return render(
         request,
         "participants/participant_list.html",
         {
-            "participants": participants,
+            "page": page_of(participants.order_by(*SORTS[sort]), request),
             "statuses": Participant.Status.choices,
             "status": status,
+            "q": code,
+            "sort": sort,
+            "show_all": request.GET.get("all") == "1",
             "can_view_clinical": has_capability(request.user, C.VIEW_CLINICAL_DATA),
         },
     )

@@ -19,6 +19,7 @@ from accounts.access import has_capability, sites_with
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from participants.models import Participant
+from platinium.lib.paging import page_of
 from randomization import services
 from randomization.forms import (
     CloseReceiptForm,
@@ -61,7 +62,7 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("participant")
         .order_by("participant__code", "code")
     )
-    shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number")
+    shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number", "-pk")
     if show == "to_receive":
         shipments = shipments.to_receive()
     return render(
@@ -77,7 +78,7 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
             "total": sum(by_status.values()),
             "by_expiry": by_expiry,
             "to_dispense": to_dispense,
-            "shipments": shipments,
+            "shipments": page_of(shipments, request),
             "show": show,
             "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
             "action_form": KitActionForm(),
@@ -308,4 +309,8 @@ def accountability(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("kit", "by", "participant")
         .order_by("occurred_at", "id")
     )
-    return render(request, "randomization/accountability.html", {"site": site, "events": events})
+    return render(
+        request,
+        "randomization/accountability.html",
+        {"site": site, "events": page_of(events, request)},
+    )

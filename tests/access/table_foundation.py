@@ -40,6 +40,7 @@ ENTRIES = [
     Entry("accounts:login", EVERYONE, public=True, note="logged-in users are redirected home"),
     Entry("accounts:logout", EVERYONE, method="POST", public=True),
     Entry("accounts:two_factor", EVERYONE),
+    Entry("accounts:session_renew", EVERYONE, method="POST", note="renews the session (0022)"),
     Entry("accounts:password_change", EVERYONE),
     Entry("accounts:password_changed", EVERYONE),
     Entry(

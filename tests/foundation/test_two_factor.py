@@ -46,7 +46,12 @@ def test_setup_shows_a_qr_code_and_a_correct_code_unlocks_the_session(
     client_for, role_users: dict[str, Any]
 ) -> None:
     client = client_for("investigator")
-    page = client.get(reverse("accounts:two_factor"))
+    first = client.get(reverse("accounts:two_factor"))
+    assert 'name="start"' in first.content.decode()
+    assert not TOTPDevice.objects.filter(user=role_users["investigator"]).exists()
+    started = client.post(reverse("accounts:two_factor"), {"start": "1"})
+    assert started.status_code == 302
+    page = client.get(started["Location"])
     assert page.status_code == 200
     html = page.content.decode()
     assert re.search(r"<svg[^>]*>", html)
@@ -62,7 +67,7 @@ def test_setup_shows_a_qr_code_and_a_correct_code_unlocks_the_session(
 
 def test_wrong_code_is_refused_with_a_message(client_for, role_users) -> None:
     client = client_for("monitor")
-    client.get(reverse("accounts:two_factor"))
+    client.post(reverse("accounts:two_factor"), {"start": "1"})
     device = TOTPDevice.objects.get(user=role_users["monitor"])
     response = client.post(reverse("accounts:two_factor"), {"token": _code(device, 500_000)})
     assert response.status_code == 200
@@ -75,7 +80,7 @@ def test_wrong_code_is_refused_with_a_message(client_for, role_users) -> None:
 
 def test_next_login_asks_for_a_code_without_showing_the_qr_again(client_for, role_users) -> None:
     first = client_for("data_manager")
-    first.get(reverse("accounts:two_factor"))
+    first.post(reverse("accounts:two_factor"), {"start": "1"})
     device = TOTPDevice.objects.get(user=role_users["data_manager"])
     first.post(reverse("accounts:two_factor"), {"token": _code(device)})
     second = client_for("data_manager")
@@ -88,10 +93,27 @@ def test_next_login_asks_for_a_code_without_showing_the_qr_again(client_for, rol
 def test_after_verification_the_user_returns_to_the_page_asked_for(client_for, role_users) -> None:
     client = client_for("coordinator")
     redirect = client.get(reverse("participants:list"))["Location"]
-    client.get(redirect)
+    assert client.post(redirect, {"start": "1"})["Location"] == redirect
     device = TOTPDevice.objects.get(user=role_users["coordinator"])
     response = client.post(redirect, {"token": _code(device)})
     assert response["Location"] == reverse("participants:list")
+
+
+def test_logging_in_through_the_form_prepares_the_set_up_and_the_page_shows_it(
+    role_users: dict[str, Any],
+) -> None:
+    from django.test import Client
+
+    user = role_users["pharmacist"]
+    user.set_password("a-long-password-1")
+    user.save()
+    client = Client()
+    client.post(
+        reverse("accounts:login"), {"username": user.username, "password": "a-long-password-1"}
+    )
+    assert TOTPDevice.objects.filter(user=user, confirmed=False).count() == 1
+    html = client.get(reverse("accounts:two_factor")).content.decode()
+    assert 'id="totp-secret"' in html and 'name="start"' not in html
 
 
 def test_negative_control_without_the_setting_home_answers(client_for) -> None:

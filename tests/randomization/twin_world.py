@@ -61,6 +61,8 @@ _MASKS = [
         "<timestamp>",
     ),
     (re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b"), "<time>"),
+    # Seconds left before the session expires (docs/decisions/0022): a wall-clock countdown.
+    (re.compile(r'(data-session-seconds-left=")\d+"'), r'\1<seconds>"'),
 ]
 
 
@@ -82,6 +84,9 @@ _HEADERS_DROPPED = {
 _HEADERS_MASKED = {
     # audit.context.RequestContextMiddleware: a fresh uuid4 per request.
     "x-request-id",
+    # accounts.middleware.SessionActivityMiddleware: seconds left in the session, a
+    # wall-clock countdown (docs/decisions/0022).
+    "x-session-expires-in",
 }
 # Cookies whose VALUE is random per session/request (CSRF secret, session key); their
 # presence and attributes are still compared.

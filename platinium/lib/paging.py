@@ -1,0 +1,40 @@
+"""Lists are paged (docs/decisions/0022): 50 rows a page, the page number in the URL; a page
+out of range shows the last page, a page that is not a number the first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+PER_PAGE = 50
+
+
+def page_of(rows: Any, request: HttpRequest, *, per_page: int = PER_PAGE) -> Page:
+    """The requested page of an ordered queryset (`?page=`)."""
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most `bound` + 1 rows (`SELECT count(*) FROM (… LIMIT bound + 1)`), so a
+    page of a big table never counts the whole table; `more` says the bound was passed."""
+
+    def __init__(self, rows: Any, per_page: int, *, bound: int) -> None:
+        super().__init__(rows, per_page)
+        self.bound = bound
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.bound + 1].count()  # type: ignore[attr-defined]  # a QuerySet
+
+    @property
+    def more(self) -> bool:
+        return self.count > self.bound
+
+
+def bounded_page_of(
+    rows: Any, request: HttpRequest, *, bound: int, per_page: int = PER_PAGE
+) -> Page:
+    return BoundedPaginator(rows, per_page, bound=bound).get_page(request.GET.get("page"))
