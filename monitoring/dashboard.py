@@ -23,6 +23,7 @@ from crf.open_queries import HIDDEN_UNTIL_LOCK
 from eligibility.models import Screening
 from monitoring import sdv, signing
 from participants.models import Participant
+from platinium.lib.study_time import paris_today
 from randomization.models import Allocation
 from sites.models import Site
 
@@ -75,7 +76,7 @@ def recruitment(user: Any) -> dict[str, Any]:
     curve: list[dict[str, Any]] = []
     if by_month:
         first = min(by_month)
-        today = timezone.localdate()
+        today = paris_today(timezone.now())
         total = 0
         for month in _months(first, max(today, max(by_month))):
             total += by_month.get(month, 0)
