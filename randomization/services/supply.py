@@ -40,7 +40,7 @@ def _next_shipment_number(site: Site) -> str:
     return f"SH-{site.code}-{count:04d}"
 
 
-def _request_shipment(site: Site, *, by: User, reason: str, per_arm: int) -> Shipment:
+def _request_shipment(site: Site, *, by: User | None, reason: str, per_arm: int) -> Shipment:
     shipment = Shipment.objects.create(
         number=_next_shipment_number(site), site=site, reason=reason, kits_per_arm=per_arm
     )
@@ -78,7 +78,7 @@ def stock_level(site: Site) -> int:
     return on_hand + requested * len(p.ARMS)
 
 
-def check_resupply(site: Site, *, by: User) -> Shipment | None:
+def check_resupply(site: Site, *, by: User | None) -> Shipment | None:
     """Ship 2 + 2 when available + in transit ≤ 6, once the site has been activated."""
     Site.objects.select_for_update().get(pk=site.pk)
     if not Shipment.objects.filter(site=site).exists():
