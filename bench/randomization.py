@@ -1,6 +1,6 @@
 """Randomization latency and throughput (`make bench` calls run(results)).
 
-Measures `randomization.services.randomize` end to end on PostgreSQL, at 1, 10 and 50
+Measures `randomization.services.allocation.randomize` end to end on PostgreSQL, at 1, 10 and 50
 concurrent requests, all at ONE site (the worst case: the site's stratum row lock
 serialises them). Each level uses its own site, its own participants and kits.
 Eligibility preconditions are answered "eligible" (the engine is benchmarked by the
@@ -33,7 +33,7 @@ def _level(concurrency: int, total: int, site_code: str) -> dict[str, Any]:
     from django.db import connection
 
     from accounts.access import memberships_of
-    from randomization import services
+    from randomization.services import allocation
     from sites.models import Site
     from tests.factories import make_user_with_role
     from tests.randomization.factories import make_kits, make_participants, slot_arms
@@ -55,7 +55,7 @@ def _level(concurrency: int, total: int, site_code: str) -> dict[str, Any]:
             for participant in batch:
                 started = time.perf_counter()
                 try:
-                    services.randomize(participant, by=user, idempotency_key=uuid.uuid4().hex)
+                    allocation.randomize(participant, by=user, idempotency_key=uuid.uuid4().hex)
                 except Exception as exc:
                     with lock:
                         errors.append(repr(exc))
@@ -84,17 +84,17 @@ def _level(concurrency: int, total: int, site_code: str) -> dict[str, Any]:
 
 
 def _measure() -> dict[str, Any]:
-    from randomization import services
+    from randomization.services import allocation
     from sites.models import Site
     from tests.randomization.factories import load_slots
 
-    original = services._eligibility_preconditions
-    services._eligibility_preconditions = lambda participant: []
+    original = allocation._eligibility_preconditions
+    allocation._eligibility_preconditions = lambda participant: []
     try:
         load_slots(list(Site.objects.filter(code__in=SITES)), list_version="bench")
         levels = [_level(c, n, code) for (c, n), code in zip(LEVELS, SITES, strict=True)]
     finally:
-        services._eligibility_preconditions = original
+        allocation._eligibility_preconditions = original
     return {"scope": "one site per level (stratum lock = worst case)", "levels": levels}
 
 

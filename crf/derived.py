@@ -23,7 +23,8 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
-from crf.schedule import d0_from_randomized_at, study_day, to_study_date
+from crf.schedule import d0_from_randomized_at
+from platinium.lib.study_time import paris_date, study_day
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def derived_outcomes(participant: Any, randomized_at: datetime) -> DerivedOutcom
         d0,
         [
             (
-                to_study_date(s.admitted_at),
-                to_study_date(s.discharged_at) if s.discharged_at else None,
+                paris_date(s.admitted_at),
+                paris_date(s.discharged_at) if s.discharged_at else None,
             )
             for s in stays
         ],
@@ -140,7 +141,7 @@ def _death_moment(death_date: date | None, stays: list[outcomes.IcuStayTimes]) -
     """A death known by date only: noon of that day (Paris) stands for the moment."""
     if death_date is None:
         return None
-    from crf.schedule import STUDY_TIME_ZONE
+    from platinium.lib.study_time import STUDY_TIME_ZONE
 
     return datetime.combine(
         death_date, datetime.min.time().replace(hour=12), tzinfo=STUDY_TIME_ZONE
@@ -150,6 +151,6 @@ def _death_moment(death_date: date | None, stays: list[outcomes.IcuStayTimes]) -
 def outcomes_onset(episode: SecondaryInfection) -> date | datetime:
     if episode.onset_time is None:
         return episode.onset_date
-    from crf.schedule import STUDY_TIME_ZONE
+    from platinium.lib.study_time import STUDY_TIME_ZONE
 
     return datetime.combine(episode.onset_date, episode.onset_time, tzinfo=STUDY_TIME_ZONE)

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from crf.schedule import d0_from_randomized_at, to_study_date
+from crf.schedule import d0_from_randomized_at
+from platinium.lib.study_time import paris_date
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def participant_facts(participant: Any, *, now: datetime | None = None) -> Parti
         randomized_at=t_r,
         d0=d0_from_randomized_at(t_r) if t_r else None,
         now=now,
-        today=to_study_date(now),
+        today=paris_date(now),
         death_date=death.death_date if death else None,
         death_at=death.death_at if death else None,
         icu_stays=stays,

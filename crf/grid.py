@@ -28,7 +28,6 @@ from crf.access import can_enter, get_participant_for_user, require_enter
 from crf.forms import FORMS
 from crf.models import Baseline, DailyFollowUp
 from crf.open_queries import open_queries_by_row
-from crf.rules.common import paris_date
 from crf.rules.daily import GRID_FIELDS
 from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
@@ -36,6 +35,7 @@ from crf.timeline import clinical_state, load_course
 from crf.views import integrity_message
 from participants import locks
 from participants.models import Participant
+from platinium.lib.study_time import paris_date, paris_today
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest, User
@@ -261,7 +261,7 @@ def daily_sofa(request: AuthenticatedRequest, code: str) -> HttpResponse:
         .values_list("weight_kg", flat=True)
         .first()
     )
-    form = _row_form(date.today(), None, request.POST)
+    form = _row_form(paris_today(timezone.now()), None, request.POST)
     form.is_valid()
     values = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
     standard = sofa.standard_values(values, weight)

@@ -19,14 +19,12 @@ from crf.schedule import (
     LAST_INJECTION_DAY,
     MAX_INJECTIONS,
     STUDY_DAY_ORIGIN,
-    STUDY_TIME_ZONE,
     StudyDayOrigin,
     d0_from_randomized_at,
     gettext_noop,
     injection_visit,
-    study_day,
-    to_study_date,
 )
+from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date, study_day
 
 MIN_INTERVAL = timedelta(hours=24)  # hard: < 24 h between two injections [INF]
 SHORT_INTERVAL = timedelta(hours=36)  # soft: 24 h to < 36 h (planned 48 h) [INF]
@@ -156,7 +154,7 @@ def _check_moment(at: datetime, ctx: InjectionContext, check: InjectionCheck) ->
 def _check_days(
     candidate: Injection, at: datetime, ctx: InjectionContext, check: InjectionCheck
 ) -> None:
-    day = study_day(d0_from_randomized_at(ctx.randomized_at, ctx.origin), to_study_date(at))
+    day = study_day(d0_from_randomized_at(ctx.randomized_at, ctx.origin), paris_date(at))
     if not FIRST_INJECTION_DAY <= day <= LAST_INJECTION_DAY:
         # [REG] an injection on D0 or from D10 is impossible by design: it is recorded
         # as a protocol deviation, not as a regular dose.
@@ -208,7 +206,7 @@ def _check_intervals(
     )
     for other_at, other in given:
         params: dict[str, object] = {"other_at": _local(other_at)}
-        if to_study_date(other_at) == to_study_date(at):
+        if paris_date(other_at) == paris_date(at):
             # Checked on its own: a 25-hour DST day could hold two injections ≥ 24 h apart.
             check.errors.append(
                 Issue(

@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from crf.injections import Injection
-from crf.schedule import LAST_STUDY_DAY, d0_from_randomized_at, study_day, to_study_date
+from crf.schedule import LAST_STUDY_DAY, d0_from_randomized_at
+from platinium.lib.study_time import paris_date, study_day
 
 # [INF] Day-10 immune restoration, mirror of inclusion criterion I4 (crf-spec.md §2.7).
 MHLA_DR_RESTORED_MIN_ABC = 8000  # mHLA-DR ≥ 8000 AB/C
@@ -65,7 +66,7 @@ def icu_length_of_stay(
     total = timedelta()
     after = timedelta()
     dates: set[date] = set()
-    randomisation_date = to_study_date(randomized_at)
+    randomisation_date = paris_date(randomized_at)
     for stay in stays:
         end = stay.discharged_at
         if until is not None:
@@ -76,7 +77,7 @@ def icu_length_of_stay(
             continue
         total += end - stay.admitted_at
         after += max(timedelta(), end - max(stay.admitted_at, randomized_at))
-        current, last = to_study_date(stay.admitted_at), to_study_date(end)
+        current, last = paris_date(stay.admitted_at), paris_date(end)
         while current <= last:
             dates.add(current)
             current += timedelta(days=1)
@@ -163,9 +164,9 @@ def counts_for_primary_endpoint(onset: date | datetime, randomized_at: datetime)
     if isinstance(onset, datetime):
         if onset <= randomized_at:
             return False
-        onset_date = to_study_date(onset)
+        onset_date = paris_date(onset)
     else:
-        if onset <= to_study_date(randomized_at):
+        if onset <= paris_date(randomized_at):
             return False
         onset_date = onset
     d0 = d0_from_randomized_at(randomized_at)

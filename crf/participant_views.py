@@ -20,8 +20,8 @@ from accounts.roles import Capability as C
 from crf import timeline
 from crf.access import get_participant_for_user
 from crf.blinding import d10_results_visible
-from crf.schedule import to_study_date
 from participants import locks
+from platinium.lib.study_time import paris_date
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest, User
@@ -37,7 +37,7 @@ def participant_page(request: AuthenticatedRequest, code: str) -> HttpResponse:
     lock = database_lock or casebook_lock
     course = timeline.load_course(participant, user, kit_codes=sees_kits)
     course.locked = lock is not None
-    today = to_study_date(timezone.now())
+    today = paris_date(timezone.now())
     line = timeline.build_timeline(course, today)
     locked = lock is not None
     can_enter = has_capability(user, C.ENTER_CRF, site_id) and not locked

@@ -11,16 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+
+from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date, study_day
 
 
 def gettext_noop(message: str) -> str:
     """Mark a string for translation without translating it (makemessages extracts it)."""
     return message
-
-
-# protocol.md §2: timestamps are stored in UTC; study days are Europe/Paris calendar days.
-STUDY_TIME_ZONE = ZoneInfo("Europe/Paris")
 
 
 class StudyDayOrigin(StrEnum):
@@ -45,13 +42,6 @@ DAILY_ENTRY_GRACE_DAYS = 3
 EVENT_ENTRY_GRACE_DAYS = 7
 
 
-def to_study_date(moment: datetime) -> date:
-    """The Europe/Paris calendar date of an aware datetime."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("study dates need an aware datetime (stored in UTC)")
-    return moment.astimezone(STUDY_TIME_ZONE).date()
-
-
 def d0_from_randomized_at(
     randomized_at: datetime, origin: StudyDayOrigin = STUDY_DAY_ORIGIN
 ) -> date:
@@ -59,15 +49,10 @@ def d0_from_randomized_at(
 
     Conversion goes through the Paris wall clock, so a DST change never shifts the day.
     """
-    randomisation_date = to_study_date(randomized_at)
+    randomisation_date = paris_date(randomized_at)
     if origin is StudyDayOrigin.D1_IS_RANDOMISATION_DAY:
         return randomisation_date - timedelta(days=1)
     return randomisation_date
-
-
-def study_day(d0: date, on: date) -> int:
-    """Study day of a calendar date: (date − D0) in days (crf-spec.md §0.1)."""
-    return (on - d0).days
 
 
 def study_date(d0: date, day: int) -> date:

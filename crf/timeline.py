@@ -52,9 +52,8 @@ from crf.schedule import (
     d0_from_randomized_at,
     expected_forms,
     study_date,
-    study_day,
-    to_study_date,
 )
+from platinium.lib.study_time import paris_date, study_day
 
 if TYPE_CHECKING:
     from accounts.types import User
@@ -294,16 +293,18 @@ def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
     ]
 
 
-def _paris(moment: datetime | None) -> date | None:
-    return to_study_date(moment) if moment is not None else None
-
-
 def clinical_state(course: Course) -> ClinicalState | None:
     """The schedule's view of the stored course (None before randomization)."""
     d0 = course.d0
     if d0 is None:
         return None
-    stays = [(_paris(s["admitted_at"]), _paris(s["discharged_at"])) for s in course.stays]
+    stays = [
+        (
+            paris_date(s["admitted_at"]),
+            paris_date(s["discharged_at"]) if s["discharged_at"] else None,
+        )
+        for s in course.stays
+    ]
     if not stays:
         # No ICU stay recorded yet: in the ICU since randomization (as the daily grid does).
         stays = [(d0, None)]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from crf import timeline
 from crf.models import AdverseEvent, DataQuery
 from crf.models.queries import AWAITING_ANSWER
-from crf.schedule import to_study_date
+from platinium.lib.study_time import paris_today
 
 INJECTIONS_DUE = "injections_due"
 OVERDUE = "overdue"
@@ -33,7 +33,7 @@ class Entry:
 
 def study_today() -> date:
     """Today's calendar day in Paris, as the participant page counts it."""
-    return to_study_date(timezone.now())
+    return paris_today(timezone.now())
 
 
 def _matches(kind: str, item: timeline.Item) -> bool:

@@ -24,7 +24,8 @@ from typing import Any
 
 from crf import services
 from crf.models import AdverseEvent, IcuStay
-from crf.schedule import STUDY_TIME_ZONE, d0_from_randomized_at
+from crf.schedule import d0_from_randomized_at
+from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date
 
 D = Decimal
 INJECTION_DAYS = (1, 3, 5, 7, 9)
@@ -660,9 +661,7 @@ class CourseWriter:
         if out is not None and out <= self.last_day(plan):
             dead = death is not None and death <= out
             data = {
-                "admission_date": (self.icu_admitted - timedelta(days=2))
-                .astimezone(STUDY_TIME_ZONE)
-                .date(),
+                "admission_date": paris_date(self.icu_admitted - timedelta(days=2)),
                 "discharge_date": self.day(death if dead else out),
                 "transfer_counted": False,
                 "vital_status": "DEAD" if dead else "ALIVE",

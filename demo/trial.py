@@ -11,7 +11,7 @@ simulates; see that module for what is and is not simulated):
   confirmation and audit all run. Synthetic site accounts have no usable password (nobody
   can log in with them), and each PBKDF2 check costs ~0.4 s, which alone would exceed the
   time budget of a 326-participant trial;
-- randomization, dispensing, supply chain: randomization.services (randomize,
+- randomization, dispensing, supply chain: randomization.services.* (randomize,
   dispense_kit right after it, dispatch_shipment, receive_kit, close_receipt): no kit
   of a randomized participant is left "to dispense", and the kit is dispensed before any
   injection names it;
@@ -45,10 +45,10 @@ from accounts.models import Membership, User
 from accounts.roles import Role
 from audit.context import acting_user
 from crf.models import Baseline
-from crf.schedule import STUDY_TIME_ZONE
 from demo.clock import SimulatedClock, real_now
 from demo.course import CourseWriter, Staff, plan_course
 from participants.models import Participant
+from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date
 from sites.models import Site
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def _shares(n: int, sites: list[Site], rng: random.Random) -> dict[str, int]:
 def _randomization_times(n: int, rng: random.Random, now: datetime) -> list[datetime]:
     """Spread over the recruitment period so far: most participants have finished D90,
     some are in the ICU today."""
-    today = now.astimezone(STUDY_TIME_ZONE).date()
+    today = paris_date(now)
     first = max(RECRUITMENT_START, today - timedelta(days=480))
     span = max(1, (today - first).days - 1)
     times = []
@@ -186,7 +186,7 @@ def ensure_allocation_list(users: dict[str, Any], rng: random.Random, stdout: An
     """Import a UAT allocation list for all sites unless one is loaded already."""
     from randomization import allocation_list
     from randomization.models import Stratum
-    from randomization.services import import_allocation_list
+    from randomization.services.lists import import_allocation_list
 
     if Stratum.objects.count() >= Site.objects.count():
         return
@@ -204,13 +204,13 @@ def ensure_depot(needed: int, users: dict[str, Any], rng: random.Random) -> None
     """Enough kits at the central depot for `needed` more kits (a UAT kit list import)."""
     from randomization import allocation_list, kit_codes
     from randomization.models import Kit
-    from randomization.services import import_kit_list
+    from randomization.services.lists import import_kit_list
 
     at_depot = Kit.objects.filter(status=Kit.Status.AT_DEPOT, site__isnull=True).count()
     if at_depot >= needed:
         return
     per_arm = (needed - at_depot) // 2 + 60
-    expiry = real_now().astimezone(STUDY_TIME_ZONE).date() + timedelta(days=720)
+    expiry = paris_date(real_now()) + timedelta(days=720)
     text = kit_codes.generate_kit_list(per_arm, f"SYN-{rng.randint(100, 999)}", expiry, rng=rng)
     raw = text.encode()
     import_kit_list(
@@ -225,7 +225,7 @@ def deliver_shipments(site: Site, *, pharmacist: User, depot_user: User) -> int:
     """The depot ships each requested shipment; the site pharmacy scans what is in transit
     and closes the receipt (temperature logger OK)."""
     from randomization.models import Kit, Shipment
-    from randomization.services import close_receipt, receive_kit, request_initial_supply
+    from randomization.services.supply import close_receipt, receive_kit, request_initial_supply
 
     if not Shipment.objects.filter(site=site).exists():
         request_initial_supply(site, by=depot_user)
@@ -244,7 +244,7 @@ def deliver_shipments(site: Site, *, pharmacist: User, depot_user: User) -> int:
 def _dispatch(shipment: Any, depot_user: User) -> None:
     """The depot locks every depot kit it considers (SKIP LOCKED): while another builder
     process dispatches, this one sees an empty depot. Wait for it rather than fail."""
-    from randomization.services import SupplyShortage, dispatch_shipment
+    from randomization.services.supply import SupplyShortage, dispatch_shipment
 
     for attempt in range(100):
         try:
@@ -259,7 +259,7 @@ def _dispatch(shipment: Any, depot_user: User) -> None:
 def dispense_allocated(participant: Participant, *, pharmacist: User) -> int:
     """The pharmacy dispenses (scans) every kit allocated to the participant."""
     from randomization.models import Kit
-    from randomization.services import dispense_kit
+    from randomization.services.dispensing import dispense_kit
 
     codes = list(
         Kit.objects.filter(participant=participant, status=Kit.Status.ALLOCATED)
@@ -287,7 +287,7 @@ def enrol_and_randomize(
     from eligibility.demo import KINDS
     from eligibility.samples import sample_data
     from eligibility.services import _enrol, create_screening, record_consent
-    from randomization.services import randomize
+    from randomization.services.allocation import randomize
 
     inv, pharmacist = staff[Role.INVESTIGATOR], staff[Role.PHARMACIST]
     evaluated = when - timedelta(hours=rng.randint(2, 8))

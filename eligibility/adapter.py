@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from eligibility.case import (
-    PARIS,
     CaseInputError,
     ExclusionAnswers,
     SoftLimitWarning,
@@ -27,6 +26,7 @@ from eligibility.case import (
 )
 from eligibility.criteria import CRITERIA_BY_CODE, INCLUSION_QUESTIONS, gettext_noop
 from eligibility.engine import EligibilityResult, evaluate
+from platinium.lib.study_time import paris_date
 
 # Every exclusion answer of the §6 JSON, including E13's and E19's supporting questions.
 EXCLUSION_KEYS = tuple(ExclusionAnswers.__dataclass_fields__)
@@ -232,7 +232,7 @@ def _measures(row: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
 def _sofa_date(icu_admission: datetime | None, icu_day: Any) -> Any:
     if icu_admission is None or _blank(icu_day):
         return None
-    return (icu_admission.astimezone(PARIS).date() + timedelta(days=int(icu_day) - 1)).isoformat()
+    return (paris_date(icu_admission) + timedelta(days=int(icu_day) - 1)).isoformat()
 
 
 def to_case_dict(data: ScreeningData, case_id: str | None = None) -> dict[str, Any]:
@@ -326,7 +326,7 @@ def crf_checks(data: ScreeningData, now: datetime | None = None) -> list[SoftLim
         raise CaseInputError("evaluated_at", gettext_noop("The screening time is in the future"))
     hospital = h.get("hospital_admission_date")
     if hospital is not None and icu_admission is not None:
-        icu_date = icu_admission.astimezone(PARIS).date()
+        icu_date = paris_date(icu_admission)
         if hospital > icu_date:
             raise CaseInputError(
                 "hospital_admission_date",

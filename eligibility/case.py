@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal, NamedTuple
-from zoneinfo import ZoneInfo
 
 from eligibility import limits
 from eligibility.criteria import gettext_noop
 from eligibility.limits import Limit
-from eligibility.parameters import TIME_ZONE
 from eligibility.scores import (
     CHRONIC_HEALTH_POINTS,
     GLUCOCORTICOID_EQUIVALENT_MG,
@@ -39,8 +37,8 @@ from eligibility.units import (
     pao2_kpa_to_mmhg,
     to_decimal,
 )
+from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date
 
-PARIS: Final = ZoneInfo(TIME_ZONE)
 NOT_APPLICABLE: Final = "not_applicable"
 
 
@@ -165,10 +163,10 @@ class Case:
 
 def local_instant(naive: datetime, field_path: str) -> datetime:
     """A Europe/Paris wall-clock time as an aware UTC instant; refuses skipped/repeated times."""
-    early = naive.replace(tzinfo=PARIS, fold=0)
-    late = naive.replace(tzinfo=PARIS, fold=1)
+    early = naive.replace(tzinfo=STUDY_TIME_ZONE, fold=0)
+    late = naive.replace(tzinfo=STUDY_TIME_ZONE, fold=1)
     if early.utcoffset() != late.utcoffset():
-        round_trip = early.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None)
+        round_trip = early.astimezone(UTC).astimezone(STUDY_TIME_ZONE).replace(tzinfo=None)
         if round_trip != naive:
             raise CaseInputError(
                 field_path,
@@ -652,10 +650,6 @@ def _exclusions(reader: _Reader) -> ExclusionAnswers:
     return ExclusionAnswers(
         **{key: reader.boolean(key) for key in ExclusionAnswers.__dataclass_fields__}
     )
-
-
-def paris_date(moment: datetime) -> date:
-    return moment.astimezone(PARIS).date()
 
 
 def icu_day(assessment_date: date, icu_admission: datetime) -> int:

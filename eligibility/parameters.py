@@ -7,9 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Final
 
-# Study time zone: wall-clock dates and naive datetimes are Europe/Paris (protocol.md §2, §6).
-TIME_ZONE: Final = "Europe/Paris"
-
 # I1: adult, at least 7 × 24 h of real elapsed time in the ICU.
 MIN_AGE_YEARS: Final = 18
 MIN_ICU_STAY: Final = timedelta(hours=7 * 24)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from eligibility.adapter import EXCLUSION_KEYS, ScreeningData
-from eligibility.case import PARIS
+from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date
 
 D = Decimal
 
@@ -24,12 +24,12 @@ def sample_data(
     `eligible=False` makes I4 fail (lymphocytes 1000 /mm³). Overrides: a header field
     (`age=17`), or a section (`labs={...}` merged, `sofa=[...]` replaced).
     """
-    icu = icu_admission or datetime(2025, 3, 1, 10, 0, tzinfo=PARIS)
+    icu = icu_admission or datetime(2025, 3, 1, 10, 0, tzinfo=STUDY_TIME_ZONE)
     header: dict[str, Any] = {
         "age": 58,
         "sex": "M",
         "weight_kg": D(80),
-        "hospital_admission_date": (icu - timedelta(days=2)).astimezone(PARIS).date(),
+        "hospital_admission_date": paris_date(icu - timedelta(days=2)),
         "icu_admission": icu,
         "evaluated_at": icu + timedelta(days=8, hours=6),
         "expected_icu_stay_over_10_days": True,

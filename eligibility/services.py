@@ -57,6 +57,7 @@ from eligibility.models.choices import (
 )
 from participants.models import Participant
 from participants.services import flag_eligibility, lock_for_write
+from platinium.lib.study_time import paris_date, paris_today
 
 if TYPE_CHECKING:
     from accounts.types import User
@@ -373,12 +374,12 @@ def validate_consent(
     if needs_date and continuation_date is None:
         errors["continuation_date"] = gettext("The continuation consent date is required.")
     if continuation_date is not None:
-        local_consent = timezone.localtime(consented_at).date()
+        local_consent = paris_date(consented_at)
         if continuation_date < local_consent:
             errors["continuation_date"] = gettext(
                 "The continuation consent is before the initial consent."
             )
-        elif continuation_date > timezone.localdate():
+        elif continuation_date > paris_today(timezone.now()):
             errors["continuation_date"] = gettext("The date is in the future.")
     if errors:
         raise ValidationError(errors)

@@ -25,6 +25,7 @@ from eligibility.models import Screening
 from monitoring import sdv, signing
 from participants.models import Participant
 from platinium.lib.aggregates import Median
+from platinium.lib.study_time import paris_today
 from randomization.models import Allocation
 from sites.models import Site
 
@@ -80,7 +81,7 @@ def recruitment(user: User) -> dict[str, Any]:
     curve: list[dict[str, Any]] = []
     if by_month:
         first = min(by_month)
-        today = timezone.localdate()
+        today = paris_today(timezone.now())
         total = 0
         for month in _months(first, max(today, max(by_month))):
             total += by_month.get(month, 0)

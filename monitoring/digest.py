@@ -28,6 +28,7 @@ from crf.models import DataQuery, QueryStatus
 from crf.models.queries import AWAITING_ANSWER
 from crf.open_queries import HIDDEN_UNTIL_LOCK
 from monitoring.models import QueryDigest
+from platinium.lib.study_time import paris_today
 
 # Site roles that answer queries of the CRFs they read (investigator, coordinator; the
 # pharmacist's C1 grant reaches no CRF query), and site roles that review the answers
@@ -146,7 +147,7 @@ def send_query_digests() -> DigestReport:
     """Each digest in its own transaction: the day's row is written first (a concurrent
     run waits on the unique constraint, then finds it), the e-mail sent, then the commit.
     A failed send rolls the row back, so the next run (the task's retry) sends it."""
-    day = timezone.localdate()
+    day = paris_today(timezone.now())
     report = DigestReport()
     already = set(QueryDigest.objects.filter(day=day).values_list("user_id", flat=True))
     for digest in digests():

@@ -18,8 +18,17 @@ from accounts.models import Membership, User
 from accounts.roles import Role
 from audit.context import acting_user
 from participants.models import Participant
-from randomization import allocation_list, kit_codes, services
+from platinium.lib.study_time import paris_today
+from randomization import allocation_list, kit_codes
 from randomization.models import AllocationList, Kit, KitList, Shipment
+from randomization.services.allocation import RandomizationRefused, randomize
+from randomization.services.lists import import_allocation_list, import_kit_list
+from randomization.services.supply import (
+    close_receipt,
+    dispatch_shipment,
+    receive_kit,
+    request_initial_supply,
+)
 from sites.models import Site
 
 DEMO_SEED = "5eed0000000000000000000000000001"
@@ -50,7 +59,7 @@ def _load_lists(rm: User, rng: random.Random, stdout: Any) -> None:
             data = allocation_list.generate(
                 DEMO_SEED, settings.PLATINIUM_ENV, DEMO_LIST_VERSION
             ).encode("utf-8")
-            services.import_allocation_list(
+            import_allocation_list(
                 data,
                 by=rm,
                 declared_sha256=allocation_list.sha256_hex(data),
@@ -59,7 +68,7 @@ def _load_lists(rm: User, rng: random.Random, stdout: Any) -> None:
                 ),
             )
     if not KitList.objects.filter(filename=DEMO_KIT_LIST).exists():
-        expiry = timezone.localdate() + timedelta(days=730)
+        expiry = paris_today(timezone.now()) + timedelta(days=730)
         data = kit_codes.generate_kit_list(
             KITS_PER_ARM,
             "DEMO-01",
@@ -67,23 +76,23 @@ def _load_lists(rm: User, rng: random.Random, stdout: Any) -> None:
             rng=random.Random(rng.random()),
             existing=set(Kit.objects.values_list("code", flat=True)),
         ).encode("utf-8")
-        services.import_kit_list(
+        import_kit_list(
             data, by=rm, declared_sha256=allocation_list.sha256_hex(data), filename=DEMO_KIT_LIST
         )
 
 
 def _supply(rm: User, pharmacists: dict[str, User]) -> None:
     for site in Site.objects.active():
-        shipment = services.request_initial_supply(site, by=rm)
+        shipment = request_initial_supply(site, by=rm)
         if shipment.status == Shipment.Status.REQUESTED:
-            services.dispatch_shipment(shipment, by=rm)
+            dispatch_shipment(shipment, by=rm)
     for code, pharmacist in pharmacists.items():
         shipment = Shipment.objects.get(site__code=code, reason=Shipment.Reason.ACTIVATION)
         if shipment.status != Shipment.Status.IN_TRANSIT:
             continue
         for kit in Kit.objects.filter(shipment=shipment, status=Kit.Status.IN_TRANSIT):
-            services.receive_kit(shipment, by=pharmacist, scanned_code=kit.code)
-        services.close_receipt(
+            receive_kit(shipment, by=pharmacist, scanned_code=kit.code)
+        close_receipt(
             shipment, by=pharmacist, temperature=Shipment.Temperature.OK, note="demo receipt"
         )
 
@@ -106,11 +115,9 @@ def _randomize(investigators: dict[str, User], stdout: Any) -> int:
         )
         for participant in enrolled[: max(0, min(room, len(enrolled) - LEAVE_ENROLLED))]:
             try:
-                services.randomize(
-                    participant, by=investigator, idempotency_key=f"demo-{participant.code}"
-                )
+                randomize(participant, by=investigator, idempotency_key=f"demo-{participant.code}")
                 done += 1
-            except services.RandomizationRefused as exc:
+            except RandomizationRefused as exc:
                 stdout.write(
                     f"Randomization demo: {participant.code} not randomized: "
                     + "; ".join(exc.messages)

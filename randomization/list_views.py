@@ -14,9 +14,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
-from randomization import allocation_list, arm_access, services
+from randomization import allocation_list, arm_access
 from randomization.forms import ListUploadForm
 from randomization.models import AllocationList, Kit, KitList, Shipment
+from randomization.services.lists import (
+    ImportRefused,
+    import_allocation_list,
+    import_kit_list,
+    translate,
+)
+from randomization.services.supply import SupplyShortage, dispatch_shipment
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
@@ -49,7 +56,7 @@ def allocation_list_check(request: AuthenticatedRequest) -> HttpResponse:
             declared_sha256=form.cleaned_data["sha256"],
             existing_versions=set(AllocationList.objects.values_list("list_version", flat=True)),
         )
-        problems = [services.translate(m) for m in found]
+        problems = [translate(m) for m in found]
         if parsed is not None:
             report = allocation_list.qc_report(parsed)
     response = render(
@@ -81,9 +88,7 @@ def _import(request: HttpRequest, *, kind: str) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        service = (
-            services.import_allocation_list if kind == "allocation" else (services.import_kit_list)
-        )
+        service = import_allocation_list if kind == "allocation" else (import_kit_list)
         try:
             service(
                 upload.read(),
@@ -91,7 +96,7 @@ def _import(request: HttpRequest, *, kind: str) -> HttpResponse:
                 declared_sha256=form.cleaned_data["sha256"],
                 filename=upload.name or "",
             )
-        except services.ImportRefused as exc:
+        except ImportRefused as exc:
             problems = exc.messages
         else:
             messages.success(request, gettext("The list has been loaded."))
@@ -122,8 +127,8 @@ def supply(request: AuthenticatedRequest) -> HttpResponse:
 def shipment_dispatch(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
     shipment = get_object_or_404(Shipment, pk=shipment_id)
     try:
-        services.dispatch_shipment(shipment, by=request.user)
-    except services.SupplyShortage as exc:
+        dispatch_shipment(shipment, by=request.user)
+    except SupplyShortage as exc:
         messages.error(request, str(exc))
     else:
         messages.success(

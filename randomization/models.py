@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import site_filter
 from accounts.roles import Capability
+from platinium.lib.study_time import paris_today
 
 if TYPE_CHECKING:
     from accounts.types import Visitor
@@ -284,7 +285,7 @@ class KitQuerySet(models.QuerySet["Kit"]):
 
     def expiring(self, *, within_days: int = EXPIRY_WARNING_DAYS) -> KitQuerySet:
         """Available kits whose expiry falls in the next `within_days` days (Paris dates)."""
-        today = timezone.localdate()
+        today = paris_today(timezone.now())
         return self.filter(
             status=Kit.Status.AVAILABLE,
             expiry__gte=today,

@@ -20,7 +20,6 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from participants.models import Participant
 from platinium.lib.paging import page_of
-from randomization import services
 from randomization.forms import (
     CloseReceiptForm,
     IncidentForm,
@@ -29,6 +28,16 @@ from randomization.forms import (
     ScanForm,
 )
 from randomization.models import Kit, KitEvent, Shipment
+from randomization.services.allocation import RandomizationRefused
+from randomization.services.dispensing import (
+    destroy_kit,
+    dispense_kit,
+    report_kit_incident,
+    return_kit,
+    send_to_destruction,
+)
+from randomization.services.scanning import KitRefused, scanned_kit
+from randomization.services.supply import close_receipt, decide_quarantine, receive_kit
 from sites.models import Site
 
 if TYPE_CHECKING:
@@ -125,10 +134,8 @@ def shipment_receive(request: AuthenticatedRequest, shipment_id: int) -> HttpRes
     form = ScanForm(request.POST)
     if form.is_valid():
         try:
-            kit = services.receive_kit(
-                shipment, by=request.user, scanned_code=form.cleaned_data["kit_code"]
-            )
-        except services.KitRefused as exc:
+            kit = receive_kit(shipment, by=request.user, scanned_code=form.cleaned_data["kit_code"])
+        except KitRefused as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, gettext("Kit %(code)s received.") % {"code": kit.code})
@@ -144,8 +151,8 @@ def shipment_close(request: AuthenticatedRequest, shipment_id: int) -> HttpRespo
         messages.error(request, gettext("Record the temperature logger status."))
     else:
         try:
-            services.close_receipt(shipment, by=request.user, **form.cleaned_data)
-        except services.KitRefused as exc:
+            close_receipt(shipment, by=request.user, **form.cleaned_data)
+        except KitRefused as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, gettext("Receipt recorded."))
@@ -161,13 +168,13 @@ def shipment_decision(request: AuthenticatedRequest, shipment_id: int) -> HttpRe
         messages.error(request, gettext("Choose a decision and give a reason."))
     else:
         try:
-            services.decide_quarantine(
+            decide_quarantine(
                 shipment,
                 by=request.user,
                 release=form.cleaned_data["decision"] == "release",
                 reason=form.cleaned_data["reason"],
             )
-        except services.KitRefused as exc:
+        except KitRefused as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, gettext("Decision recorded for the whole shipment."))
@@ -184,10 +191,10 @@ def dispense(request: AuthenticatedRequest, code: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            kit = services.dispense_kit(
+            kit = dispense_kit(
                 participant, by=request.user, scanned_code=form.cleaned_data["kit_code"]
             )
-        except services.KitRefused as exc:
+        except KitRefused as exc:
             error = exc.message
         else:
             messages.success(
@@ -247,16 +254,16 @@ def kit_incident(request: AuthenticatedRequest, kit_code: str) -> HttpResponse:
         messages.error(request, gettext("Choose the incident and give a reason."))
         return redirect("randomization:kit_detail", kit_code=kit.code)
     try:
-        result = services.report_kit_incident(
+        result = report_kit_incident(
             kit,
             by=request.user,
             lost=form.cleaned_data["kind"] == "lost",
             doses_remaining=form.cleaned_data["doses_remaining"],
             reason=form.cleaned_data["reason"],
         )
-    except services.RandomizationRefused as exc:
+    except RandomizationRefused as exc:
         messages.error(request, " ".join(exc.messages))
-    except services.KitRefused as exc:
+    except KitRefused as exc:
         messages.error(request, exc.message)
     else:
         if result.replacement is not None:
@@ -282,14 +289,14 @@ def kit_action(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, gettext("Scan a kit and choose an action."))
         return redirect("randomization:pharmacy_home")
     action = {
-        "return": services.return_kit,
-        "to_destruction": services.send_to_destruction,
-        "destroy": services.destroy_kit,
+        "return": return_kit,
+        "to_destruction": send_to_destruction,
+        "destroy": destroy_kit,
     }[form.cleaned_data["action"]]
     try:
-        kit = services.scanned_kit(form.cleaned_data["kit_code"], site=site)
+        kit = scanned_kit(form.cleaned_data["kit_code"], site=site)
         action(kit, by=request.user, reason=form.cleaned_data["reason"])
-    except services.KitRefused as exc:
+    except KitRefused as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

@@ -22,9 +22,11 @@ from accounts.decorators import capability_required
 from accounts.reauth import ReauthenticationFailed
 from accounts.roles import Capability as C
 from participants.models import Participant
-from randomization import documents, services
+from randomization import documents
 from randomization.forms import RandomizeForm, UnblindForm
 from randomization.models import Allocation, EmergencyUnblinding
+from randomization.services import allocation as allocation_services
+from randomization.services.unblinding import unblind_emergency
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
@@ -64,19 +66,19 @@ def randomize(request: AuthenticatedRequest, code: str) -> HttpResponse:
         form = RandomizeForm(request.POST)
         if form.is_valid():
             try:
-                services.randomize(
+                allocation_services.randomize(
                     participant,
                     by=request.user,
                     idempotency_key=form.cleaned_data["idempotency_key"],
                 )
-            except services.RandomizationRefused as exc:
+            except allocation_services.RandomizationRefused as exc:
                 problems = exc.messages
             else:
                 messages.success(request, gettext("The participant has been randomized."))
                 return redirect("randomization:confirmation", code=participant.code)
     else:
         form = RandomizeForm(initial={"idempotency_key": uuid.uuid4().hex})
-        problems = services.preconditions(participant, request.user)
+        problems = allocation_services.preconditions(participant, request.user)
     return render(
         request,
         "randomization/randomize.html",
@@ -137,7 +139,7 @@ def unblind(request: AuthenticatedRequest, code: str) -> HttpResponse:
         form = UnblindForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                result = services.unblind_emergency(
+                result = unblind_emergency(
                     participant,
                     by=request.user,
                     reason=form.cleaned_data["reason"],

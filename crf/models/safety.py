@@ -165,7 +165,7 @@ class AdverseEvent(CrfRecord):
         """24 h after the start of the awareness day (Europe/Paris)."""
         if not self.serious or self.awareness_date is None:
             return None
-        from crf.schedule import STUDY_TIME_ZONE
+        from platinium.lib.study_time import STUDY_TIME_ZONE
 
         start = datetime.combine(self.awareness_date, datetime.min.time(), tzinfo=STUDY_TIME_ZONE)
         return start + SAE_REPORTING_DELAY

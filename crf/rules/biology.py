@@ -9,16 +9,8 @@ from django.utils.translation import gettext_noop
 
 from crf import units
 from crf.facts import ParticipantFacts
-from crf.rules.common import (
-    Finding,
-    check_range,
-    conditional,
-    hard,
-    local,
-    paris_date,
-    require,
-    soft,
-)
+from crf.rules.common import Finding, check_range, conditional, hard, local, require, soft
+from platinium.lib.study_time import paris_date
 
 WINDOW = (9, 11)  # D9–D11 [INF], crf/schedule.py D10_BIOLOGY
 TARGET_DAY = 10

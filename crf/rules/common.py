@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from crf.schedule import STUDY_TIME_ZONE
+from platinium.lib.study_time import STUDY_TIME_ZONE
 
 
 class Severity(StrEnum):
@@ -60,10 +60,6 @@ def require(values: Mapping[str, Any], names: Iterable[str]) -> list[Finding]:
 
 def local(moment: datetime) -> str:
     return moment.astimezone(STUDY_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
-
-
-def paris_date(moment: datetime) -> date:
-    return moment.astimezone(STUDY_TIME_ZONE).date()
 
 
 def check_range(

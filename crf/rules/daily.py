@@ -16,12 +16,12 @@ from crf.rules.common import (
     conditional,
     dated,
     hard,
-    paris_date,
     require,
     soft,
 )
 from crf.schedule import LAST_STUDY_DAY
 from eligibility.limits import PAO2_FIO2, SOFA
+from platinium.lib.study_time import paris_date
 
 REQUIRED = (
     "day_date",

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.injections import Injection, InjectionContext, check_injection, kit_issue
-from crf.rules.common import Finding, Severity, conditional, hard, paris_date, require
+from crf.rules.common import Finding, Severity, conditional, hard, require
+from platinium.lib.study_time import paris_date
 
 GIVEN_FIELDS = (
     "given_at",

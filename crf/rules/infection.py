@@ -10,7 +10,8 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
-from crf.schedule import LAST_STUDY_DAY, STUDY_TIME_ZONE
+from crf.schedule import LAST_STUDY_DAY
+from platinium.lib.study_time import STUDY_TIME_ZONE
 
 # Sub-codes that apply to one category only (skip logic).
 SUBCODES = {

@@ -9,7 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
-from crf.rules.common import Finding, Severity, conditional, hard, local, paris_date, require, soft
+from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
+from platinium.lib.study_time import paris_date
 
 MAX_PLAUSIBLE_ICU_LOS = timedelta(days=180)
 

@@ -14,10 +14,10 @@ from audit.versioning import save_versioned
 from crf.facts import participant_facts
 from crf.models import AdverseEvent, CrfStatus, Death, SaeNotification
 from crf.rules import followup
-from crf.rules.common import paris_date
 from crf.services.core import CrfRefused, lock_participant
 from participants.models import Participant
 from participants.services import change_participant_status
+from platinium.lib.study_time import paris_date
 
 if TYPE_CHECKING:
     from accounts.types import User

@@ -33,12 +33,13 @@ from crf.models import (
     StudyDrugAdministration,
 )
 from crf.rules import baseline, biology, daily, drug, followup, infection, safety, stays
-from crf.rules.common import Finding, hard, paris_date, soft
+from crf.rules.common import Finding, hard, soft
 from crf.services.core import CrfRefused, FormRules, SaveResult, save_form
 from crf.services.events import after_sae_follow_up, after_sae_saved, record_death_from
 from eligibility.models import Consent
 from participants.models import Participant
 from participants.services import change_participant_status
+from platinium.lib.study_time import paris_date
 
 if TYPE_CHECKING:
     from accounts.types import User

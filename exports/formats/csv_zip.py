@@ -10,10 +10,10 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from crf.schedule import STUDY_TIME_ZONE
 from exports.datasets import Dataset
 from exports.dictionary import DICTIONARY_COLUMNS, dictionary_rows
 from exports.formats.cells import neutralise, text
+from platinium.lib.study_time import STUDY_TIME_ZONE
 
 ARCHIVE = "platinium_csv.zip"
 

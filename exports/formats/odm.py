@@ -24,9 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
-from crf.schedule import STUDY_TIME_ZONE
 from exports import dictionary as d
 from exports.datasets import Dataset
+from platinium.lib.study_time import STUDY_TIME_ZONE
 
 FILE_NAME = "platinium-odm.xml"
 NS = "http://www.cdisc.org/ns/odm/v1.3"

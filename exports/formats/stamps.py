@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from crf.schedule import STUDY_TIME_ZONE
+from platinium.lib.study_time import STUDY_TIME_ZONE
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 # Header records of a transport file end where the first observation header starts.

@@ -61,10 +61,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("eligibility/services.py", "SiteSequence", "bulk_create"): (
         "the per-site number counter (ignore_conflicts create): bookkeeping, not data"
     ),
-    ("randomization/services.py", "Kit", "bulk_create"): (
+    ("randomization/services/lists.py", "Kit", "bulk_create"): (
         "kit-list import: pharmacy data with no participant yet (history triggers still fire)"
     ),
-    ("randomization/services.py", "KitEvent", "bulk_create"): (
+    ("randomization/services/lists.py", "KitEvent", "bulk_create"): (
         "the kit-list import's own append-only kit events (pharmacy log, no participant)"
     ),
     ("bench/run.py", "SQL", "cursor"): "reads the server version only (benchmark report)",

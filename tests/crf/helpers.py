@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from crf.schedule import STUDY_TIME_ZONE
+from platinium.lib.study_time import STUDY_TIME_ZONE
 
 
 def paris(day: Any, hour: int = 10, minute: int = 0) -> datetime:
@@ -156,7 +156,7 @@ def dispense(participant: Any) -> str:
     """The pharmacy dispenses the participant's allocated kit (the real service); its code."""
     from accounts.roles import Role
     from randomization.models import Kit
-    from randomization.services import dispense_kit
+    from randomization.services.dispensing import dispense_kit
     from tests.randomization.factories import factory_user
 
     site_code = participant.site.code

@@ -8,7 +8,7 @@ from decimal import Decimal
 from crf.facts import ParticipantFacts
 from crf.rules import baseline, daily, followup, infection, safety
 from crf.rules.common import Severity
-from crf.schedule import STUDY_TIME_ZONE
+from platinium.lib.study_time import STUDY_TIME_ZONE
 from tests.crf.helpers import baseline_data, daily_data
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=STUDY_TIME_ZONE)

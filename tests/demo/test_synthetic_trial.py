@@ -27,9 +27,10 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
-from crf.schedule import d0_from_randomized_at, to_study_date
+from crf.schedule import d0_from_randomized_at
 from demo.clock import real_now
 from participants.models import Participant
+from platinium.lib.study_time import paris_date
 from randomization.models import Allocation, Kit
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +181,7 @@ def test_the_trial_is_dated_in_the_past_and_valid_against_the_schedule():
             pk=event.target_id
         )
         assert row.participant.allocation.randomized_at < event.occurred_at < now
-        assert to_study_date(event.occurred_at) > row.day_date - timedelta(days=1)
+        assert paris_date(event.occurred_at) > row.day_date - timedelta(days=1)
     stays: dict[int, list[IcuStay]] = {}
     for stay in IcuStay.objects.all():
         stays.setdefault(stay.participant_id, []).append(stay)
@@ -188,8 +189,8 @@ def test_the_trial_is_dated_in_the_past_and_valid_against_the_schedule():
         d0 = d0_from_randomized_at(row.participant.allocation.randomized_at)
         assert 0 <= (row.day_date - d0).days <= 90
         assert any(
-            to_study_date(s.admitted_at) <= row.day_date
-            and (s.discharged_at is None or row.day_date <= to_study_date(s.discharged_at))
+            paris_date(s.admitted_at) <= row.day_date
+            and (s.discharged_at is None or row.day_date <= paris_date(s.discharged_at))
             for s in stays[row.participant_id]
         ), row
     for injection in StudyDrugAdministration.objects.filter(given=True):

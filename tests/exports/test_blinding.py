@@ -13,11 +13,11 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from crf.schedule import STUDY_TIME_ZONE
 from exports import datasets as ds
 from exports import dictionary as d
 from exports.datasets import CHUNK_SIZE, Dataset
 from exports.services import export_datasets
+from platinium.lib.study_time import STUDY_TIME_ZONE
 from randomization import arm_access
 from randomization.models import Allocation
 from tests.exports import trial

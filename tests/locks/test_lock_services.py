@@ -118,7 +118,7 @@ def test_day10_visibility_and_the_statisticians_unblinding_read_the_one_database
 ):
     from crf.blinding import d10_results_visible
     from randomization import arm_access
-    from randomization.services import record_unblinding_authorisation
+    from randomization.services.unblinding import record_unblinding_authorisation
 
     dm, monitor = role_users["data_manager"], role_users["monitor"]
     record_unblinding_authorisation(by=dm, reference="SPONSOR-1")

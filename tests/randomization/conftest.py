@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from randomization import services
+from randomization.services import allocation
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,7 @@ def english() -> Any:
 def eligible(monkeypatch: pytest.MonkeyPatch) -> None:
     """Eligibility is the eligibility app's business (tested there and in
     test_services_preconditions.py); here every participant passes it."""
-    monkeypatch.setattr(services, "_eligibility_preconditions", lambda participant: [])
+    monkeypatch.setattr(allocation, "_eligibility_preconditions", lambda participant: [])
 
 
 @pytest.fixture

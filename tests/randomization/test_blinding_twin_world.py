@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from randomization import arm_cipher, services
+from randomization import arm_cipher
+from randomization.services import allocation
 from tests.randomization import twin_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 @pytest.fixture
 def deterministic_kit_choice(monkeypatch):
-    monkeypatch.setattr(services, "_choose", lambda candidates: candidates[0])
+    monkeypatch.setattr(allocation, "_choose", lambda candidates: candidates[0])
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ from django.db import connection, transaction
 
 from accounts.access import memberships_of
 from participants.models import Participant
-from randomization import arm_cipher, services
+from randomization import arm_cipher
 from randomization.models import Allocation, Kit, Slot
+from randomization.services.allocation import AlreadyRandomized, NoKitAvailable, randomize
 from sites.models import Site
 from tests.randomization.factories import load_slots, make_kits, make_participants, slot_arms
 
@@ -139,7 +140,7 @@ def randomize_all(participants: list[Participant], user: Any) -> list[Any]:
     memberships_of(user)  # fill the per-user cache before the threads share the object
     return run_in_parallel(
         [
-            (lambda p=p: services.randomize(p, by=user, idempotency_key=uuid.uuid4().hex))
+            (lambda p=p: randomize(p, by=user, idempotency_key=uuid.uuid4().hex))
             for p in participants
         ]
     )
@@ -184,11 +185,7 @@ def test_326_randomizations_across_23_sites(role_users):
     assert len(participants) == 326
     results = run_in_parallel(
         [
-            (
-                lambda p=p: services.randomize(
-                    p, by=users[p.site_id], idempotency_key=uuid.uuid4().hex
-                )
-            )
+            (lambda p=p: randomize(p, by=users[p.site_id], idempotency_key=uuid.uuid4().hex))
             for p in participants
         ]
     )
@@ -206,12 +203,12 @@ def test_20_parallel_calls_for_one_participant_give_exactly_one_allocation(role_
     memberships_of(user)
     results = run_in_parallel(
         [
-            (lambda: services.randomize(participant, by=user, idempotency_key=uuid.uuid4().hex))
+            (lambda: randomize(participant, by=user, idempotency_key=uuid.uuid4().hex))
             for _ in range(20)
         ]
     )
     successes = [r for r in results if isinstance(r, Allocation)]
-    refused = [r for r in results if isinstance(r, services.AlreadyRandomized)]
+    refused = [r for r in results if isinstance(r, AlreadyRandomized)]
     assert len(successes) == 1 and len(refused) == 19
     assert Allocation.objects.count() == 1
     assert Kit.objects.filter(participant=participant).count() == 1
@@ -219,7 +216,7 @@ def test_20_parallel_calls_for_one_participant_give_exactly_one_allocation(role_
     [second] = make_participants(site11, 1)
     same_key = uuid.uuid4().hex
     results = run_in_parallel(
-        [(lambda: services.randomize(second, by=user, idempotency_key=same_key)) for _ in range(20)]
+        [(lambda: randomize(second, by=user, idempotency_key=same_key)) for _ in range(20)]
     )
     assert {r.pk for r in results if isinstance(r, Allocation)} == {
         Allocation.objects.get(participant=second).pk
@@ -242,12 +239,12 @@ def test_10_parallel_randomizations_for_the_last_2_kits_consume_no_slot_without_
     participants = make_participants(site11, 10)
     results = randomize_all(participants, role_users["investigator"])
     outcome = outcome_from_database(results)
-    no_kit = [r for r in results if isinstance(r, services.NoKitAvailable)]
+    no_kit = [r for r in results if isinstance(r, NoKitAvailable)]
     # Successes are exactly the slots before the third slot of the scarce arm.
     third = [i for i, arm in enumerate(arms) if arm == scarce][2]
     assert len(outcome.allocations) == third
     assert len(no_kit) == 10 - third
-    outcome.errors = [e for e in outcome.errors if not isinstance(e, services.NoKitAvailable)]
+    outcome.errors = [e for e in outcome.errors if not isinstance(e, NoKitAvailable)]
     assert violations(outcome) == CLEAN
     assert (
         Kit.objects.filter(

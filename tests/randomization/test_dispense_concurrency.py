@@ -17,8 +17,10 @@ import pytest
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from randomization import kits, services
+from randomization import kits
 from randomization.models import Kit, KitEvent
+from randomization.services import dispensing
+from randomization.services.scanning import KitRefused
 from tests.factories import make_user_with_role
 from tests.randomization.factories import make_randomized_participant
 from tests.randomization.test_concurrency import run_in_parallel
@@ -35,7 +37,7 @@ def slow_transition(monkeypatch: pytest.MonkeyPatch) -> None:
         time.sleep(PAUSE)  # both threads have read the kit by now, unless it is locked
         return original(kit, to_status, **kwargs)
 
-    monkeypatch.setattr(services, "transition", paused)
+    monkeypatch.setattr(dispensing, "transition", paused)
 
 
 def dispense_twice(site: Any) -> tuple[Kit, list[Any]]:
@@ -46,7 +48,7 @@ def dispense_twice(site: Any) -> tuple[Kit, list[Any]]:
         for n in (1, 2)
     ]
     calls: list[Callable[[], Any]] = [
-        lambda by=by: services.dispense_kit(participant, by=by, scanned_code=kit.code)
+        lambda by=by: dispensing.dispense_kit(participant, by=by, scanned_code=kit.code)
         for by in pharmacists
     ]
     return kit, run_in_parallel(calls)
@@ -56,8 +58,8 @@ def dispensing_violations(kit: Kit, results: list[Any]) -> list[str]:
     """Everything that shows the kit was dispensed more than once (empty: correct)."""
     problems = []
     succeeded = [r for r in results if isinstance(r, Kit)]
-    refused = [r for r in results if isinstance(r, services.KitRefused)]
-    other = [r for r in results if not isinstance(r, Kit | services.KitRefused)]
+    refused = [r for r in results if isinstance(r, KitRefused)]
+    other = [r for r in results if not isinstance(r, Kit | KitRefused)]
     if other:
         problems.append(f"unexpected outcomes: {other!r}")
     if len(succeeded) != 1 or len(refused) != 1:
@@ -80,7 +82,7 @@ def dispensing_violations(kit: Kit, results: list[Any]) -> list[str]:
 def test_two_pharmacists_dispensing_one_kit_at_once_dispense_it_once(site11, slow_transition):
     kit, results = dispense_twice(site11)
     assert dispensing_violations(kit, results) == []
-    (refusal,) = [r for r in results if isinstance(r, services.KitRefused)]
+    (refusal,) = [r for r in results if isinstance(r, KitRefused)]
     assert kit.code in str(refusal)  # the second scan is told the kit is no longer allocated
 
 
@@ -88,10 +90,10 @@ def test_two_pharmacists_dispensing_one_kit_at_once_dispense_it_once(site11, slo
 def test_negative_control_without_the_row_lock_the_kit_is_dispensed_twice(
     site11, slow_transition, monkeypatch
 ):
-    scan = services._scan
+    scan = dispensing.scan
     monkeypatch.setattr(
-        services,
-        "_scan",
+        dispensing,
+        "scan",
         lambda code, *, site_id, lock=True: scan(code, site_id=site_id, lock=False),
     )
     kit, results = dispense_twice(site11)

@@ -6,12 +6,30 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import InternalError, transaction
 from django.utils import timezone
 
-from randomization import arm_access, kits, services
+from randomization import arm_access, kits
 from randomization import parameters as p
 from randomization.models import Kit, KitEvent, Shipment
+from randomization.services.allocation import randomize
+from randomization.services.dispensing import (
+    destroy_kit,
+    dispense_kit,
+    report_kit_incident,
+    return_kit,
+    send_to_destruction,
+)
+from randomization.services.scanning import KitRefused
+from randomization.services.supply import (
+    close_receipt,
+    decide_quarantine,
+    dispatch_shipment,
+    receive_kit,
+    request_initial_supply,
+    stock_level,
+)
 from randomization.tasks import expire_kits_task
 from tests.randomization.factories import make_kits, make_participant
 
@@ -32,11 +50,11 @@ def depot(db):
 def activated(depot, lists, site11, role_users):
     """Site 11 activated: 4 + 4 kits shipped, scanned and received."""
     rm, ph = role_users["randomization_manager"], role_users["pharmacist"]
-    shipment = services.request_initial_supply(site11, by=rm)
-    services.dispatch_shipment(shipment, by=rm)
+    shipment = request_initial_supply(site11, by=rm)
+    dispatch_shipment(shipment, by=rm)
     for kit in Kit.objects.filter(shipment=shipment):
-        services.receive_kit(shipment, by=ph, scanned_code=kit.code.lower() + "\r\n")
-    services.close_receipt(shipment, by=ph, temperature="ok")
+        receive_kit(shipment, by=ph, scanned_code=kit.code.lower() + "\r\n")
+    close_receipt(shipment, by=ph, temperature="ok")
     return shipment
 
 
@@ -53,14 +71,14 @@ def test_a_logger_alarm_quarantines_the_whole_shipment_then_one_decision_covers_
     depot, lists, site11, role_users
 ):
     rm, ph = role_users["randomization_manager"], role_users["pharmacist"]
-    shipment = services.dispatch_shipment(services.request_initial_supply(site11, by=rm), by=rm)
+    shipment = dispatch_shipment(request_initial_supply(site11, by=rm), by=rm)
     first = Kit.objects.filter(shipment=shipment).first()
-    services.receive_kit(shipment, by=ph, scanned_code=first.code)
-    services.close_receipt(shipment, by=ph, temperature="alarm", note="logger 9 °C")
+    receive_kit(shipment, by=ph, scanned_code=first.code)
+    close_receipt(shipment, by=ph, temperature="alarm", note="logger 9 °C")
     assert set(Kit.objects.filter(shipment=shipment).values_list("status", flat=True)) == {
         S.QUARANTINED
     }
-    services.decide_quarantine(shipment, by=ph, release=True, reason="sponsor ok, ref 12")
+    decide_quarantine(shipment, by=ph, release=True, reason="sponsor ok, ref 12")
     assert set(Kit.objects.filter(shipment=shipment).values_list("status", flat=True)) == {
         S.AVAILABLE
     }
@@ -68,19 +86,19 @@ def test_a_logger_alarm_quarantines_the_whole_shipment_then_one_decision_covers_
 
 def test_receipt_refuses_a_kit_that_is_not_on_the_manifest(activated, site11, role_users):
     other = make_kits(site11, 1, status=S.IN_TRANSIT)[0]
-    shipment = services.dispatch_shipment(
+    shipment = dispatch_shipment(
         Shipment.objects.create(number="SH-11-X", site=site11, reason="resupply", kits_per_arm=1),
         by=role_users["randomization_manager"],
     )
-    with pytest.raises(services.KitRefused, match="manifest"):
-        services.receive_kit(shipment, by=role_users["pharmacist"], scanned_code=other.code)
+    with pytest.raises(KitRefused, match="manifest"):
+        receive_kit(shipment, by=role_users["pharmacist"], scanned_code=other.code)
 
 
 def test_dispensing_accepts_only_the_allocated_kit_and_writes_nothing_otherwise(
     activated, site11, role_users
 ):
     participant = make_participant(site11)
-    services.randomize(participant, by=role_users["investigator"], idempotency_key="k1")
+    randomize(participant, by=role_users["investigator"], idempotency_key="k1")
     allocated = Kit.objects.get(participant=participant)
     wrong = Kit.objects.filter(site=site11, status=S.AVAILABLE).first()
     events = KitEvent.objects.count()
@@ -89,10 +107,10 @@ def test_dispensing_accepts_only_the_allocated_kit_and_writes_nothing_otherwise(
         ("ABCDEF", "not a valid"),
         ("QQQQQQQ", "not a valid"),
     ]:
-        with pytest.raises(services.KitRefused, match=reason):
-            services.dispense_kit(participant, by=role_users["pharmacist"], scanned_code=code)
+        with pytest.raises(KitRefused, match=reason):
+            dispense_kit(participant, by=role_users["pharmacist"], scanned_code=code)
     assert KitEvent.objects.count() == events
-    kit = services.dispense_kit(
+    kit = dispense_kit(
         participant, by=role_users["pharmacist"], scanned_code=f" {allocated.code.lower()}\n"
     )
     assert kit.status == S.DISPENSED
@@ -111,16 +129,16 @@ def test_dispensing_refuses_another_sites_kit_an_expired_and_a_quarantined_kit(
         (expired, "expired"),
         (quarantined, "quarantined"),
     ]:
-        with pytest.raises(services.KitRefused, match=reason):
-            services.dispense_kit(participant, by=ph, scanned_code=kit.code)
+        with pytest.raises(KitRefused, match=reason):
+            dispense_kit(participant, by=ph, scanned_code=kit.code)
 
 
 def test_a_damaged_kit_is_replaced_by_a_kit_of_the_same_arm(activated, site11, role_users):
     rm = role_users["randomization_manager"]
     participant = make_participant(site11)
-    services.randomize(participant, by=role_users["investigator"], idempotency_key="k2")
+    randomize(participant, by=role_users["investigator"], idempotency_key="k2")
     kit = Kit.objects.get(participant=participant)
-    result = services.report_kit_incident(
+    result = report_kit_incident(
         kit, by=role_users["pharmacist"], lost=False, doses_remaining=True, reason="vial broken"
     )
     assert result.kit.status == S.DAMAGED
@@ -135,15 +153,15 @@ def test_a_damaged_kit_is_replaced_by_a_kit_of_the_same_arm(activated, site11, r
 
 def test_returns_and_destruction_follow_the_state_machine(activated, site11, role_users):
     participant = make_participant(site11)
-    services.randomize(participant, by=role_users["investigator"], idempotency_key="k3")
+    randomize(participant, by=role_users["investigator"], idempotency_key="k3")
     ph = role_users["pharmacist"]
     kit = Kit.objects.get(participant=participant)
-    with pytest.raises(services.KitRefused):
-        services.destroy_kit(kit, by=ph)
-    services.dispense_kit(participant, by=ph, scanned_code=kit.code)
-    services.return_kit(kit, by=ph, reason="2 vials unused")
-    services.send_to_destruction(kit, by=ph)
-    kit = services.destroy_kit(kit, by=ph)
+    with pytest.raises(KitRefused):
+        destroy_kit(kit, by=ph)
+    dispense_kit(participant, by=ph, scanned_code=kit.code)
+    return_kit(kit, by=ph, reason="2 vials unused")
+    send_to_destruction(kit, by=ph)
+    kit = destroy_kit(kit, by=ph)
     assert kit.status == S.DESTROYED
     assert list(kit.log.values_list("to_status", flat=True))[-4:] == [
         S.DISPENSED,
@@ -182,14 +200,12 @@ def test_the_nightly_task_expires_kits_past_their_date(lists, site11):
 def test_resupply_requests_2_plus_2_when_stock_falls_to_6(activated, site11, role_users):
     assert not Shipment.objects.filter(reason=Shipment.Reason.RESUPPLY).exists()
     for i in range(2):
-        services.randomize(
-            make_participant(site11), by=role_users["investigator"], idempotency_key=f"r{i}"
-        )
+        randomize(make_participant(site11), by=role_users["investigator"], idempotency_key=f"r{i}")
     # 8 received, 2 allocated: 6 left, the request goes out.
     request = Shipment.objects.get(reason=Shipment.Reason.RESUPPLY)
     assert request.kits_per_arm == p.RESUPPLY_REORDER_PER_ARM
-    assert services.stock_level(site11) == 10
-    services.randomize(
+    assert stock_level(site11) == 10
+    randomize(
         make_participant(site11), by=role_users["investigator"], idempotency_key=uuid.uuid4().hex
     )
     assert Shipment.objects.filter(reason=Shipment.Reason.RESUPPLY).count() == 1
@@ -200,7 +216,7 @@ def test_a_dispatched_shipment_always_holds_as_many_kits_of_each_arm(
 ):
     rm = role_users["randomization_manager"]
     for n in (1, 2, 4):
-        shipment = services.dispatch_shipment(
+        shipment = dispatch_shipment(
             Shipment.objects.create(
                 number=f"SH-11-B{n}", site=site11, reason="resupply", kits_per_arm=n
             ),
@@ -213,7 +229,7 @@ def test_a_dispatched_shipment_always_holds_as_many_kits_of_each_arm(
 
 def test_the_pharmacist_cannot_act_at_another_site(activated, site16, role_users):
     kit = make_kits(site16, 1)[0]
-    with pytest.raises(services.PermissionDenied):
-        services.report_kit_incident(
+    with pytest.raises(PermissionDenied):
+        report_kit_incident(
             kit, by=role_users["pharmacist"], lost=True, doses_remaining=False, reason="x"
         )

@@ -12,8 +12,9 @@ from django.db import IntegrityError, InternalError, transaction
 
 from audit.models import AuditEvent
 from participants.models import Participant
-from randomization import arm_access, services
+from randomization import arm_access
 from randomization.models import Allocation, Kit, Notification, Slot
+from randomization.services import allocation as allocation_services
 from tests.randomization.factories import make_kits, make_participant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eligible")]
@@ -28,7 +29,7 @@ def test_it_allocates_the_first_slot_and_a_kit_of_its_arm(
 ):
     participant = make_participant(site11)
     with django_capture_on_commit_callbacks(execute=True):
-        allocation = services.randomize(
+        allocation = allocation_services.randomize(
             participant, by=role_users["investigator"], idempotency_key=key()
         )
     assert allocation.slot.seq == 1
@@ -47,7 +48,7 @@ def test_every_kit_matches_its_slots_arm_over_a_sequence(lists, site11, role_use
     make_kits(site11, 8)
     rm = role_users["randomization_manager"]
     for seq in range(1, 9):
-        allocation = services.randomize(
+        allocation = allocation_services.randomize(
             make_participant(site11), by=role_users["coordinator"], idempotency_key=key()
         )
         assert allocation.slot.seq == seq
@@ -60,8 +61,12 @@ def test_every_kit_matches_its_slots_arm_over_a_sequence(lists, site11, role_use
 def test_the_same_idempotency_key_gives_back_the_same_allocation(stock, site11, role_users):
     participant = make_participant(site11)
     k = key()
-    first = services.randomize(participant, by=role_users["investigator"], idempotency_key=k)
-    again = services.randomize(participant, by=role_users["investigator"], idempotency_key=k)
+    first = allocation_services.randomize(
+        participant, by=role_users["investigator"], idempotency_key=k
+    )
+    again = allocation_services.randomize(
+        participant, by=role_users["investigator"], idempotency_key=k
+    )
     assert again.pk == first.pk
     assert (
         Allocation.objects.count() == 1 and Kit.objects.filter(participant=participant).count() == 1
@@ -70,9 +75,11 @@ def test_the_same_idempotency_key_gives_back_the_same_allocation(stock, site11, 
 
 def test_a_second_randomization_is_refused(stock, site11, role_users):
     participant = make_participant(site11)
-    services.randomize(participant, by=role_users["investigator"], idempotency_key=key())
-    with pytest.raises(services.AlreadyRandomized):
-        services.randomize(participant, by=role_users["investigator"], idempotency_key=key())
+    allocation_services.randomize(participant, by=role_users["investigator"], idempotency_key=key())
+    with pytest.raises(allocation_services.AlreadyRandomized):
+        allocation_services.randomize(
+            participant, by=role_users["investigator"], idempotency_key=key()
+        )
     assert Allocation.objects.count() == 1
 
 
@@ -82,10 +89,12 @@ def test_no_kit_rolls_back_keeps_the_slot_free_and_alerts(
     participant = make_participant(site11)
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(services.NoKitAvailable) as excinfo,
+        pytest.raises(allocation_services.NoKitAvailable) as excinfo,
     ):
-        services.randomize(participant, by=role_users["investigator"], idempotency_key=key())
-    assert excinfo.value.messages == [services.NO_KIT_MESSAGE]
+        allocation_services.randomize(
+            participant, by=role_users["investigator"], idempotency_key=key()
+        )
+    assert excinfo.value.messages == [allocation_services.NO_KIT_MESSAGE]
     assert not Allocation.objects.exists()
     assert not Kit.objects.filter(status=Kit.Status.ALLOCATED).exists()
     participant.refresh_from_db()
@@ -97,7 +106,7 @@ def test_no_kit_rolls_back_keeps_the_slot_free_and_alerts(
     # The slot was not consumed: once kits arrive the same participant gets slot 1.
     make_kits(site11, 2)
     assert (
-        services.randomize(
+        allocation_services.randomize(
             participant, by=role_users["investigator"], idempotency_key=key()
         ).slot.seq
         == 1
@@ -112,8 +121,8 @@ def test_when_only_the_other_arm_is_stocked_nothing_is_consumed(lists, site11, r
     for kit in other:
         if arm_access.arm_of_kit(kit, user=rm) == arm:
             Kit.objects.filter(pk=kit.pk).update(status=Kit.Status.QUARANTINED)
-    with pytest.raises(services.NoKitAvailable):
-        services.randomize(
+    with pytest.raises(allocation_services.NoKitAvailable):
+        allocation_services.randomize(
             make_participant(site11), by=role_users["investigator"], idempotency_key=key()
         )
     assert Kit.objects.filter(status=Kit.Status.AVAILABLE).count() == 1
@@ -128,7 +137,7 @@ def test_it_prefers_kits_with_the_earliest_expiry(lists, site11, role_users):
     today = timezone.localdate()
     make_kits(site11, 5, expiry=today + dt.timedelta(days=400))
     soon = make_kits(site11, 3, expiry=today + dt.timedelta(days=60))
-    allocation = services.randomize(
+    allocation = allocation_services.randomize(
         make_participant(site11), by=role_users["investigator"], idempotency_key=key()
     )
     assert Kit.objects.get(participant=allocation.participant).code in {k.code for k in soon}
@@ -140,14 +149,14 @@ def test_kits_too_close_to_expiry_are_not_allocated(lists, site11, role_users):
     from django.utils import timezone
 
     make_kits(site11, 3, expiry=timezone.localdate() + dt.timedelta(days=3))
-    with pytest.raises(services.NoKitAvailable):
-        services.randomize(
+    with pytest.raises(allocation_services.NoKitAvailable):
+        allocation_services.randomize(
             make_participant(site11), by=role_users["investigator"], idempotency_key=key()
         )
 
 
 def test_the_database_refuses_a_second_allocation_of_a_slot(stock, site11, role_users):
-    allocation = services.randomize(
+    allocation = allocation_services.randomize(
         make_participant(site11), by=role_users["investigator"], idempotency_key=key()
     )
     other = make_participant(site11)
@@ -163,7 +172,7 @@ def test_the_database_refuses_a_second_allocation_of_a_slot(stock, site11, role_
 
 
 def test_the_database_refuses_to_change_a_slots_participant(stock, site11, role_users):
-    allocation = services.randomize(
+    allocation = allocation_services.randomize(
         make_participant(site11), by=role_users["investigator"], idempotency_key=key()
     )
     other = make_participant(site11)
@@ -176,17 +185,17 @@ def test_the_database_refuses_to_change_a_slots_participant(stock, site11, role_
 
 
 def test_a_participant_randomized_in_error_keeps_slot_and_gets_a_flag(stock, site11, role_users):
-    allocation = services.randomize(
+    allocation = allocation_services.randomize(
         make_participant(site11), by=role_users["investigator"], idempotency_key=key()
     )
-    flagged = services.flag_randomized_in_error(
+    flagged = allocation_services.flag_randomized_in_error(
         allocation, by=role_users["investigator"], reason="consent withdrawn before"
     )
     assert flagged.error_flag and flagged.slot_id == allocation.slot_id
 
 
 def test_the_audit_event_and_outbox_never_hold_an_arm(stock, site11, role_users):
-    services.randomize(
+    allocation_services.randomize(
         make_participant(site11), by=role_users["investigator"], idempotency_key=key()
     )
     for event in AuditEvent.objects.all():
@@ -198,7 +207,7 @@ PHARMACY = "pui@chu-limoges.invalid"
 
 def randomize_and_send(participant: Participant, by: Any, capture: Any) -> Notification:
     with capture(execute=True):
-        services.randomize(participant, by=by, idempotency_key=key())
+        allocation_services.randomize(participant, by=by, idempotency_key=key())
     return Notification.objects.get(kind=Notification.Kind.RANDOMIZATION, participant=participant)
 
 
@@ -230,11 +239,11 @@ def test_negative_control_an_e_mail_sent_elsewhere_is_detected(
 ):
     site11.pharmacy_email = PHARMACY
     site11.save()
-    notify = services._notify
+    notify = allocation_services.notify
     # The mutation: the confirmation goes to the trial manager instead of the pharmacy.
     monkeypatch.setattr(
-        services,
-        "_notify",
+        allocation_services,
+        "notify",
         lambda kind, recipients, **links: notify(kind, ["someone-else@x.invalid"], **links),
     )
     notification = randomize_and_send(
@@ -248,7 +257,7 @@ def test_a_site_without_a_pharmacy_address_is_reported_not_silently_passed(
 ):
     site11.pharmacy_email = ""
     site11.save()
-    with caplog.at_level(logging.ERROR, logger="randomization.services"):
+    with caplog.at_level(logging.ERROR, logger="randomization.services.outbox"):
         notification = randomize_and_send(
             make_participant(site11),
             role_users["investigator"],

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from participants import locks
-from randomization import arm_access, services
+from randomization import arm_access
 from randomization.models import EmergencyUnblinding, Notification
+from randomization.services.unblinding import record_unblinding_authorisation, unblind_emergency
 from tests.randomization.factories import make_randomized_participant
 
 pytestmark = [pytest.mark.django_db]
@@ -92,20 +93,18 @@ def test_a_reason_is_required(randomized, client_for):
 )
 def test_no_other_role_can_unblind(role, randomized, role_users):
     with pytest.raises(PermissionDenied):
-        services.unblind_emergency(randomized, by=role_users[role], reason="x", password=PASSWORD)
+        unblind_emergency(randomized, by=role_users[role], reason="x", password=PASSWORD)
 
 
 def test_an_investigator_of_another_site_cannot_unblind(randomized, role_users):
     with pytest.raises(PermissionDenied):
-        services.unblind_emergency(
+        unblind_emergency(
             randomized, by=role_users["investigator_nantes"], reason="x", password=PASSWORD
         )
 
 
 def test_monitors_and_data_managers_see_the_log_without_the_arm(randomized, role_users, client_for):
-    services.unblind_emergency(
-        randomized, by=role_users["investigator"], reason="sepsis", password=PASSWORD
-    )
+    unblind_emergency(randomized, by=role_users["investigator"], reason="sepsis", password=PASSWORD)
     for role in ("monitor", "data_manager"):
         html = client_for(role).get(reverse("randomization:unblinding_log")).content.decode()
         assert randomized.code in html and "sepsis" in html
@@ -138,7 +137,7 @@ def test_the_statistician_reads_arms_only_after_lock_and_authorisation(
     with pytest.raises(PermissionDenied):
         arm_access.arm_of_slot(randomized.allocation.slot, user=stat)
     assert client_for("statistician").get(url).status_code == 403
-    services.record_unblinding_authorisation(by=dm, reference="SPONSOR-2028-01")
+    record_unblinding_authorisation(by=dm, reference="SPONSOR-2028-01")
     assert arm_access.arm_of_slot(randomized.allocation.slot, user=stat) in {"A", "B"}
     response = client_for("statistician").get(url)
     assert response.status_code == 200 and randomized.code in response.content.decode()

@@ -55,12 +55,10 @@ def test_randomizing_through_the_pages_shows_the_confirmation_and_emails_the_pha
 
 @pytest.mark.usefixtures("eligible")
 def test_the_confirmation_pdf_shows_paris_time_and_no_arm(stock, site11, client_for, role_users):
-    from randomization import services
+    from randomization.services.allocation import randomize
 
     participant = make_participant(site11)
-    allocation = services.randomize(
-        participant, by=role_users["investigator"], idempotency_key="pdf"
-    )
+    allocation = randomize(participant, by=role_users["investigator"], idempotency_key="pdf")
     response = client_for("pharmacist").get(
         reverse("randomization:confirmation_pdf", args=[participant.code])
     )

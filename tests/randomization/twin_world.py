@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from crf.schedule import STUDY_TIME_ZONE
+from platinium.lib.study_time import STUDY_TIME_ZONE
 from tests.randomization.pdf import pdf_text
 
 BLINDED_ROLES = (
@@ -146,8 +146,10 @@ def restart_sequences(start: int = 700_000) -> None:
 
 def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
     """The trial world (everything below happens identically in both twins)."""
-    from randomization import services
     from randomization.models import Kit, Shipment
+    from randomization.services.dispensing import expire_kits
+    from randomization.services.supply import dispatch_shipment, request_initial_supply
+    from randomization.services.unblinding import unblind_emergency
     from sites.models import Site
     from tests.factories import make_user_with_role
     from tests.randomization.factories import load_slots, make_kits, make_participant
@@ -190,7 +192,7 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
 
     # Activation of both sites; 11 receives normally, 16 has a logger alarm.
     for site in (site11, site16):
-        services.dispatch_shipment(services.request_initial_supply(site, by=rm), by=rm)
+        dispatch_shipment(request_initial_supply(site, by=rm), by=rm)
     for site, user, temperature in ((site11, ph, "ok"), (site16, ph16, "alarm")):
         shipment = Shipment.objects.get(site=site, reason=Shipment.Reason.ACTIVATION)
         for kit in Kit.objects.filter(shipment=shipment).order_by("code")[:7]:
@@ -206,7 +208,7 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
             {"shipment_id": shipment.pk},
             {"temperature": temperature, "note": "logger read"},
         )
-    services.expire_kits()
+    expire_kits()
     # Randomizations at 11 (one kit was not scanned, so stock runs short at some point:
     # whichever slot finds no kit, it does so in both worlds with the swapped arm).
     participants = [make_participant(site11) for _ in range(7)]
@@ -256,9 +258,7 @@ def build(swap: bool, users: dict[str, Any]) -> dict[str, Any]:
         {"shipment_id": q16.pk},
         {"decision": "reject", "reason": "excursion 14 h"},
     )
-    services.unblind_emergency(
-        randomized[2], by=inv, reason="anaphylactic shock", password=PASSWORD
-    )
+    unblind_emergency(randomized[2], by=inv, reason="anaphylactic shock", password=PASSWORD)
     clinical_data(randomized, by=inv, data_manager=users["data_manager"])
     return out
 

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from audit.context import acting_user
-from randomization import services
 from randomization.management.commands._operator import operator
 from randomization.models import Shipment
+from randomization.services.supply import SupplyShortage, dispatch_shipment
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         with acting_user(user):
             for shipment in Shipment.objects.filter(status=Shipment.Status.REQUESTED):
                 try:
-                    services.dispatch_shipment(shipment, by=user)
+                    dispatch_shipment(shipment, by=user)
                     self.stdout.write(f"{shipment.number}: dispatched")
-                except services.SupplyShortage as exc:
+                except SupplyShortage as exc:
                     self.stderr.write(f"{shipment.number}: {exc}")

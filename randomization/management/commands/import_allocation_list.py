@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.context import acting_user
-from randomization import services
 from randomization.management.commands._operator import operator
+from randomization.services.lists import ImportRefused, import_allocation_list
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         user = operator(options["by"])
         try:
             with acting_user(user):
-                alist = services.import_allocation_list(
+                alist = import_allocation_list(
                     path.read_bytes(),
                     by=user,
                     declared_sha256=options["sha256"],
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 )
         except PermissionDenied:
             raise CommandError(f"{user.username} is not a randomization manager.") from None
-        except services.ImportRefused as exc:
+        except ImportRefused as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError(f"Refused: {len(exc.messages)} problem(s).") from None

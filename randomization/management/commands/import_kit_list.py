@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.context import acting_user
-from randomization import services
 from randomization.management.commands._operator import operator
+from randomization.services.lists import ImportRefused, import_kit_list
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         user = operator(options["by"])
         try:
             with acting_user(user):
-                kit_list = services.import_kit_list(
+                kit_list = import_kit_list(
                     path.read_bytes(),
                     by=user,
                     declared_sha256=options["sha256"],
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 )
         except PermissionDenied:
             raise CommandError(f"{user.username} is not a randomization manager.") from None
-        except services.ImportRefused as exc:
+        except ImportRefused as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError(f"Refused: {len(exc.messages)} problem(s).") from None
