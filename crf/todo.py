@@ -9,7 +9,6 @@ Counts of forms only: nothing here depends on the arm.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -31,11 +30,6 @@ class Entry:
     item: timeline.Item
 
 
-def study_today() -> date:
-    """Today's calendar day in Paris, as the participant page counts it."""
-    return paris_today(timezone.now())
-
-
 def _matches(kind: str, item: timeline.Item) -> bool:
     if kind == INJECTIONS_DUE:
         return item.code.startswith("INJ") and item.status == "due"
@@ -44,7 +38,7 @@ def _matches(kind: str, item: timeline.Item) -> bool:
 
 def forms_to_enter(participants: QuerySet[Any], user: Any) -> dict[str, list[Entry]]:
     """kind → the expected forms of that kind, participant by participant (code order)."""
-    today = study_today()
+    today = paris_today(timezone.now())
     found: dict[str, list[Entry]] = {kind: [] for kind in KINDS}
     for course in timeline.load_courses(participants, user):
         line = timeline.build_timeline(course, today)

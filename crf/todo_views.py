@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.access import work_filter
@@ -11,6 +12,7 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from crf import todo
 from participants.models import Participant
+from platinium.lib.study_time import paris_today
 
 
 @capability_required(C.ENTER_CRF)
@@ -32,5 +34,10 @@ def forms_to_enter(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crf/forms_to_enter.html",
-        {"entries": entries, "show": show, "title": titles[show], "today": todo.study_today()},
+        {
+            "entries": entries,
+            "show": show,
+            "title": titles[show],
+            "today": paris_today(timezone.now()),
+        },
     )

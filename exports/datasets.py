@@ -29,10 +29,10 @@ from crf.models import (
     MessageKind,
     StudyDrugAdministration,
 )
-from crf.schedule import STUDY_TIME_ZONE
 from eligibility.models import Screening
 from exports import dictionary as d
 from participants.models import Participant
+from platinium.lib.study_time import paris_date
 
 if TYPE_CHECKING:
     from accounts.types import User
@@ -239,7 +239,7 @@ def queries_dataset(
             )
         )
         for row in found.iterator(chunk_size=CHUNK_SIZE):
-            end = (row["closed_at"] or now).astimezone(STUDY_TIME_ZONE).date()
+            end = paris_date(row["closed_at"] or now)
             values = {
                 "participant": row["participant_code"],
                 "site": row["site_code"],
@@ -252,7 +252,7 @@ def queries_dataset(
                 "raised_at": row["raised_at"],
                 "answered_at": row["answered_at"],
                 "closed_at": row["closed_at"],
-                "days_open": (end - row["raised_at"].astimezone(STUDY_TIME_ZONE).date()).days,
+                "days_open": (end - paris_date(row["raised_at"])).days,
             }
             yield [values[v.name] for v in columns]
 
