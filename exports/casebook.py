@@ -20,8 +20,8 @@ from django.utils.translation import gettext
 
 from audit.history import HistoryEntry, object_history
 from audit.services import record
+from crf.definitions import FORMS
 from crf.display import display_value, shown_fields
-from crf.views import SPECS
 from monitoring.sdv import NOT_VERIFIED, TO_REVERIFY, VERIFIED, rows_of
 from monitoring.signing import signature_status_of, with_casebook_state
 from participants.models import Participant
@@ -91,11 +91,12 @@ def casebook_context(participant: Participant, *, user: Any) -> dict[str, Any]:
     sdv_labels = _sdv_labels()
     sections: list[Section] = []
     hashed: list[dict[str, Any]] = []
-    for spec in SPECS.values():
+    for definition in FORMS:
         # visible_to: the reader's sites; for day-10 biology, the blinding rule too.
-        rows = spec.model.objects.visible_to(user).filter(participant=participant).order_by("pk")
-        section = Section(str(spec.title))
-        label = spec.model._meta.label_lower
+        model = definition.model
+        rows = model.objects.visible_to(user).filter(participant=participant).order_by("pk")
+        section = Section(str(definition.title))
+        label = model._meta.label_lower
         for instance in rows:
             values, raw = _values(instance)
             state = sdv.get((label, instance.pk))
