@@ -57,7 +57,7 @@ def _fixed_value(definition: CrfDefinition, raw: str | None) -> Any:
         elif definition.fixed == "day_date":
             value = date.fromisoformat(raw)
         else:
-            if raw not in {"FU_D30", "FU_D60", "FU_D90"}:
+            if raw not in definition.schedule_codes:  # FU_D30, FU_D60, FU_D90
                 raise ValueError
             value = raw
     except ValueError:

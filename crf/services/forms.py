@@ -475,7 +475,7 @@ def save_follow_up(
     reason: str = "",
 ) -> SaveResult:
     _require_randomized(participant)
-    if visit not in {"FU_D30", "FU_D60", "FU_D90"}:
+    if visit not in by_model(FollowUp).schedule_codes:  # FU_D30, FU_D60, FU_D90
         raise CrfRefused([hard("visit", "Unknown follow-up visit.")])
     result = _save(
         FollowUp,
