@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
+from crf.facts import ParticipantFacts
 from crf.schedule import STUDY_TIME_ZONE
 
 
@@ -41,7 +42,7 @@ def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
     return set()
 
 
-def _nothing_derived(values: Mapping[str, Any], facts: Any) -> dict[str, Any]:
+def _nothing_derived(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     return {}
 
 
@@ -57,7 +58,7 @@ class FormRules:
 
     check: Callable[..., list[Finding]]
     skipped: Callable[[Mapping[str, Any]], set[str]] = _nothing_skipped
-    derive: Callable[[Mapping[str, Any], Any], dict[str, Any]] = _nothing_derived
+    derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = _nothing_derived
     context: Callable[[Any, Any, Mapping[str, Any]], dict[str, Any]] = _no_context
 
 
