@@ -113,9 +113,10 @@ def run(results: dict[str, Any]) -> None:
 
 def _grid_values(row: Any) -> dict[str, Any]:
     """What the grid row posts: every field of the daily form, as the browser sends it."""
-    from crf.forms import FORMS
+    from crf.definitions import by_model
+    from crf.forms import form_class
 
-    form = FORMS[type(row)](instance=row)
+    form = form_class(by_model(type(row)))(instance=row)
     values = {}
     for name, field in form.fields.items():
         value = form.initial.get(name, field.initial)

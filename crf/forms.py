@@ -3,6 +3,7 @@ services (crf/rules/*), whose refusals the views put back on the fields."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -14,26 +15,10 @@ from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from audit.forms import ReasonForChangeMixin, add_submission_key
-from crf.models import (
-    AdverseEvent,
-    Baseline,
-    ConcomitantMedication,
-    D10Biology,
-    DailyFollowUp,
-    EndOfStudy,
-    FollowUp,
-    HospitalDischarge,
-    IcuStay,
-    ProtocolDeviation,
-    SecondaryInfection,
-    StudyDrugAdministration,
-)
+from crf.definitions import CrfDefinition
 from crf.models.base import CrfRecord
 from crf.models.infection import CarbapenemaseType, MarkerResult
 from crf.services.core import data_fields
-
-# Fields fixed by the URL (number, visit, day), never typed in the form.
-URL_FIXED = frozenset({"day_date", "number", "visit"})
 
 
 class YesNoSelect(forms.NullBooleanSelect):
@@ -129,8 +114,14 @@ class CrfForm(ReasonForChangeMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k in names}
 
 
-def form_for(model: type[models.Model]) -> type[CrfForm]:
-    fields = [f.name for f in data_fields(model) if f.name not in URL_FIXED]
+@cache
+def form_class(definition: CrfDefinition) -> type[CrfForm]:
+    """The model form of a CRF form, built once from its definition: every data field but
+    the key its URL fixes (number, visit, day), never typed in the form."""
+    if not definition.has_page:
+        raise ValueError(f"{definition.slug} has no form of its own")
+    model = definition.model
+    fields = [f.name for f in data_fields(model) if f.name != definition.fixed]
     widgets = {f.name: w for f in data_fields(model) if (w := _widget(f)) is not None}
     attrs: dict[str, Any] = {}
     for f in data_fields(model):
@@ -144,26 +135,6 @@ def form_for(model: type[models.Model]) -> type[CrfForm]:
             )
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
     return type(f"{model.__name__}Form", (CrfForm,), attrs)
-
-
-# One form class per CRF model (plain explicit mapping).
-FORMS: dict[type, type[CrfForm]] = {
-    model: form_for(model)
-    for model in (
-        Baseline,
-        StudyDrugAdministration,
-        DailyFollowUp,
-        D10Biology,
-        IcuStay,
-        HospitalDischarge,
-        SecondaryInfection,
-        AdverseEvent,
-        ConcomitantMedication,
-        FollowUp,
-        EndOfStudy,
-        ProtocolDeviation,
-    )
-}
 
 
 class MicroorganismForm(forms.Form):

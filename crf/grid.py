@@ -25,7 +25,8 @@ from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import services, sofa
 from crf.access import can_enter, get_participant_for_user, require_enter
-from crf.forms import FORMS
+from crf.definitions import by_model
+from crf.forms import form_class
 from crf.models import Baseline, DailyFollowUp
 from crf.open_queries import open_queries_by_row
 from crf.rules.daily import GRID_FIELDS
@@ -56,9 +57,9 @@ def icu_days(participant: Participant, user: User) -> list[date]:
 
 
 def _row_form(day: date, instance: DailyFollowUp | None, data: Any = None) -> Any:
-    form_class = FORMS[DailyFollowUp]
+    form_type = form_class(by_model(DailyFollowUp))
     target = instance or DailyFollowUp(day_date=day)
-    form = form_class(data, instance=target, auto_id=f"id_{day.isoformat()}_%s")
+    form = form_type(data, instance=target, auto_id=f"id_{day.isoformat()}_%s")
     form_id = f"row-{day.isoformat()}"
     for field in form.fields.values():
         field.widget.attrs["form"] = form_id

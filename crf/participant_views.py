@@ -20,6 +20,7 @@ from accounts.roles import Capability as C
 from crf import timeline
 from crf.access import get_participant_for_user
 from crf.blinding import d10_results_visible
+from crf.definitions import DEFINITIONS
 from participants import locks
 from platinium.lib.study_time import paris_date
 
@@ -112,21 +113,12 @@ def _link(item: Any, code: str, *, can_enter: bool, can_enter_d10: bool, d10_rea
 
 
 def _label_choices(course: timeline.Course) -> None:
-    """Readable labels for the coded values of the logs (choices; no query)."""
-    from crf.models import (
-        AdverseEvent,
-        ConcomitantMedication,
-        ProtocolDeviation,
-        SecondaryInfection,
-    )
-
-    for rows, model, names in (
-        (course.infections, SecondaryInfection, ("category", "location", "outcome")),
-        (course.adverse_events, AdverseEvent, ("outcome",)),
-        (course.medications, ConcomitantMedication, ("category",)),
-        (course.deviations, ProtocolDeviation, ("category", "severity")),
-    ):
-        for name in names:
-            choices = dict(model._meta.get_field(name).choices or ())
-            for row in rows:
+    """Readable labels (`<name>_label`) for the coded values the page reads (choices; no
+    query)."""
+    for definition in DEFINITIONS:
+        for name in definition.timeline_fields:
+            choices = dict(definition.model._meta.get_field(name).choices or ())
+            if not choices or name == "status":
+                continue
+            for row in course.rows[definition.code]:
                 row[f"{name}_label"] = choices.get(row[name], row[name] or "—")

@@ -28,22 +28,8 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 
-from crf.models import (
-    AdverseEvent,
-    Baseline,
-    ConcomitantMedication,
-    CrfStatus,
-    D10Biology,
-    DailyFollowUp,
-    Death,
-    EndOfStudy,
-    FollowUp,
-    HospitalDischarge,
-    IcuStay,
-    ProtocolDeviation,
-    SecondaryInfection,
-    StudyDrugAdministration,
-)
+from crf.definitions import DEFINITIONS, by_schedule_code
+from crf.models import CrfStatus, D10Biology
 from crf.schedule import (
     LAST_STUDY_DAY,
     VISITS_BY_CODE,
@@ -73,105 +59,15 @@ STATUS_LABELS: dict[str, Any] = {
     "locked": _("Locked"),
 }
 
-# Form code of crf/schedule.py → slug of the CRF views (crf.views.SPECS).
-SLUGS = {
-    "BASELINE": "baseline",
-    "DAILY": "daily",
-    "D10_BIOLOGY": "d10",
-    "ICU_DISCHARGE": "icu-stay",
-    "HOSPITAL_DISCHARGE": "hospital-discharge",
-    "END_OF_STUDY": "end-of-study",
-    "FU_D30": "follow-up",
-    "FU_D60": "follow-up",
-    "FU_D90": "follow-up",
-    **{f"INJ{n}": "injection" for n in range(1, 6)},
-}
-
-# kind → (model, fields): every CRF row of the participant comes back in ONE `UNION ALL`
-# of `values()` (each row as a JSON object), so the page costs the same few queries for a
-# 3-day or a 90-day course. Day-10 biology: status fields only (never a result).
-SOURCES: dict[str, tuple[Any, tuple[str, ...]]] = {
-    "BASELINE": (Baseline, ("id", "status")),
-    "INJ": (StudyDrugAdministration, ("id", "status", "number", "study_day", "given")),
-    "DAILY": (
-        DailyFollowUp,
-        ("id", "status", "day_date", "study_day", "imv", "rrt", "vasopressor", "antimicrobial"),
-    ),
-    "D10_BIOLOGY": (D10Biology, ("id", "status", "study_day")),
-    "ICU_STAY": (
-        IcuStay,
-        (
-            "id",
-            "status",
-            "stay_number",
-            "admitted_at",
-            "discharged_at",
-            "ongoing_at_d90",
-            "vital_status",
-            "destination",
-        ),
-    ),
-    "HOSPITAL_DISCHARGE": (HospitalDischarge, ("id", "status", "admission_date", "discharge_date")),
-    "DEATH": (Death, ("id", "status", "death_date")),
-    "FU": (FollowUp, ("id", "status", "visit", "study_day", "vital_status", "contact_date")),
-    "END_OF_STUDY": (EndOfStudy, ("id", "status", "end_date", "end_status")),
-    "INFECTION": (
-        SecondaryInfection,
-        (
-            "id",
-            "status",
-            "episode_number",
-            "onset_date",
-            "study_day",
-            "category",
-            "location",
-            "septic_shock",
-            "outcome",
-        ),
-    ),
-    "AE": (
-        AdverseEvent,
-        (
-            "id",
-            "status",
-            "ae_number",
-            "term",
-            "onset_date",
-            "serious",
-            "severity_grade",
-            "outcome",
-            "sae_notified_at",
-            "acknowledged_at",
-        ),
-    ),
-    "CM": (
-        ConcomitantMedication,
-        ("id", "status", "category", "drug_name", "start_date", "stop_date", "ongoing"),
-    ),
-    "DEVIATION": (
-        ProtocolDeviation,
-        ("id", "status", "deviation_date", "category", "severity", "is_proposal"),
-    ),
-}
-# Order of each kind's rows on the page.
-ORDER = {
-    "INJ": "number",
-    "DAILY": "day_date",
-    "ICU_STAY": "stay_number",
-    "INFECTION": "episode_number",
-    "AE": "ae_number",
-    "CM": "start_date",
-    "DEVIATION": "deviation_date",
-    "FU": "visit",
-}
-
 
 def _rows_query(participants: Any, user: User) -> Any:
     """(participant id, kind, row as JSON) of every current CRF row of `participants` (a
     participant, or a list of participant ids for a work list) in one `UNION ALL`."""
     lookup = "participant__in" if isinstance(participants, list) else "participant"
     parts = []
-    for kind, (model, fields) in SOURCES.items():
+    for definition in DEFINITIONS:
+        model = definition.model
+        qs: Any
         if model is D10Biology:
             qs = D10Biology.objects.progress_visible_to(user)
         else:
@@ -181,8 +77,8 @@ def _rows_query(participants: Any, user: User) -> Any:
             .filter(**{lookup: participants})
             .order_by()
             .annotate(
-                r_kind=Value(kind, output_field=CharField()),
-                r_data=JSONObject(**{name: F(name) for name in fields}),
+                r_kind=Value(definition.code, output_field=CharField()),
+                r_data=JSONObject(**{name: F(name) for name in definition.timeline_fields}),
             )
             .values_list("participant_id", "r_kind", "r_data")
         )
@@ -215,7 +111,7 @@ class Course:
     participant: Any
     randomized_at: datetime | None
     kit_codes: list[str]
-    rows: dict[str, list[dict[str, Any]]]  # kind of SOURCES → rows
+    rows: dict[str, list[dict[str, Any]]]  # form code (CrfDefinition.code) → rows
     locked: bool = False  # a database or casebook lock is in force (set by the page)
 
     @property
@@ -228,7 +124,7 @@ class Course:
 
     @property
     def stays(self) -> list[dict[str, Any]]:
-        return self.rows["ICU_STAY"]
+        return self.rows["ICU_DISCHARGE"]
 
     @property
     def infections(self) -> list[dict[str, Any]]:
@@ -236,24 +132,24 @@ class Course:
 
     @property
     def adverse_events(self) -> list[dict[str, Any]]:
-        return self.rows["AE"]
+        return self.rows["ADVERSE_EVENT"]
 
     @property
     def medications(self) -> list[dict[str, Any]]:
-        return self.rows["CM"]
+        return self.rows["CONCOMITANT_MEDICATION"]
 
     @property
     def deviations(self) -> list[dict[str, Any]]:
-        return self.rows["DEVIATION"]
+        return self.rows["PROTOCOL_DEVIATION"]
 
 
 def load_course(participant: Any, user: User, *, kit_codes: bool = True) -> Course:
     """Everything of the participant page in 3 queries (2 without kit codes)."""
     from randomization.selectors import kit_codes_for, randomized_at
 
-    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in SOURCES}
-    for _pid, kind, data in _rows_query(participant, user):
-        rows[kind].append(_from_json(SOURCES[kind][0], data))
+    rows = _empty_rows()
+    for _pid, code, data in _rows_query(participant, user):
+        rows[code].append(_from_json(_MODEL_OF[code], data))
     _sort(rows)
     return Course(
         participant=participant,
@@ -263,9 +159,17 @@ def load_course(participant: Any, user: User, *, kit_codes: bool = True) -> Cour
     )
 
 
+_MODEL_OF = {d.code: d.model for d in DEFINITIONS}
+
+
+def _empty_rows() -> dict[str, list[dict[str, Any]]]:
+    return {d.code: [] for d in DEFINITIONS}
+
+
 def _sort(rows: dict[str, list[dict[str, Any]]]) -> None:
-    for kind, order in ORDER.items():
-        rows[kind].sort(key=_sort_key(order))
+    for definition in DEFINITIONS:
+        if definition.timeline_order:
+            rows[definition.code].sort(key=_sort_key(definition.timeline_order))
 
 
 def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
@@ -279,12 +183,10 @@ def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
             "participant_id", "randomized_at"
         )
     )
-    rows: dict[int, dict[str, list[dict[str, Any]]]] = {
-        pk: {kind: [] for kind in SOURCES} for pk in people
-    }
+    rows = {pk: _empty_rows() for pk in people}
     if people:
-        for pid, kind, data in _rows_query(list(people), user):
-            rows[pid][kind].append(_from_json(SOURCES[kind][0], data))
+        for pid, code, data in _rows_query(list(people), user):
+            rows[pid][code].append(_from_json(_MODEL_OF[code], data))
     for by_kind in rows.values():
         _sort(by_kind)
     return [
@@ -404,7 +306,7 @@ def _item(code: str, target: date, d0: date, status: str, **extra: Any) -> Item:
         study_day=study_day(d0, target),
         target_date=target,
         status=status,
-        slug=SLUGS[code],
+        slug=by_schedule_code(code).slug,
         query=_query_for(code, target),
         **extra,
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import has_capability
@@ -27,26 +24,12 @@ from audit.forms import SUBMISSION_KEY, show_submission_key_errors
 from audit.idempotency import AlreadySubmitted, created_with, submitted_once
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
-from crf import services
+from crf import definitions, services
 from crf.access import ACKNOWLEDGE_SAE, can_enter, get_participant_for_user, require_enter
+from crf.definitions import CrfDefinition
 from crf.display import display_value, shown_fields
-from crf.forms import FORMS, CrfForm, EnteredInErrorForm, MicroorganismFormSet
-from crf.models import (
-    AdverseEvent,
-    Baseline,
-    ConcomitantMedication,
-    CrfStatus,
-    D10Biology,
-    DailyFollowUp,
-    DataQuery,
-    EndOfStudy,
-    FollowUp,
-    HospitalDischarge,
-    IcuStay,
-    ProtocolDeviation,
-    SecondaryInfection,
-    StudyDrugAdministration,
-)
+from crf.forms import CrfForm, EnteredInErrorForm, MicroorganismFormSet, form_class
+from crf.models import AdverseEvent, CrfStatus, D10Biology, DataQuery, SecondaryInfection
 from crf.open_queries import open_queries_by_field, open_query_count
 from crf.services.core import values_of
 from participants import locks
@@ -56,105 +39,28 @@ if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest, User
 
 
-@dataclass(frozen=True)
-class FormSpec:
-    slug: str
-    model: type
-    save: Callable[..., services.SaveResult]
-    title: Any
-    enter: str = C.ENTER_CRF
-    # Name of the URL query parameter that fixes a key of the form (number, visit, day).
-    fixed: str = ""
-    single: bool = False  # one per participant
-
-
-SPECS: dict[str, FormSpec] = {
-    spec.slug: spec
-    for spec in (
-        FormSpec(
-            "baseline",
-            Baseline,
-            services.save_baseline,
-            _("Demographics and baseline"),
-            single=True,
-        ),
-        FormSpec(
-            "injection",
-            StudyDrugAdministration,
-            services.save_injection,
-            _("Study drug administration"),
-            fixed="number",
-        ),
-        FormSpec(
-            "daily", DailyFollowUp, services.save_daily, _("Daily ICU follow-up"), fixed="day_date"
-        ),
-        FormSpec(
-            "d10",
-            D10Biology,
-            services.save_d10_biology,
-            _("Day-10 biology"),
-            enter=C.ENTER_D10_BIOLOGY,
-            single=True,
-        ),
-        FormSpec("icu-stay", IcuStay, services.save_icu_stay, _("ICU stay and discharge")),
-        FormSpec(
-            "hospital-discharge",
-            HospitalDischarge,
-            services.save_hospital_discharge,
-            _("Hospital discharge"),
-            single=True,
-        ),
-        FormSpec(
-            "infection",
-            SecondaryInfection,
-            services.save_infection,
-            _("Secondary infection episode"),
-        ),
-        FormSpec("adverse-event", AdverseEvent, services.save_adverse_event, _("Adverse event")),
-        FormSpec(
-            "medication",
-            ConcomitantMedication,
-            services.save_concomitant_medication,
-            _("Concomitant medication"),
-        ),
-        FormSpec(
-            "follow-up", FollowUp, services.save_follow_up, _("Follow-up visit"), fixed="visit"
-        ),
-        FormSpec(
-            "end-of-study", EndOfStudy, services.save_end_of_study, _("End of study"), single=True
-        ),
-        FormSpec(
-            "deviation",
-            ProtocolDeviation,
-            services.save_protocol_deviation,
-            _("Protocol deviation"),
-        ),
-    )
-}
-
-
-def _spec(form: str) -> FormSpec:
+def _definition(form: str) -> CrfDefinition:
     try:
-        return SPECS[form]
+        return definitions.by_slug(form)
     except KeyError:
         raise Http404 from None
 
 
-def _fixed_value(spec: FormSpec, raw: str | None) -> Any:
+def _fixed_value(definition: CrfDefinition, raw: str | None) -> Any:
     """The key fixed by the URL, validated (bad input: 404, never a 500)."""
-    if not spec.fixed:
+    if not definition.fixed:
         return None
     if raw is None:
         raise Http404
     try:
-        if spec.fixed == "number":
+        if definition.fixed == "number":
             value: Any = int(raw)
             if not 1 <= value <= 5:
                 raise ValueError
-        elif spec.fixed == "day_date":
+        elif definition.fixed == "day_date":
             value = date.fromisoformat(raw)
         else:
-            if raw not in {"FU_D30", "FU_D60", "FU_D90"}:
+            if raw not in definition.schedule_codes:  # FU_D30, FU_D60, FU_D90
                 raise ValueError
             value = raw
     except ValueError:
@@ -162,8 +68,8 @@ def _fixed_value(spec: FormSpec, raw: str | None) -> Any:
     return value
 
 
-def _object(spec: FormSpec, participant: Participant, user: User, pk: int) -> Any:
-    qs = spec.model.objects.visible_to(user).filter(participant=participant)
+def _object(definition: CrfDefinition, participant: Participant, user: User, pk: int) -> Any:
+    qs = definition.model.objects.visible_to(user).filter(participant=participant)
     return get_object_or_404(qs, pk=pk)
 
 
@@ -177,8 +83,8 @@ def casebook(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The participant's CRF rows by form, with status (the timeline comes later)."""
     participant = get_participant_for_user(request.user, code)
     sections = []
-    for spec in SPECS.values():
-        if spec.model is D10Biology:
+    for definition in definitions.FORMS:
+        if definition.model is D10Biology:
             rows = list(
                 D10Biology.objects.progress_visible_to(request.user).filter(participant=participant)
             )
@@ -189,14 +95,16 @@ def casebook(request: AuthenticatedRequest, code: str) -> HttpResponse:
                 .only("id")
             }
         else:
-            rows = list(spec.model.objects.visible_to(request.user).filter(participant=participant))
+            rows = list(
+                definition.model.objects.visible_to(request.user).filter(participant=participant)
+            )
             readable = {r.pk for r in rows}
         sections.append(
             {
-                "spec": spec,
+                "definition": definition,
                 "rows": rows,
                 "readable": readable,
-                "can_enter": can_enter(request.user, participant, spec.enter),
+                "can_enter": can_enter(request.user, participant, definition.enter),
             }
         )
     lock = _locked(participant)
@@ -211,10 +119,6 @@ def casebook(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "open_flags": open_query_count(participant),
         },
     )
-
-
-def _service_kwargs(spec: FormSpec, fixed: Any) -> dict[str, Any]:
-    return {spec.fixed: fixed} if spec.fixed else {}
 
 
 def _apply_refusal(form: CrfForm, refused: services.CrfRefused) -> None:
@@ -243,29 +147,29 @@ def _stale_context(form: CrfForm, current: Any) -> dict[str, Any]:
 
 def _edit(
     request: AuthenticatedRequest,
-    spec: FormSpec,
+    definition: CrfDefinition,
     participant: Participant,
     instance: Any,
     fixed: Any,
 ) -> HttpResponse:
-    form_class = FORMS[spec.model]
+    form_type = form_class(definition)
     formset = None
     context: dict[str, Any] = {}
     # The form builds on a copy: the service compares against the stored row.
-    target = copy.copy(instance) if instance else spec.model(participant=participant)
-    if spec.fixed and instance is None:
-        setattr(target, spec.fixed, fixed)
+    target = copy.copy(instance) if instance else definition.model(participant=participant)
+    if definition.fixed and instance is None:
+        setattr(target, definition.fixed, fixed)
     creating = instance is None
     if request.method == "POST":
-        form = form_class(request.POST, instance=target, creating=creating)
-        if spec.model is SecondaryInfection:
+        form = form_type(request.POST, instance=target, creating=creating)
+        if definition.model is SecondaryInfection:
             formset = MicroorganismFormSet(request.POST, prefix="organism")
         if lock := _locked(participant, instance):
             messages.error(request, locks.lock_message(lock))
         elif not form.is_valid():
             show_submission_key_errors(form)
         elif formset is None or formset.is_valid():
-            kwargs: dict[str, Any] = _service_kwargs(spec, fixed)
+            kwargs: dict[str, Any] = {}
             if formset is not None:
                 kwargs["microorganisms"] = [
                     f.cleaned_data for f in formset.forms if f.cleaned_data.get("organism")
@@ -273,22 +177,30 @@ def _edit(
             key = form.cleaned_data.get(SUBMISSION_KEY)
             try:
                 with submitted_once(key, by=request.user):
-                    result = spec.save(
+                    result = services.save_for(
+                        definition,
                         participant,
                         by=request.user,
                         data=form.model_data(),
                         instance=instance,
                         expected_version=form.cleaned_data.get("expected_version"),
                         reason=form.cleaned_data.get("reason_for_change", ""),
+                        fixed_value=fixed,
                         **kwargs,
                     )
             except AlreadySubmitted:
                 earlier = created_with(key, by=request.user)
-                if isinstance(earlier, spec.model) and earlier.participant_id == participant.pk:
+                if (
+                    isinstance(earlier, definition.model)
+                    and earlier.participant_id == participant.pk
+                ):
                     # The same submission again (double click, resent POST): show its row.
                     messages.info(request, gettext("This form was already saved."))
                     return redirect(
-                        "crf:form_detail", code=participant.code, form=spec.slug, pk=earlier.pk
+                        "crf:form_detail",
+                        code=participant.code,
+                        form=definition.slug,
+                        pk=earlier.pk,
                     )
                 form.add_error(None, gettext("This page was already used: reload it."))
             except services.CrfRefused as refused:
@@ -299,7 +211,7 @@ def _edit(
                 context.update(_stale_context(form, stale.current))
                 data = request.POST.copy()
                 data["expected_version"] = str(stale.current.version)
-                form = form_class(data, instance=target, creating=creating)
+                form = form_type(data, instance=target, creating=creating)
                 form.is_valid()
             except services.ParticipantLocked as locked:
                 form.add_error(None, str(locked))
@@ -308,13 +220,13 @@ def _edit(
             else:
                 _report(request, result)
                 response = redirect(
-                    "crf:form_detail", code=participant.code, form=spec.slug, pk=result.obj.pk
+                    "crf:form_detail", code=participant.code, form=definition.slug, pk=result.obj.pk
                 )
                 response["X-Draft-Saved"] = "1"
                 return response
     else:
-        form = form_class(instance=target, creating=creating)
-        if spec.model is SecondaryInfection:
+        form = form_type(instance=target, creating=creating)
+        if definition.model is SecondaryInfection:
             initial = [
                 {
                     k: getattr(m, k)
@@ -338,7 +250,7 @@ def _edit(
     context.update(
         {
             "participant": participant,
-            "spec": spec,
+            "definition": definition,
             "form": form,
             "formset": formset,
             "instance": instance,
@@ -371,51 +283,53 @@ def _report(request: AuthenticatedRequest, result: services.SaveResult) -> None:
 
 @capability_required(C.VIEW_CLINICAL_DATA)
 def form_new(request: AuthenticatedRequest, code: str, form: str) -> HttpResponse:
-    spec = _spec(form)
+    definition = _definition(form)
     participant = get_participant_for_user(request.user, code)
-    require_enter(request.user, participant, spec.enter)
-    fixed = _fixed_value(spec, request.GET.get(spec.fixed) if spec.fixed else None)
+    require_enter(request.user, participant, definition.enter)
+    fixed = _fixed_value(
+        definition, request.GET.get(definition.fixed) if definition.fixed else None
+    )
     # Read the saved row before the key: a row and its key commit together, so a parallel
     # twin's row seen here means its key is seen below (the other order races).
-    existing = _existing(spec, participant, fixed)
+    existing = _existing(definition, participant, fixed)
     if request.method == "POST":
         earlier = created_with(request.POST.get(SUBMISSION_KEY), by=request.user)
-        if isinstance(earlier, spec.model) and earlier.participant_id == participant.pk:
+        if isinstance(earlier, definition.model) and earlier.participant_id == participant.pk:
             # The same submission again, after the first was saved: show its row.
             messages.info(request, gettext("This form was already saved."))
-            return redirect("crf:form_detail", code=code, form=spec.slug, pk=earlier.pk)
+            return redirect("crf:form_detail", code=code, form=definition.slug, pk=earlier.pk)
     if existing is not None:
-        return redirect("crf:form_edit", code=code, form=spec.slug, pk=existing.pk)
-    return _edit(request, spec, participant, None, fixed)
+        return redirect("crf:form_edit", code=code, form=definition.slug, pk=existing.pk)
+    return _edit(request, definition, participant, None, fixed)
 
 
-def _existing(spec: FormSpec, participant: Participant, fixed: Any) -> Any:
+def _existing(definition: CrfDefinition, participant: Participant, fixed: Any) -> Any:
     """A single form, or the row of a fixed key, already saved: edit it instead."""
-    qs = spec.model.objects.current().filter(participant=participant)
-    if spec.single:
+    qs = definition.model.objects.current().filter(participant=participant)
+    if definition.single:
         return qs.first()
-    if spec.fixed:
-        return qs.filter(**{spec.fixed: fixed}).first()
+    if definition.fixed:
+        return qs.filter(**{definition.fixed: fixed}).first()
     return None
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
 def form_edit(request: AuthenticatedRequest, code: str, form: str, pk: int) -> HttpResponse:
-    spec = _spec(form)
+    definition = _definition(form)
     participant = get_participant_for_user(request.user, code)
-    instance = _object(spec, participant, request.user, pk)
-    require_enter(request.user, participant, spec.enter)
+    instance = _object(definition, participant, request.user, pk)
+    require_enter(request.user, participant, definition.enter)
     if instance.status == CrfStatus.ENTERED_IN_ERROR:
         raise Http404
-    fixed = getattr(instance, spec.fixed) if spec.fixed else None
-    return _edit(request, spec, participant, instance, fixed)
+    fixed = getattr(instance, definition.fixed) if definition.fixed else None
+    return _edit(request, definition, participant, instance, fixed)
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)
 def form_detail(request: AuthenticatedRequest, code: str, form: str, pk: int) -> HttpResponse:
-    spec = _spec(form)
+    definition = _definition(form)
     participant = get_participant_for_user(request.user, code)
-    instance = _object(spec, participant, request.user, pk)
+    instance = _object(definition, participant, request.user, pk)
     counts = open_queries_by_field(instance)
     rows = [
         {
@@ -424,7 +338,7 @@ def form_detail(request: AuthenticatedRequest, code: str, form: str, pk: int) ->
             "value": display_value(instance, f),
             "open_queries": counts.get(f.name, 0),
         }
-        for f in shown_fields(spec.model)
+        for f in shown_fields(definition.model)
     ]
     queries = (
         DataQuery.objects.visible_to(request.user)
@@ -438,7 +352,7 @@ def form_detail(request: AuthenticatedRequest, code: str, form: str, pk: int) ->
         "crf/detail.html",
         {
             "participant": participant,
-            "spec": spec,
+            "definition": definition,
             "instance": instance,
             "rows": rows,
             "queries": queries,
@@ -450,15 +364,15 @@ def form_detail(request: AuthenticatedRequest, code: str, form: str, pk: int) ->
             "can_lock": has_capability(request.user, C.LOCK, participant.site_id),
             "lock_with_token": has_capability(request.user, C.LOCK, participant.site_id)
             and second_factor_required(request.user),
-            "model_label": spec.model._meta.label_lower,
-            "can_enter": can_enter(request.user, participant, spec.enter)
+            "model_label": definition.model._meta.label_lower,
+            "can_enter": can_enter(request.user, participant, definition.enter)
             and not lock
             and instance.status != CrfStatus.ENTERED_IN_ERROR,
             "can_void": can_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
-            and spec.model is not D10Biology,
+            and definition.model is not D10Biology,
             "error_form": EnteredInErrorForm(initial={"expected_version": instance.version}),
             "microorganisms": instance.microorganisms.filter(entered_in_error=False)
-            if spec.model is SecondaryInfection
+            if definition.model is SecondaryInfection
             else None,
         },
     )
@@ -469,11 +383,11 @@ def form_detail(request: AuthenticatedRequest, code: str, form: str, pk: int) ->
 def form_entered_in_error(
     request: AuthenticatedRequest, code: str, form: str, pk: int
 ) -> HttpResponse:
-    spec = _spec(form)
+    definition = _definition(form)
     participant = get_participant_for_user(request.user, code)
-    instance = _object(spec, participant, request.user, pk)
+    instance = _object(definition, participant, request.user, pk)
     require_enter(request.user, participant, C.MARK_ENTERED_IN_ERROR)
-    if spec.model is D10Biology:
+    if definition.model is D10Biology:
         raise PermissionDenied
     error_form = EnteredInErrorForm(request.POST)
     if not error_form.is_valid():

@@ -25,9 +25,9 @@ from django.utils.translation import gettext
 
 from audit.history import HistoryEntry, histories_of
 from audit.services import record
+from crf.definitions import FORMS
 from crf.display import display_value, shown_fields
 from crf.models import DataQuery, QueryMessage
-from crf.views import SPECS
 from monitoring.sdv import NOT_VERIFIED, TO_REVERIFY, VERIFIED, rows_of
 from monitoring.signing import signature_status_of, with_casebook_state
 from participants.models import Participant
@@ -140,25 +140,24 @@ def casebook_context(participant: Participant, *, user: User) -> dict[str, Any]:
     queries = _queries_by_row(participant, user)
     sections: list[Section] = []
     hashed: list[dict[str, Any]] = []
-    for spec in SPECS.values():
+    for definition in FORMS:
         # visible_to: the reader's sites; for day-10 biology, the blinding rule too.
+        model = definition.model
         rows = list(
-            spec.model.objects.visible_to(user)
+            model.objects.visible_to(user)
             .filter(participant=participant)
             .select_related("participant")  # its title names the participant
             .order_by("pk")
         )
         # The field history of the form's rows in one query, not one per row.
-        histories = histories_of(spec.model, [instance.pk for instance in rows]) if rows else {}
-        section = Section(str(spec.title))
-        label = spec.model._meta.label_lower
+        histories = histories_of(model, [instance.pk for instance in rows]) if rows else {}
+        section = Section(str(definition.title))
+        label = model._meta.label_lower
         for instance in rows:
             values, raw = _values(instance)
             state = sdv.get((label, instance.pk))
             row_queries = [
-                QueryHistory(
-                    query, _field_label(spec.model, query.field), list(query.messages.all())
-                )
+                QueryHistory(query, _field_label(model, query.field), list(query.messages.all()))
                 for query in queries.get((label, instance.pk), [])
             ]
             section.rows.append(

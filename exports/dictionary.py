@@ -17,8 +17,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from crf.definitions import DEFINITIONS
 from crf.models import (
-    CRF_MODELS,
     CrfStatus,
     D10Biology,
     InfectionMicroorganism,
@@ -26,7 +26,6 @@ from crf.models import (
     QueryStatus,
     Readmission,
 )
-from crf.views import SPECS
 from eligibility.models import Screening
 
 STRING, INTEGER, DECIMAL, BOOLEAN, DATE, DATETIME, TIME, LIST = (
@@ -296,12 +295,7 @@ def _with_sas_names(variables: list[Variable]) -> tuple[Variable, ...]:
 def crf_forms() -> dict[str, tuple[type[models.Model], Any]]:
     """Dataset name → (model, title) of every participant-level CRF model, in the order of
     the participant page; the name is the form's URL slug where it has its own page."""
-    slugs = {spec.model: (slug, spec.title) for slug, spec in SPECS.items()}
-    forms = {}
-    for model in CRF_MODELS:
-        slug, title = slugs.get(model, (model._meta.model_name, model._meta.verbose_name))
-        forms[slug.replace("-", "_")] = (model, title)
-    return forms
+    return {d.slug.replace("-", "_"): (d.model, d.title) for d in DEFINITIONS}
 
 
 def crf_dataset(name: str) -> DatasetSpec:

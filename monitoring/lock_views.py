@@ -18,7 +18,7 @@ from accounts.access import has_capability
 from accounts.decorators import capability_required
 from accounts.reauth import ReauthenticationFailed, reauthenticate, second_factor_required
 from accounts.roles import Capability as C
-from crf.views import SPECS
+from crf.definitions import FORMS
 from monitoring.forms import LockForm
 from participants import locks
 from participants.models import Lock, Participant
@@ -114,11 +114,11 @@ def casebook_lock(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 def form_url(obj: Any) -> str:
     """The page of a lockable form (a CRF row or a screening record)."""
-    for spec in SPECS.values():
-        if type(obj) is spec.model:
+    for definition in FORMS:
+        if type(obj) is definition.model:
             return reverse(
                 "crf:form_detail",
-                kwargs={"code": obj.participant.code, "form": spec.slug, "pk": obj.pk},
+                kwargs={"code": obj.participant.code, "form": definition.slug, "pk": obj.pk},
             )
     if obj._meta.label_lower == "eligibility.screening":
         return reverse("eligibility:screening_detail", kwargs={"pk": obj.pk})

@@ -21,8 +21,8 @@ from accounts.access import capability_scope, has_capability
 from accounts.roles import Capability as C
 from audit.services import record
 from audit.versioning import save_versioned
+from crf.definitions import CRF_MODELS
 from crf.models import (
-    CRF_MODELS,
     CrfRecord,
     CrfStatus,
     DataQuery,

@@ -23,10 +23,10 @@ from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import services as crf_services
 from crf.access import can_enter
-from crf.forms import FORMS
-from crf.models import CRF_MODELS, DataQuery, QueryOrigin, QueryStatus
+from crf.definitions import CRF_MODELS, CrfDefinition, by_model
+from crf.forms import form_class
+from crf.models import DataQuery, QueryOrigin, QueryStatus
 from crf.models.queries import AWAITING_ANSWER
-from crf.views import SPECS
 from monitoring import queries
 from monitoring.forms import AnswerQueryForm, QueryActionForm, RaiseQueryForm
 from monitoring.todo import AGE_BANDS, raised_in_band
@@ -42,18 +42,19 @@ TO_REVIEW = "to_review"
 UNRESOLVED = "unresolved"
 
 
-def _spec_of(model: type) -> Any:
-    return next((spec for spec in SPECS.values() if spec.model is model), None)
+def _form_of(model: type | None) -> CrfDefinition | None:
+    """The form with its own pages that a queried row belongs to (None: none)."""
+    definition = by_model(model) if model else None
+    return definition if definition is not None and definition.has_page else None
 
 
 def row_url(query: DataQuery) -> str:
-    model = queries.form_model(query.model_label)
-    spec = _spec_of(model) if model else None
-    if spec is None:
+    definition = _form_of(queries.form_model(query.model_label))
+    if definition is None:
         return ""
     return reverse(
         "crf:form_detail",
-        kwargs={"code": query.participant.code, "form": spec.slug, "pk": query.object_id},
+        kwargs={"code": query.participant.code, "form": definition.slug, "pk": query.object_id},
     )
 
 
@@ -128,36 +129,32 @@ def query_list(request: AuthenticatedRequest) -> HttpResponse:
 
 def _value_field(query: DataQuery) -> forms.Field | None:
     """The queried field's own form field, to type a correction (None: not correctable)."""
-    model = queries.form_model(query.model_label)
-    if model is None:
+    definition = _form_of(queries.form_model(query.model_label))
+    if definition is None:
         return None
-    form_class = FORMS.get(model)
-    if form_class is None:
-        return None
-    row = model.objects.get(pk=query.object_id)
-    field = form_class(instance=copy.copy(row)).fields.get(query.field)
+    row = definition.model.objects.get(pk=query.object_id)
+    field = form_class(definition)(instance=copy.copy(row)).fields.get(query.field)
     return copy.deepcopy(field) if field is not None else None
 
 
 def _can_correct(user: User, query: DataQuery) -> bool:
-    model = queries.form_model(query.model_label)
-    spec = _spec_of(model) if model else None
-    return spec is not None and can_enter(user, query.participant, spec.enter)
+    definition = _form_of(queries.form_model(query.model_label))
+    return definition is not None and can_enter(user, query.participant, definition.enter)
 
 
 def _correct(row: Any, field: str, value: Any, reason: str, by: User) -> None:
     """Save the corrected field through the form's own save service (the one write path),
     the answer as the reason for change."""
-    spec = _spec_of(type(row))
-    kwargs = {spec.fixed: getattr(row, spec.fixed)} if spec.fixed else {}
-    spec.save(
+    definition = by_model(type(row))
+    crf_services.save_for(
+        definition,
         row.participant,
         by=by,
         data={field: value},
         instance=row,
         expected_version=row.version,
         reason=reason,
-        **kwargs,
+        fixed_value=getattr(row, definition.fixed) if definition.fixed else None,
     )
 
 
@@ -319,7 +316,7 @@ def query_raise(
         else:
             messages.success(request, gettext("Query raised."))
             return redirect("monitoring:query_detail", pk=query.pk)
-    spec = _spec_of(model)
+    definition = _form_of(model)
     return render(
         request,
         "monitoring/query_raise.html",
@@ -331,9 +328,9 @@ def query_raise(
             "value": getattr(row, field),
             "row_url": reverse(
                 "crf:form_detail",
-                kwargs={"code": row.participant.code, "form": spec.slug, "pk": row.pk},
+                kwargs={"code": row.participant.code, "form": definition.slug, "pk": row.pk},
             )
-            if spec
+            if definition
             else "",
         },
     )

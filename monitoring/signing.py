@@ -17,7 +17,7 @@ from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
-from crf.models import CRF_MODELS
+from crf.definitions import CRF_MODELS
 from crf.open_queries import has_open_queries
 from eligibility.models import Consent, Screening
 from monitoring.models import CasebookSignature

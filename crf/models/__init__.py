@@ -19,26 +19,7 @@ from crf.models.queries import (
 from crf.models.safety import AdverseEvent, ConcomitantMedication
 from crf.models.stays import Death, HospitalDischarge, IcuStay
 
-# Every participant-level CRF model, in the order of the participant page. Plain list,
-# no registry: the timeline reads `status` (and `study_day`) from each.
-CRF_MODELS = (
-    Baseline,
-    StudyDrugAdministration,
-    DailyFollowUp,
-    D10Biology,
-    IcuStay,
-    HospitalDischarge,
-    Death,
-    FollowUp,
-    EndOfStudy,
-    SecondaryInfection,
-    AdverseEvent,
-    ConcomitantMedication,
-    ProtocolDeviation,
-)
-
 __all__ = [
-    "CRF_MODELS",
     "AdverseEvent",
     "Baseline",
     "ConcomitantMedication",

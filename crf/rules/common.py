@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
+from crf.facts import ParticipantFacts
 from platinium.lib.study_time import STUDY_TIME_ZONE
 
 
@@ -36,6 +37,30 @@ class Finding:
     @property
     def english(self) -> str:
         return self.msgid % dict(self.params) if self.params else self.msgid
+
+
+def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
+    return set()
+
+
+def _nothing_derived(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
+    return {}
+
+
+def _no_context(participant: Any, instance: Any, fixed: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class FormRules:
+    """The rules of one form: `check` (findings), `skipped` (items blanked by skip logic),
+    `derive` (computed items) and `context` (the other rows its cross-row checks read,
+    passed to `check` as keyword arguments)."""
+
+    check: Callable[..., list[Finding]]
+    skipped: Callable[[Mapping[str, Any]], set[str]] = _nothing_skipped
+    derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = _nothing_derived
+    context: Callable[[Any, Any, Mapping[str, Any]], dict[str, Any]] = _no_context
 
 
 def hard(name: str, msgid: str, **params: Any) -> Finding:

@@ -13,7 +13,6 @@ from crf.services.events import (
     send_sae_notification,
 )
 from crf.services.forms import (
-    RULES,
     record_icu_discharge,
     save_adverse_event,
     save_baseline,
@@ -22,6 +21,7 @@ from crf.services.forms import (
     save_daily,
     save_end_of_study,
     save_follow_up,
+    save_for,
     save_hospital_discharge,
     save_icu_stay,
     save_infection,
@@ -30,7 +30,6 @@ from crf.services.forms import (
 )
 
 __all__ = [
-    "RULES",
     "CrfRefused",
     "ParticipantLocked",
     "ReviewRefused",
@@ -47,6 +46,7 @@ __all__ = [
     "save_daily",
     "save_end_of_study",
     "save_follow_up",
+    "save_for",
     "save_hospital_discharge",
     "save_icu_stay",
     "save_infection",

@@ -17,6 +17,7 @@ from audit.context import change_reason
 from audit.idempotency import claim, refuse_replay
 from audit.services import record, require_reason
 from audit.versioning import save_versioned
+from crf.definitions import CrfDefinition
 from crf.facts import ParticipantFacts, participant_facts
 from crf.models import (
     CrfRecord,
@@ -59,21 +60,6 @@ class CrfRefused(Exception):
     def __init__(self, findings: Iterable[Finding]) -> None:
         self.findings = [f for f in findings if f.severity == Severity.HARD]
         super().__init__("; ".join(f.english for f in self.findings))
-
-
-def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
-    return set()
-
-
-def _nothing_derived(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
-    return {}
-
-
-@dataclass(frozen=True)
-class FormRules:
-    check: Callable[..., list[Finding]]
-    skipped: Callable[[Mapping[str, Any]], set[str]] = _nothing_skipped
-    derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = _nothing_derived
 
 
 @dataclass
@@ -246,9 +232,8 @@ def _key(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def save_form(
-    model: type[CrfRecord],
+    definition: CrfDefinition,
     participant: Participant,
-    rules: FormRules,
     *,
     by: User,
     data: Mapping[str, Any],
@@ -256,7 +241,6 @@ def save_form(
     expected_version: int | None = None,
     reason: str = "",
     fixed: Mapping[str, Any] | None = None,
-    check_kwargs: Mapping[str, Any] | None = None,
     extra_findings: Callable[[dict[str, Any], ParticipantFacts, CrfRecord], list[Finding]]
     | None = None,
     also_changed: bool = False,
@@ -269,6 +253,9 @@ def save_form(
     row is saved even when its own values did not.
     Raises ParticipantLocked, audit ReasonRequired, CrfRefused, StaleVersion.
     """
+    model, rules = definition.model, definition.rules
+    if rules is None:
+        raise ValueError(f"{definition.slug} has no form of its own")
     participant = lock_participant(participant, instance)
     created = instance is None
     if instance is not None:
@@ -297,7 +284,8 @@ def save_form(
         if name in all_fields:
             values[name] = blank_value(all_fields[name])
     facts = participant_facts(participant)
-    findings = rules.check(values, facts, instance, **(check_kwargs or {}))
+    context = rules.context(participant, instance, fixed or {})
+    findings = rules.check(values, facts, instance, **context)
     hard = [f for f in findings if f.severity == Severity.HARD]
     if hard:
         raise CrfRefused(hard)

@@ -11,16 +11,12 @@ from typing import Any
 from django.db import transaction
 
 from audit.services import record
+from crf.definitions import FORMS, CrfDefinition
 from crf.facts import participant_facts
-from crf.models import AdverseEvent, CrfRecord, DataQuery
+from crf.models import DataQuery
 from crf.rules.common import Severity
 from crf.services.core import ParticipantLocked, lock_participant, sync_system_queries, values_of
-from crf.services.forms import RULES, check_kwargs_for
 from participants.models import Participant
-
-# Checks computed only while saving (the AE's late-report check needs the saving moment):
-# a re-run cannot see them, so it never closes the queries of these forms.
-OPEN_ONLY = frozenset({AdverseEvent})
 
 
 @dataclass
@@ -30,13 +26,13 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)  # participants under a lock
 
 
-def _rows(site: str | None) -> Iterator[tuple[type[CrfRecord], Any]]:
-    for model in RULES:
-        qs = model.objects.current().select_related("participant__site").order_by("pk")
+def _rows(site: str | None) -> Iterator[tuple[CrfDefinition, Any]]:
+    for definition in FORMS:
+        qs = definition.model.objects.current().select_related("participant__site").order_by("pk")
         if site:
             qs = qs.filter(participant__site__code=site)
         for row in qs.iterator():
-            yield model, row
+            yield definition, row
 
 
 def run_edit_checks(*, site: str | None = None, check: str = "") -> RunReport:
@@ -48,20 +44,22 @@ def run_edit_checks(*, site: str | None = None, check: str = "") -> RunReport:
         return not field_name or name == field_name
 
     report = RunReport()
-    participants: dict[int, list[tuple[type[CrfRecord], Any]]] = {}
-    for model, row in _rows(site):
-        if form and model._meta.model_name != form:
+    participants: dict[int, list[tuple[CrfDefinition, Any]]] = {}
+    for definition, row in _rows(site):
+        if form and definition.model._meta.model_name != form:
             continue
-        participants.setdefault(row.participant_id, []).append((model, row))
+        participants.setdefault(row.participant_id, []).append((definition, row))
     for participant_id, rows in participants.items():
         try:
             with transaction.atomic():
                 participant = lock_participant(Participant.objects.get(pk=participant_id))
                 facts = participant_facts(participant)
-                for model, row in rows:
-                    rules = RULES[model]
+                for definition, row in rows:
+                    rules = definition.rules
+                    if rules is None:  # no form of its own: nothing to re-run
+                        continue
                     findings = rules.check(
-                        values_of(row), facts, row, **check_kwargs_for(model, participant, row, {})
+                        values_of(row), facts, row, **rules.context(participant, row, {})
                     )
                     warnings = [
                         f
@@ -72,7 +70,7 @@ def run_edit_checks(*, site: str | None = None, check: str = "") -> RunReport:
                         row,
                         warnings,
                         by=None,
-                        close=model not in OPEN_ONLY,
+                        close=definition.rerun_closes_queries,
                         scope=in_scope if field_name else None,
                     )
                     if opened or closed:

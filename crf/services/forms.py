@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -15,11 +15,11 @@ from accounts.access import has_capability
 from accounts.roles import Capability
 from audit.context import change_reason
 from audit.services import record
+from crf.definitions import CrfDefinition, by_model
 from crf.models import (
     AdverseEvent,
     Baseline,
     ConcomitantMedication,
-    CrfRecord,
     CrfStatus,
     D10Biology,
     DailyFollowUp,
@@ -32,14 +32,12 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
-from crf.rules import baseline, biology, daily, drug, followup, infection, safety, stays
+from crf.rules import infection
 from crf.rules.common import Finding, hard, soft
-from crf.services.core import CrfRefused, FormRules, SaveResult, save_form
+from crf.services.core import CrfRefused, SaveResult, save_form
 from crf.services.events import after_sae_follow_up, after_sae_saved, record_death_from
-from eligibility.models import Consent
 from participants.models import Participant
 from participants.services import change_participant_status
-from platinium.lib.study_time import paris_date
 
 if TYPE_CHECKING:
     from accounts.types import User
@@ -52,91 +50,6 @@ SAE_FOLLOW_UP_FIELDS = (
     "end_date",
     "ongoing",
 )
-
-# The rules of each form: a plain explicit table, read by the services and the forms.
-RULES: dict[type[CrfRecord], FormRules] = {
-    Baseline: FormRules(baseline.check, baseline.skipped, baseline.derive),
-    StudyDrugAdministration: FormRules(drug.check, drug.skipped, drug.derive),
-    DailyFollowUp: FormRules(daily.check, daily.skipped, daily.derive),
-    D10Biology: FormRules(biology.check, biology.skipped, biology.derive),
-    IcuStay: FormRules(stays.icu_check, stays.icu_skipped),
-    HospitalDischarge: FormRules(stays.hospital_check, stays.hospital_skipped),
-    SecondaryInfection: FormRules(infection.check, infection.skipped, infection.derive),
-    AdverseEvent: FormRules(safety.ae_check, safety.ae_skipped),
-    ConcomitantMedication: FormRules(safety.cm_check, safety.cm_skipped, safety.cm_derive),
-    FollowUp: FormRules(followup.fu_check, followup.fu_skipped, followup.fu_derive),
-    EndOfStudy: FormRules(followup.eos_check, followup.eos_skipped),
-    ProtocolDeviation: FormRules(followup.deviation_check),
-}
-
-
-def check_kwargs_for(
-    model: type, participant: Participant, instance: Any, fixed: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The extra rows a form's cross-row rules need."""
-    if model is StudyDrugAdministration:
-        return {
-            "others": list(
-                StudyDrugAdministration.objects.current()
-                .filter(participant=participant)
-                .exclude(pk=getattr(instance, "pk", None))
-            )
-        }
-    if model is SecondaryInfection:
-        return {
-            "others": list(
-                SecondaryInfection.objects.current()
-                .filter(participant=participant)
-                .exclude(pk=getattr(instance, "pk", None))
-            )
-        }
-    if model is D10Biology:
-        last = (
-            StudyDrugAdministration.objects.current()
-            .filter(participant=participant, given=True)
-            .aggregate(m=Max("given_at"))["m"]
-        )
-        return {"last_injection_at": last}
-    if model is AdverseEvent:
-        first_given = (
-            StudyDrugAdministration.objects.current()
-            .filter(participant=participant, given=True, given_at__isnull=False)
-            .order_by("given_at")
-            .values_list("given_at", flat=True)
-            .first()
-        )
-        consented_at = (
-            Consent.objects.filter(screening__participant=participant)
-            .values_list("consented_at", flat=True)
-            .first()
-        )
-        return {
-            "first_injection_date": paris_date(first_given) if first_given else None,
-            "consent_date": paris_date(consented_at) if consented_at else None,
-        }
-    if model is IcuStay:
-        stay_number = fixed.get("stay_number") or getattr(instance, "stay_number", 1)
-        return {"last_daily_date": _last_daily_date(participant, cast("int", stay_number))}
-    return {}
-
-
-def _last_daily_date(participant: Participant, stay_number: int) -> date | None:
-    """The last daily form on or after this stay's admission (before the next stay)."""
-    stays = list(
-        IcuStay.objects.current()
-        .filter(participant=participant)
-        .order_by("stay_number")
-        .values_list("stay_number", "admitted_at")
-    )
-    admitted = next((a for n, a in stays if n == stay_number), None)
-    following = next((a for n, a in stays if n > stay_number), None)
-    qs = DailyFollowUp.objects.current().filter(participant=participant)
-    if admitted is not None:
-        qs = qs.filter(day_date__gte=paris_date(admitted))
-    if following is not None:
-        qs = qs.filter(day_date__lt=paris_date(following))
-    last: date | None = qs.aggregate(m=Max("day_date"))["m"]
-    return last
 
 
 def _save(
@@ -152,18 +65,15 @@ def _save(
     extra_findings: Any = None,
     also_changed: bool = False,
 ) -> SaveResult:
-    fixed = fixed or {}
     return save_form(
-        model,
+        by_model(model),
         participant,
-        RULES[model],
         by=by,
         data=data,
         instance=instance,
         expected_version=expected_version,
         reason=reason,
-        fixed=fixed,
-        check_kwargs=check_kwargs_for(model, participant, instance, fixed),
+        fixed=fixed or {},
         extra_findings=extra_findings,
         also_changed=also_changed,
     )
@@ -568,7 +478,7 @@ def save_follow_up(
     reason: str = "",
 ) -> SaveResult:
     _require_randomized(participant)
-    if visit not in {"FU_D30", "FU_D60", "FU_D90"}:
+    if visit not in by_model(FollowUp).schedule_codes:  # FU_D30, FU_D60, FU_D90
         raise CrfRefused([hard("visit", "Unknown follow-up visit.")])
     result = _save(
         FollowUp,
@@ -650,3 +560,36 @@ def save_end_of_study(
             participant, status=status, by=by, reason=reason or f"end of study: {eos.end_status}"
         )
     return result
+
+
+def save_for(
+    definition: CrfDefinition,
+    participant: Participant,
+    *,
+    by: Any,
+    data: Mapping[str, Any],
+    instance: Any = None,
+    expected_version: int | None = None,
+    reason: str = "",
+    fixed_value: Any = None,
+    **extra: Any,
+) -> SaveResult:
+    """Save a form through its own service, the one its definition names (its page, a
+    query's correction). `fixed_value`: the value of the definition's `fixed` key (number, visit,
+    day); `extra`: what that service takes besides (an episode's microorganisms)."""
+    service: Callable[..., SaveResult] | None = (
+        globals().get(definition.save) if definition.save.startswith("save_") else None
+    )
+    if service is None:
+        raise ValueError(f"{definition.slug}: no save service")
+    if definition.fixed:
+        extra[definition.fixed] = fixed_value
+    return service(
+        participant,
+        by=by,
+        data=data,
+        instance=instance,
+        expected_version=expected_version,
+        reason=reason,
+        **extra,
+    )

@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext, override
 
-from crf.forms import FORMS
+from crf.definitions import by_model
+from crf.forms import form_class
 from crf.models import DailyFollowUp
 from tests.browser.conftest import login
 from tests.crf.helpers import d0_of, daily_data, paris
@@ -20,7 +21,7 @@ from tests.properties.saved_forms import history_count
 CONFIRM = "This day already holds values: replace them with the previous day’s?"
 ITEMS = [
     name
-    for name in FORMS[DailyFollowUp].base_fields
+    for name in form_class(by_model(DailyFollowUp)).base_fields
     if name not in {"expected_version", "reason_for_change"}
 ]
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from crf.models import CRF_MODELS, Baseline, CrfRecord, IcuStay
+from crf.definitions import CRF_MODELS
+from crf.models import Baseline, CrfRecord, IcuStay
 from crf.services import save_baseline
 from tests.crf.helpers import baseline_data, paris, randomized
 

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from audit.models import AuditEvent
+from crf.definitions import CRF_MODELS
 from crf.models import (
-    CRF_MODELS,
     AdverseEvent,
     DailyFollowUp,
     Death,

@@ -126,7 +126,7 @@ def test_casebook_queries_do_not_grow_with_the_number_of_forms(small_trial, role
 
     from crf import services as crf
     from crf.models import DailyFollowUp
-    from crf.views import SPECS
+    from crf.definitions import FORMS
     from tests.crf.helpers import daily_data
 
     p1 = small_trial["participants"][0]
@@ -142,8 +142,8 @@ def test_casebook_queries_do_not_grow_with_the_number_of_forms(small_trial, role
         context = casebook.casebook_context(p1, user=dm)
     (daily,) = [
         section
-        for section, spec in zip(context["sections"], SPECS.values(), strict=True)
-        if spec.model is DailyFollowUp
+        for section, definition in zip(context["sections"], FORMS, strict=True)
+        if definition.model is DailyFollowUp
     ]
     assert len(daily.rows) == 5
     assert len(after) == len(before)

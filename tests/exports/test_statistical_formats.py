@@ -89,7 +89,7 @@ def test_sas_names_break_ties_with_a_number():
 
 
 def test_every_crf_form_has_a_dataset_with_every_exportable_field():
-    from crf.models import CRF_MODELS
+    from crf.definitions import CRF_MODELS
 
     forms = {spec.form for spec in d.all_datasets()}
     assert {model.FORM_CODE for model in CRF_MODELS} <= forms

@@ -6,7 +6,7 @@
    holds the server's values. A negative control shows the checking helper does catch a
    field that changed.
 4. With the participant locked, every CRF write endpoint (create and edit of each form of
-   crf.views.SPECS, entered in error, the daily grid row) refuses with nothing saved; the
+   crf.definitions.FORMS, entered in error, the daily grid row) refuses with nothing saved; the
    same POST on the unlocked participant saves (the payload was not simply invalid).
 """
 
@@ -25,9 +25,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Capability as C
+from crf.definitions import FORMS, by_slug
 from crf.models import Baseline, CrfStatus, DailyFollowUp, StudyDrugAdministration
+from crf.services import save_for
 from crf.services.core import values_of
-from crf.views import SPECS
 from eligibility.models import Consent, Screening
 from participants.locks import lock_casebook, unlock_casebook
 from participants.models import Lock, Participant
@@ -579,7 +580,7 @@ def test_admin_grant_role_ignores_server_owned_keys(world: dict[str, Any]) -> No
 # Invariant 4: a locked participant's CRF refuses every write
 
 # One payload per form: enough to save (in progress) on an unlocked participant.
-SLUGS = sorted(SPECS)
+SLUGS = sorted(d.slug for d in FORMS)
 
 
 def _payload(slug: str, participant: Participant) -> dict[str, str]:
@@ -614,12 +615,12 @@ EDIT_CHANGE: dict[str, tuple[str, Any]] = {
 
 
 def _fixed(slug: str, participant: Participant) -> dict[str, Any]:
-    spec = SPECS[slug]
-    if spec.fixed == "day_date":
+    fixed = by_slug(slug).fixed
+    if fixed == "day_date":
         return {"day_date": d0_of(participant) + timedelta(days=1)}
-    if spec.fixed == "number":
+    if fixed == "number":
         return {"number": 1}
-    if spec.fixed == "visit":
+    if fixed == "visit":
         return {"visit": "FU_D30"}
     return {}
 
@@ -634,7 +635,7 @@ def _new_url(slug: str, participant: Participant) -> str:
 
 def _writer(slug: str, users: dict[str, Any]) -> Any:
     """Who enters the form: site staff, or data management for the day-10 biology."""
-    return users["coordinator" if SPECS[slug].enter == C.ENTER_CRF else "data_manager"]
+    return users["coordinator" if by_slug(slug).enter == C.ENTER_CRF else "data_manager"]
 
 
 def _lock(participant: Participant, by: Any) -> None:
@@ -654,7 +655,7 @@ def _refused(response: Any) -> bool:
 
 
 def _rows(slug: str, participant: Participant) -> list[dict[str, Any]]:
-    model = SPECS[slug].model
+    model = by_slug(slug).model
     return [values_of(r) for r in model.objects.filter(participant=participant).order_by("pk")]
 
 
@@ -683,19 +684,17 @@ def test_a_locked_participant_refuses_every_crf_create(
 
 
 def _saved_row(slug: str, participant: Participant, users: dict[str, Any]) -> Any:
-    spec = SPECS[slug]
     payload = _payload(slug, participant)
     data: dict[str, Any] = {}
     if "admitted_at" in payload:
         data["admitted_at"] = paris(d0_of(participant) - timedelta(days=8), 9)
-    return spec.save(
+    definition = by_slug(slug)
+    return save_for(
+        definition,
         participant,
         by=_writer(slug, users),
         data=data,
-        instance=None,
-        expected_version=None,
-        reason="",
-        **_fixed(slug, participant),
+        fixed_value=_fixed(slug, participant).get(definition.fixed),
     ).obj
 
 

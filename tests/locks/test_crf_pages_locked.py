@@ -1,4 +1,4 @@
-"""Every CRF form page (generated from crf.views.SPECS, i.e. crf.forms.FORMS) refuses a save
+"""Every CRF form page (generated from crf.definitions.FORMS) refuses a save
 on locked data with a clear French message and writes nothing; unlocking restores it.
 
 The data are the ones the rendered page would post (tests/webform.py): the user opened the

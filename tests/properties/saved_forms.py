@@ -25,17 +25,15 @@ from django.urls import reverse
 from pghistory.models import Event
 
 from audit.models import AuditEvent
-from crf.forms import URL_FIXED
+from crf.definitions import by_model
 from crf.models import AdverseEvent, CrfStatus, InfectionMicroorganism, SecondaryInfection
 from crf.services.core import data_fields
-from crf.views import SPECS
 from tests.crf.helpers import d0_of, kit_of, paris
 from tests.webform import form_in, submit
 
 # Statuses a saved form is edited at (entered-in-error forms are not editable).
 EDITABLE_STATUSES = (CrfStatus.IN_PROGRESS, CrfStatus.COMPLETE)
 VARIANTS = (0, 1)
-SPEC_OF = {spec.model: spec for spec in SPECS.values()}
 REASON = "round trip: nothing changed"
 
 
@@ -43,7 +41,8 @@ def role_for(model: type) -> str:
     """The role that enters this form (day-10 biology: data management)."""
     from accounts.roles import Capability
 
-    return "data_manager" if SPEC_OF[model].enter == Capability.ENTER_D10_BIOLOGY else "coordinator"
+    entered_by = by_model(model).enter
+    return "data_manager" if entered_by == Capability.ENTER_D10_BIOLOGY else "coordinator"
 
 
 def _keys(model: type, participant: Any, day: date) -> dict[str, Any]:
@@ -65,23 +64,24 @@ def _keys(model: type, participant: Any, day: date) -> dict[str, Any]:
 
 
 def new_url(model: type, participant: Any, day: date) -> str:
-    spec = SPEC_OF[model]
-    url = reverse("crf:form_new", args=[participant.code, spec.slug])
-    if spec.fixed:
-        url += f"?{spec.fixed}={_keys(model, participant, day)[spec.fixed]}"
+    definition = by_model(model)
+    url = reverse("crf:form_new", args=[participant.code, definition.slug])
+    if definition.fixed:
+        url += f"?{definition.fixed}={_keys(model, participant, day)[definition.fixed]}"
     return url
 
 
 def edit_url(obj: Any) -> str:
-    spec = SPEC_OF[type(obj)]
-    return reverse("crf:form_edit", args=[obj.participant.code, spec.slug, obj.pk])
+    slug = by_model(type(obj)).slug
+    return reverse("crf:form_edit", args=[obj.participant.code, slug, obj.pk])
 
 
 def offered(client: Any, model: type, participant: Any, day: date) -> dict[str, list[str]]:
     """What the rendered form offers per item (selects, Yes/No, ticked lists)."""
     page = client.get(new_url(model, participant, day))
     assert page.status_code == 200, page.status_code
-    first = next(f.name for f in data_fields(model) if f.name not in URL_FIXED)
+    key = by_model(model).fixed
+    first = next(f.name for f in data_fields(model) if f.name != key)
     return form_in(page.content, containing=first).choices()
 
 
@@ -105,8 +105,9 @@ def filled_values(
     """A value for every item of the form, of its own type (see the module docstring)."""
     d0 = d0_of(participant)
     values: dict[str, Any] = {}
+    key = by_model(model).fixed
     for i, f in enumerate(data_fields(model)):
-        if f.name in URL_FIXED:
+        if f.name == key:
             continue
         k = i + variant
         later = d0 + timedelta(days=i)  # later items are later dates (admitted ≤ discharged)

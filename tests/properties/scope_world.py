@@ -3,7 +3,7 @@
 Shared by the "choices stay in scope" and "one submit, one record" properties. The pages
 come from the code's own lists: every GET entry of the access truth tables
 (tests/access/table_*.py, which test_url_coverage keeps complete), and a new and an edit
-page of every CRF form of the registry (crf.views.SPECS / crf.forms.FORMS).
+page of every CRF form (crf.definitions.FORMS).
 """
 
 from __future__ import annotations
@@ -64,19 +64,21 @@ def build(role_users: dict[str, Any]) -> World:
 def crf_pages(world: World) -> Iterator[tuple[str, str]]:
     """(label, url) of the new page of every CRF form of participant crf11, and the edit
     page of every saved row of it."""
+    from crf.definitions import FORMS
     from crf.models import CrfStatus
-    from crf.views import SPECS
     from tests.crf.helpers import d0_of
 
     d0 = d0_of(world.crf11)
     fixed = {"number": "1", "day_date": (d0 + timedelta(days=2)).isoformat(), "visit": "FU_D30"}
-    for slug, spec in SPECS.items():
+    for definition in FORMS:
+        slug = definition.slug
         url = reverse("crf:form_new", args=[world.crf11.code, slug])
+        key = definition.fixed
         yield (
             f"crf:form_new {slug}",
-            url + (f"?{spec.fixed}={fixed[spec.fixed]}" if spec.fixed else ""),
+            url + (f"?{key}={fixed[key]}" if key else ""),
         )
-        rows = spec.model.objects.filter(participant=world.crf11).exclude(
+        rows = definition.model.objects.filter(participant=world.crf11).exclude(
             status=CrfStatus.ENTERED_IN_ERROR
         )
         for row in rows:

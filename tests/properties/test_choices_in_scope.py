@@ -183,15 +183,20 @@ def test_the_scope_check_finds_the_leak_when_the_limitation_is_removed(world, mo
 
 def _project_form_classes() -> list[type[forms.BaseForm]]:
     """Every form class of the project's apps (their forms modules imported first)."""
+    from crf.definitions import FORMS
+    from crf.forms import form_class
+
     for name in FORM_APPS:
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(f"{name}.forms")
+    for definition in FORMS:
+        form_class(definition)  # the CRF form classes are built on first use: build them all
     out, todo = [], [forms.BaseForm]
     while todo:
         cls = todo.pop()
         for sub in cls.__subclasses__():
             todo.append(sub)
-            # form_for() builds the CRF classes with type(): judge by their project base.
+            # form_class() builds the CRF classes with type(): judge by their project base.
             if any(c.__module__.split(".")[0] in FORM_APPS for c in sub.__mro__[:-3]):
                 out.append(sub)
     return out
@@ -202,12 +207,13 @@ def _has_model_choice(cls: type[forms.BaseForm]) -> bool:
 
 
 def test_every_form_with_a_model_choice_is_rendered_by_the_sweep(world):
-    from crf.forms import FORMS
-    from crf.views import SPECS
+    from crf.definitions import FORMS, by_model
+    from crf.forms import form_class
 
     _problems, seen, pages = scope_problems(world, tuple(sorted(SITE_ROLES)))
     expected = {cls for cls in _project_form_classes() if _has_model_choice(cls)}
-    assert FORMS[apps.get_model("crf", "ConcomitantMedication")] in expected  # sanity
+    medication = by_model(apps.get_model("crf", "ConcomitantMedication"))
+    assert form_class(medication) in expected  # sanity
     missing = {f"{c.__module__}.{c.__qualname__}" for c in expected - seen}
     assert missing == set(NOT_FOR_SITE_USERS)
     # The exempt forms' pages really are closed to every site role.
@@ -215,8 +221,9 @@ def test_every_form_with_a_model_choice_is_rendered_by_the_sweep(world):
         for entry in (e for e in all_entries() if e.name == name):
             assert not (entry.allowed & SITE_ROLES), name
     # A CRF form with a model choice is swept both when new and when edited.
-    for slug, spec in SPECS.items():
-        if _has_model_choice(FORMS[spec.model]):
+    for definition in FORMS:
+        slug = definition.slug
+        if _has_model_choice(form_class(definition)):
             assert {f"crf:form_new {slug}", f"crf:form_edit {slug}"} <= pages, slug
 
 

@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from audit.forms import SUBMISSION_KEY
-from crf.views import SPECS
+from crf.definitions import FORMS
 from eligibility.models import Consent, Screening
 from tests.access.harness import World
 from tests.crf.helpers import d0_of, paris
@@ -65,11 +65,12 @@ def creating_pages(world: World) -> Iterator[Creating]:
         "day_date": (d0_of(p) + timedelta(days=2)).isoformat(),
         "visit": "FU_D30",
     }
-    for slug, spec in SPECS.items():
+    for definition in FORMS:
+        slug = definition.slug
         url = reverse("crf:form_new", args=[p.code, slug])
-        url += f"?{spec.fixed}={fixed[spec.fixed]}" if spec.fixed else ""
+        url += f"?{definition.fixed}={fixed[definition.fixed]}" if definition.fixed else ""
         role = "data_manager" if slug == "d10" else "investigator"
-        model = spec.model
+        model = definition.model
         yield Creating(
             f"crf:form_new {slug}",
             role,

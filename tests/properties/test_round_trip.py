@@ -1,6 +1,6 @@
 """Round trip changes nothing: a saved form opened and saved unchanged stays what the site
 entered, writes no history row and no new version. Generated from the form registry
-(crf.forms.FORMS), at every editable status, for the edit pages and the daily grid rows."""
+(crf.definitions.FORMS), at every editable status, for the edit pages and the daily grid rows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django import forms
 from django.db import models
 from django.urls import reverse
 
-from crf.forms import FORMS
+from crf.definitions import FORMS, by_model
+from crf.forms import form_class
 from crf.models import DailyFollowUp
 from crf.services import save_daily
 from tests.crf.helpers import d0_of, daily_data, randomized
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 CASES = [
     pytest.param(model, status, variant, id=f"{model.__name__}-{status}-{variant}")
-    for model in FORMS
+    for model in (d.model for d in FORMS)
     for status in EDITABLE_STATUSES
     for variant in VARIANTS
 ]
@@ -36,7 +37,9 @@ def _nullable_booleans(model: type) -> list[str]:
     return [
         f.name
         for f in model._meta.concrete_fields
-        if isinstance(f, models.BooleanField) and f.null and f.name in FORMS[model].base_fields
+        if isinstance(f, models.BooleanField)
+        and f.null
+        and f.name in form_class(by_model(model)).base_fields
     ]
 
 
@@ -60,7 +63,7 @@ def test_saving_an_edit_page_unchanged_changes_nothing(
     obj = saved_form(
         model, participant, by=role_users[role], client=client, status=status, variant=variant
     )
-    first = next(iter(FORMS[model].base_fields))
+    first = next(iter(form_class(by_model(model)).base_fields))
 
     result = round_trip(client, edit_url(obj), obj, containing=first)
 
@@ -105,10 +108,10 @@ def test_the_round_trip_check_detects_the_erased_yes_no_answers(
     row = save_daily(
         participant, day_date=d0_of(participant), by=role_users["coordinator"], data=daily_data()
     ).obj
-    form_class = FORMS[DailyFollowUp]
+    daily_form = form_class(by_model(DailyFollowUp))
     for name in _nullable_booleans(DailyFollowUp):
         buggy = forms.Select(choices=[("unknown", "—"), ("true", "Yes"), ("false", "No")])
-        monkeypatch.setattr(form_class.base_fields[name], "widget", buggy)
+        monkeypatch.setattr(daily_form.base_fields[name], "widget", buggy)
 
     result = round_trip(client_for("coordinator"), edit_url(row), row, containing="imv")
 

@@ -1,5 +1,5 @@
 """Every saved Yes/No answer reads "Oui" / "Non" on the read-only pages, in French: the form
-detail of every CRF form (crf.forms.FORMS) and the text cells of the daily grid."""
+detail of every CRF form (crf.definitions.FORMS) and the text cells of the daily grid."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 from django.utils.translation import override
 
-from crf.forms import FORMS
+from crf.definitions import FORMS, by_model
+from crf.forms import form_class
 from crf.models import CrfStatus, DailyFollowUp
 from tests.crf.helpers import randomized
-from tests.properties.saved_forms import SPEC_OF, VARIANTS, role_for, saved_form
+from tests.properties.saved_forms import VARIANTS, role_for, saved_form
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def _booleans(model: type) -> list[models.Field]:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("model", list(FORMS), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [d.model for d in FORMS], ids=lambda m: m.__name__)
 def test_every_saved_yes_no_answer_reads_oui_or_non_on_the_form_page(
     model, variant, site11, role_users, client_for
 ):
@@ -42,7 +43,7 @@ def test_every_saved_yes_no_answer_reads_oui_or_non_on_the_form_page(
         status=CrfStatus.COMPLETE,
         variant=variant,
     )
-    url = reverse("crf:form_detail", args=[participant.code, SPEC_OF[model].slug, obj.pk])
+    url = reverse("crf:form_detail", args=[participant.code, by_model(model).slug, obj.pk])
     html = client.get(url).content.decode()
     shown = dict(re.findall(r'<th scope="row"[^>]*>(.*?)</th><td>(.*?)</td>', html, re.S))
     checked = 0
@@ -55,7 +56,9 @@ def test_every_saved_yes_no_answer_reads_oui_or_non_on_the_form_page(
         if label in shown:
             assert shown[label] == FRENCH[value], (f.name, shown[label])
             checked += 1
-    assert checked >= len([f for f in _booleans(model) if f.name in FORMS[model].base_fields])
+    assert checked >= len(
+        [f for f in _booleans(model) if f.name in form_class(by_model(model)).base_fields]
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -78,7 +81,11 @@ def test_every_saved_yes_no_answer_reads_oui_or_non_in_the_grid_text_cells(
     cells = dict(re.findall(r'<td data-name="([a-z0-9_]+)" data-value="[^"]*">(.*?)</td>', tr))
     names = [f.name for f in _booleans(DailyFollowUp) if f.name in cells]
     assert len(names) == len(
-        [f for f in _booleans(DailyFollowUp) if f.name in FORMS[DailyFollowUp].base_fields]
+        [
+            f
+            for f in _booleans(DailyFollowUp)
+            if f.name in form_class(by_model(DailyFollowUp)).base_fields
+        ]
     )
     for name in names:
         assert cells[name] == FRENCH[getattr(row, name)], name

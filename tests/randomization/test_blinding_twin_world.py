@@ -56,7 +56,7 @@ def test_every_blinded_output_is_identical_when_the_arms_are_swapped(worlds):
 
 def test_the_crawl_covers_every_url_and_every_crf_form(worlds):
     """Coverage check: a URL added later without a value supplier fails here, not silently."""
-    from crf.views import SPECS
+    from crf.definitions import FORMS
 
     a, _b = worlds()
     assert a["skipped"] == []  # crawl() raises Unbuildable before that, listing them
@@ -71,7 +71,8 @@ def test_the_crawl_covers_every_url_and_every_crf_form(worlds):
         "accounts:user_detail",
         "accounts:membership_revoke",
     } <= a["covered"]
-    assert a["crf_forms"] == sorted(SPECS)  # a saved row of every form: detail and edit pages
+    # A saved row of every form: detail and edit pages.
+    assert a["crf_forms"] == sorted(d.slug for d in FORMS)
     assert "admin" in twin_world.BLINDED_ROLES
     crf_pages = [page for page in a["pages"] if page.startswith("investigator /crf/")]
     assert any("/adverse-event/" in page and a["pages"][page][0] == 200 for page in crf_pages)

@@ -366,12 +366,12 @@ def _patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, li
 
 def _crf_rows() -> list[tuple[str, str, int, str]]:
     """(participant code, form slug, row pk, model label) of every CRF row, voided included."""
-    from crf.views import SPECS
+    from crf.definitions import FORMS
 
     return sorted(
-        (code, spec.slug, pk, spec.model._meta.label_lower)
-        for spec in SPECS.values()
-        for pk, code in spec.model.objects.values_list("pk", "participant__code")
+        (code, definition.slug, pk, definition.model._meta.label_lower)
+        for definition in FORMS
+        for pk, code in definition.model.objects.values_list("pk", "participant__code")
     )
 
 
@@ -460,13 +460,13 @@ def _combos(kwarg_names: tuple[str, ...], values: dict[str, Any]) -> list[dict[s
 def _query_strings(name: str, kwargs: dict[str, Any]) -> list[str]:
     if name != "crf:form_new":
         return [""]
-    from crf.views import SPECS
+    from crf.definitions import by_slug
 
-    spec = SPECS[kwargs["form"]]
-    if not spec.fixed:
+    definition = by_slug(kwargs["form"])
+    if not definition.fixed:
         return [""]
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    return [query.format(tomorrow=tomorrow) for query in _NEW_FORM_QUERIES[spec.fixed]]
+    return [query.format(tomorrow=tomorrow) for query in _NEW_FORM_QUERIES[definition.fixed]]
 
 
 def crawl(users: dict[str, Any], roles: tuple[str, ...] = BLINDED_ROLES) -> dict[str, Any]:
