@@ -125,8 +125,8 @@ def test_casebook_queries_do_not_grow_with_the_number_of_forms(small_trial, role
     from django.test.utils import CaptureQueriesContext
 
     from crf import services as crf
-    from crf.models import DailyFollowUp
     from crf.definitions import FORMS
+    from crf.models import DailyFollowUp
     from tests.crf.helpers import daily_data
 
     p1 = small_trial["participants"][0]
