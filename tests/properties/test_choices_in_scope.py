@@ -49,6 +49,7 @@ HAND_WRITTEN = {
     "form": "query worklist filter: form labels, not objects",
     "origin": "query worklist filter: who raised the query (monitor, data manager, system)",
     "classification": "deviation log filter: major / minor codes, not objects",
+    "all": "participant list: the 'all my sites' box, a flag, not an object",
 }
 
 # Form classes with a model choice field that no site user can open, and why.
