@@ -26,6 +26,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def database_url(settings_dict: dict) -> str:
+    """The URL of a Django database (TCP, or a Unix socket directory as ?host=)."""
+    s = settings_dict
+    user = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    options = s.get("OPTIONS", {})  # the embedded server's socket comes as OPTIONS host
+    host = s.get("HOST") or options.get("host") or "127.0.0.1"
+    port = s.get("PORT") or options.get("port") or "5432"
+    if host.startswith("/"):
+        return f"postgres://{user}@/{s['NAME']}?host={host}&port={port}"
+    return f"postgres://{user}@{host}:{port}/{s['NAME']}"
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:

@@ -21,7 +21,12 @@ COMPLETE = "platinium load template: complete"
 
 
 def base_url() -> str:
-    return os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platinium_load")
+    """DATABASE_URL, else the embedded server, as the app itself (ADR 0001)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from platinium.lib.embedded_db import embedded_database_url
+
+    return embedded_database_url(Path(os.environ.get("PLATINIUM_DATA_DIR", ROOT / ".data")))
 
 
 def url_for(name: str) -> str:
@@ -30,14 +35,8 @@ def url_for(name: str) -> str:
 
 
 def _admin() -> psycopg2.extensions.connection:
-    parts = urllib.parse.urlsplit(url_for("postgres"))
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=parts.username or "postgres",
-        password=parts.password,
-        host=parts.hostname,
-        port=parts.port or 5432,
-    )
+    # libpq reads the URL itself: TCP, or a Unix socket given as ?host=/dir (embedded server).
+    connection = psycopg2.connect(url_for("postgres"))
     connection.autocommit = True
     return connection
 

@@ -216,9 +216,11 @@ class Pharmacist(TrialUser):
 
 
 class Reviewer(TrialUser):
-    """Monitor and data manager: lists, participant pages, audit log, new queries."""
+    """Monitor and data manager: lists, participant pages, audit log, new queries. One of
+    each for the whole trial, reading rather than typing: a third of the think time."""
 
     abstract = True
+    wait_time = between(WAIT_MIN / 3, WAIT_MAX / 3)
 
     @task(3)
     def browse(self) -> None:
@@ -268,11 +270,11 @@ class DataManager(Reviewer):
     def participant_list(self, path: str = "", name: str = "") -> None:
         super().participant_list("/participants/?all=1", "participant list (all sites)")
 
-    @task(1)
+    @task(2)
     def all_participants(self) -> None:
         self.participant_list()
 
-    @task(1)
+    @task(2)
     def audit_log(self) -> None:
         self.page("/audit/", "audit log")
 

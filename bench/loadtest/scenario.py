@@ -140,6 +140,11 @@ def run_load(
         "think_time_s": wait,
         "wall_seconds": round(seconds, 1),
         "pages": pages,
+        "main_pages_ratio_to_login": {
+            name: {k: pages[name].get(f"ratio_{k}_to_login") for k in ("p50", "p99")}
+            for name in MAIN_PAGES
+            if name in pages
+        },
         "errors": sum(p["errors"] for p in pages.values()),
         "failures": _failures(work),
         "saves": saves,

@@ -14,14 +14,13 @@ from django.db import connection
 from bench.loadtest.check import lost_writes
 from bench.loadtest.population import build, participant_sites
 from bench.loadtest.scenario import run_load, table
+from tests.gunicorn import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return database_url(connection.settings_dict)
 
 
 def test_a_short_trial_day_loses_no_write_and_fails_no_request(tmp_path: Path) -> None:
