@@ -113,12 +113,21 @@ class TrialUser(HttpUser):
             self.participant_list()
         return random.choice(self.codes) if self.codes else None
 
-    def outcome(self, response: ResponseContextManager, expected: str) -> str:
-        """'saved' (redirect to `expected`), 'conflict'/'refused' (the page again with a
-        message: not an error of the server), or a failure."""
+    def outcome(self, response: ResponseContextManager, expected: str, page: str) -> str:
+        """'saved': the redirect to `expected` and, on that page (fetched as `page`, as the
+        browser does), the green message that confirms it. A redirect with another message
+        ("nothing changed, nothing was saved": another user saved the same value first) is
+        'unchanged'; the page again with a message is 'conflict' or 'refused'. Neither is
+        an error of the server; anything else is a failure."""
         location = response.headers.get("Location", "")
         if response.status_code == 302 and re.search(expected, location):
-            return "saved"
+            html = self.page(location, page)
+            if html is None:
+                return "failed"
+            if "alert alert-success" in html:
+                return "saved"
+            record("unchanged", user=self.account["username"])
+            return "unchanged"
         if response.status_code in (200, 422):
             stale = "recharge" in response.text or "reload" in response.text
             response.success()
@@ -160,7 +169,7 @@ class SiteUser(TrialUser):
         reason = self.token()
         data.update(temperature_max_c=value, reason_for_change=reason)
         with self.post(form.action, data, "daily grid: save row") as response:
-            if self.outcome(response, re.escape(grid) + "$") == "saved":
+            if self.outcome(response, re.escape(grid) + "$", "daily grid") == "saved":
                 record(
                     "daily",
                     code=code,
@@ -170,7 +179,6 @@ class SiteUser(TrialUser):
                     reason=reason,
                     user=self.account["username"],
                 )
-        self.page(grid, "daily grid")
 
     @task(1)
     def start_screening(self) -> None:
@@ -182,7 +190,7 @@ class SiteUser(TrialUser):
         age = str(random.randint(18, 90))
         data.update(age=age)
         with self.post("/screening/new/", data, "screening: save") as response:
-            if self.outcome(response, r"/screening/\d+/$") == "saved":
+            if self.outcome(response, r"/screening/\d+/$", "screening page") == "saved":
                 pk = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
                 record("screening", pk=pk, age=int(age), user=self.account["username"])
 
@@ -201,7 +209,7 @@ class SiteUser(TrialUser):
         data.update(text=text)
         data.pop("correct", None)
         with self.post(f"/monitoring/queries/{pk}/answer/", data, "query: answer") as response:
-            if self.outcome(response, rf"/monitoring/queries/{pk}/$") == "saved":
+            if self.outcome(response, rf"/monitoring/queries/{pk}/$", "query page") == "saved":
                 record("answer", query=int(pk), text=text, user=self.account["username"])
 
 
@@ -249,7 +257,7 @@ class Reviewer(TrialUser):
         text = self.token()
         data.update(text=text)
         with self.post(path, data, "query: raise") as response:
-            if self.outcome(response, r"/monitoring/queries/\d+/$") == "saved":
+            if self.outcome(response, r"/monitoring/queries/\d+/$", "query page") == "saved":
                 pk = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
                 record("raise", query=pk, row=int(row), text=text, user=self.account["username"])
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg2
 
-from bench.loadtest.check import lost_writes
+from bench.loadtest.check import CHECKS, lost_writes
 from bench.loadtest.population import (
     DATA_MANAGER,
     LOAD_PASSWORD,
@@ -128,7 +128,7 @@ def run_load(
         _locust(base, work, len(users) + 1, duration, wait)
     seconds = time.monotonic() - started
     events = [json.loads(line) for line in (work / "events.jsonl").read_text().splitlines()]
-    acks = [e for e in events if e["kind"] not in {"conflict", "refused"}]
+    acks = [e for e in events if e["kind"] in CHECKS]
     problems = lost_writes(acks, database_url)
     pages = _pages(work)
     saves: dict[str, int] = {}
