@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 export DJANGO_SETTINGS_MODULE ?= platinium.settings
 
-.PHONY: help install run test lint migrations-check pytest bench fuzz messages clean-data worker backup restore
+.PHONY: help install run test lint migrations-check pytest bench load fuzz messages clean-data worker backup restore
 
 help:
 	@echo "make run    - the app with demo data on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test   - lint + migrations check + the whole test suite"
 	@echo "make bench  - latency benchmarks, written to bench/results.json"
+	@echo "make load   - a trial day under gunicorn (SIZE=326 DURATION=600), to bench/results.json"
 	@echo "make fuzz   - 10,000 generated hostile submissions over every form"
 
 $(PY):
@@ -54,6 +55,16 @@ test: lint migrations-check pytest
 
 bench: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
+
+# A trial day from outside: gunicorn (2 workers) on a copy of a SIZE-participant synthetic trial
+# (built once into a template database), 23 sites x 3 users + monitor + data manager driven
+# by locust over loopback for DURATION seconds; then 0 lost writes is checked.
+SIZE ?= 326
+DURATION ?= 600
+WAIT ?= 5,15
+load: install
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m bench.loadtest.scenario \
+		--size $(SIZE) --duration $(DURATION) --wait $(WAIT)
 
 # 10,000 generated hostile submissions over every form (make test runs 300 fixed ones).
 fuzz: install

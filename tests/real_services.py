@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+
+from tests.gunicorn import free_port
 
 
 def required(variable: str) -> bool:
@@ -52,12 +53,6 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     return f"postgres://{auth}@{host}:{port}/{name}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _answers(url: str) -> bool:
     import redis
 
@@ -80,7 +75,7 @@ def redis_server(workdir: Path) -> Iterator[str]:
     if binary is None:
         skip_or_fail("redis-server is not installed (apt-get install redis-server)")
         return
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         cwd=workdir,

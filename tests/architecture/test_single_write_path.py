@@ -68,6 +68,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "the kit-list import's own append-only kit events (pharmacy log, no participant)"
     ),
     ("bench/run.py", "SQL", "cursor"): "reads the server version only (benchmark report)",
+    ("bench/loadtest/check.py", "SQL", "cursor"): "the lost-write check: SELECTs only",
+    ("bench/loadtest/check.py", "SQL", "execute"): "the lost-write check: SELECTs only",
+    ("bench/loadtest/scenario.py", "SQL", "cursor"): "reads the active sites' codes only",
+    ("bench/loadtest/database.py", "SQL", "execute"): (
+        "CREATE/DROP/COMMENT of the load test's throw-away databases: no row of data"
+    ),
     ("exports/services.py", "SQL", "cursor"): (
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ: one snapshot per export, no data"
     ),

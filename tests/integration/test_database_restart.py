@@ -13,9 +13,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -28,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -36,7 +33,7 @@ from accounts.roles import Role
 from platinium.lib.backup import binary, libpq_environment
 from tests.crf.helpers import d0_of, randomized
 from tests.factories import make_user_with_role
-from tests.real_services import _free_port
+from tests.gunicorn import gunicorn_serving
 from tests.webform import form_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -154,43 +151,16 @@ def served(tmp_path: Path, site11: Any) -> Iterator[tuple[Browser, Server, Any, 
     server = Server(tmp_path / "server")
     name = "platinium_restart"
     _copy_test_database(server, name, tmp_path / "copy.sql")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": server.url(name),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-    }
-    log = (tmp_path / "gunicorn.log").open("w")
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "platinium.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    browser = Browser(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if browser.get(reverse("healthz")).status == 200:
-                    break
-            except OSError:
-                pass
-            assert gunicorn.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
-            time.sleep(0.3)
-        login_path = reverse("accounts:login")
-        login = form_in(browser.get(login_path).body, containing="username").data()
-        login.update(username="restart-nurse", password=PASSWORD)
-        assert browser.post(login_path, login).status == 302
-        yield browser, server, participant, server.url(name)
-        assert gunicorn.poll() is None, "gunicorn died: the app did not carry on by itself"
+        with gunicorn_serving(server.url(name), tmp_path / "gunicorn.log") as (base, gunicorn):
+            browser = Browser(base)
+            login_path = reverse("accounts:login")
+            login = form_in(browser.get(login_path).body, containing="username").data()
+            login.update(username="restart-nurse", password=PASSWORD)
+            assert browser.post(login_path, login).status == 302
+            yield browser, server, participant, server.url(name)
+            assert gunicorn.poll() is None, "gunicorn died: the app did not carry on by itself"
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
-        log.close()
         server.handle.cleanup()
 
 
