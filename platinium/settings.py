@@ -171,6 +171,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Whom a locked-out user (or one without access to their mailbox) contacts: shown on the
+# lockout page and in the password reset e-mail. Empty: "the trial administrator".
+PLATINIUM_SUPPORT_CONTACT = os.environ.get("PLATINIUM_SUPPORT_CONTACT", "")
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
