@@ -293,8 +293,8 @@ PLATINIUM_CENTRAL_PHARMACY_EMAIL = os.environ.get("PLATINIUM_CENTRAL_PHARMACY_EM
 
 # Key that encrypts treatment arms (randomization/arm_access.py); never in the database.
 PLATINIUM_ARM_KEY = os.environ.get("PLATINIUM_ARM_KEY", "")
-# What A and B are, shown only to those allowed to see an arm (e.g. "A=interferon
-# gamma-1b,B=placebo"); empty: the letter only. Kept outside the database like the key.
+# What A and B are, for allocation lists loaded before each list recorded its products
+# (docs/decisions/0030), e.g. "A=interferon gamma-1b,B=placebo"; empty: the letter only.
 PLATINIUM_ARM_PRODUCTS = os.environ.get("PLATINIUM_ARM_PRODUCTS", "")
 PLATINIUM_ARM_KEY_FILE = os.environ.get("PLATINIUM_ARM_KEY_FILE", str(DATA_DIR / "arm.key"))
 PLATINIUM_ENV = os.environ.get("PLATINIUM_ENV", "UAT")
