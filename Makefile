@@ -5,11 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 export DJANGO_SETTINGS_MODULE ?= platinium.settings
+# Port of `make run` (e.g. `make run PORT=8100` when 8000 is taken).
+PORT ?= 8000
 
 .PHONY: help install run test lint migrations-check pytest bench load fuzz messages clean-data worker backup restore
 
 help:
-	@echo "make run    - the app with demo data on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)"
+	@echo "make run    - the app with demo data on http://127.0.0.1:$(PORT) (PORT=8100 for another port; embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test   - lint + migrations check + the whole test suite"
 	@echo "make bench  - latency benchmarks, written to bench/results.json"
 	@echo "make load   - a trial day under gunicorn (SIZE=326 DURATION=600), to bench/results.json"
@@ -35,7 +37,7 @@ install: $(STAMP) .env
 run: export DJANGO_DEBUG = true
 run: export PLATINIUM_REQUIRE_2FA ?= false
 run: install
-	@bash scripts/run.sh
+	@PORT=$(PORT) bash scripts/run.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

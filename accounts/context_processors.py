@@ -13,7 +13,11 @@ from accounts.navigation import menu_for
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"session_minutes": settings.SESSION_COOKIE_AGE // 60}
+        # The lockout page (rendered by django-axes) says whom to contact.
+        return {
+            "session_minutes": settings.SESSION_COOKIE_AGE // 60,
+            "support_contact": settings.PLATINIUM_SUPPORT_CONTACT,
+        }
     current = request.current_site.get() if hasattr(request, "current_site") else None
     sites = list(visible_sites(user)) if not has_capability(user, "manage_users") else []
     return {

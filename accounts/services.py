@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import forget_memberships
 from accounts.models import Language, Membership, User
+from accounts.password_reset import reset_email
 from accounts.roles import GLOBAL_ROLES, Role
 from audit.services import record
 from sites.models import Site
@@ -103,3 +105,34 @@ def set_language_preference(user: User, *, language: str) -> User:
     user.save(update_fields=["language"])
     record("user.language_chosen", target=user, by=user, data={"language": language})
     return user
+
+
+@transaction.atomic
+def unlock_account(user: User, *, by: User, reason: str) -> int:
+    """Lift a lockout now instead of after the 30 minutes (django-axes locks by username,
+    docs/decisions/0004): the failed attempts of that username are forgotten. Returns how
+    many attempt rows were cleared."""
+    cleared = int(axes_reset(username=user.username))
+    record(
+        "account_unlocked", target=user, by=by, data={"attempts_cleared": cleared}, reason=reason
+    )
+    return cleared
+
+
+@transaction.atomic
+def send_password_reset(user: User, *, by: User | None, reason: str = "") -> None:
+    """E-mail the user a single-use link to choose a new password: asked by the user on
+    the "forgot password" page (`by` None) or sent by the administrator. Sent inside the
+    transaction: a failed send rolls the audit event back, so the trail never says "sent"
+    for an e-mail that was not."""
+    if not user.is_active:
+        raise AccountError(_("This account is disabled: enable it before sending a reset link."))
+    if not user.email:
+        raise AccountError(_("This account has no e-mail address."))
+    record(
+        "password_reset_sent" if by is not None else "password_reset_requested",
+        target=user,
+        by=by,
+        reason=reason,
+    )
+    reset_email(user).send()

@@ -24,6 +24,7 @@ from accounts import services
 from accounts.access import visible_sites
 from accounts.decorators import capability_required
 from accounts.forms import GrantRoleForm, LoginForm, ReasonForm, TokenForm, UserCreateForm
+from accounts.lockout import is_locked_out
 from accounts.middleware import SESSION_SITE_KEY
 from accounts.models import Membership, User
 from accounts.roles import Capability as C
@@ -168,6 +169,7 @@ def user_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
             "memberships": memberships,
             "grant_form": grant_form,
             "reason_form": ReasonForm(),
+            "locked_out": is_locked_out(account.username),
         },
     )
 
@@ -206,6 +208,40 @@ def user_set_active(request: AuthenticatedRequest, user_id: int) -> HttpResponse
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("Account updated."))
+        except services.AccountError as error:
+            messages.error(request, str(error))
+    return redirect("accounts:user_detail", user_id=account.pk)
+
+
+@require_POST
+@capability_required(C.MANAGE_USERS)
+def user_unlock(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=user_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+    else:
+        services.unlock_account(account, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Account unlocked: the user can log in again."))
+    return redirect("accounts:user_detail", user_id=account.pk)
+
+
+@require_POST
+@capability_required(C.MANAGE_USERS)
+def user_send_password_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=user_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+    else:
+        try:
+            services.send_password_reset(
+                account, by=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(
+                request,
+                _("A password reset link was sent to %(email)s.") % {"email": account.email},
+            )
         except services.AccountError as error:
             messages.error(request, str(error))
     return redirect("accounts:user_detail", user_id=account.pk)

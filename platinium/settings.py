@@ -171,6 +171,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Whom a locked-out user (or one without access to their mailbox) contacts: shown on the
+# lockout page and in the password reset e-mail. Empty: "the trial administrator".
+PLATINIUM_SUPPORT_CONTACT = os.environ.get("PLATINIUM_SUPPORT_CONTACT", "")
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
@@ -290,8 +293,8 @@ PLATINIUM_CENTRAL_PHARMACY_EMAIL = os.environ.get("PLATINIUM_CENTRAL_PHARMACY_EM
 
 # Key that encrypts treatment arms (randomization/arm_access.py); never in the database.
 PLATINIUM_ARM_KEY = os.environ.get("PLATINIUM_ARM_KEY", "")
-# What A and B are, shown only to those allowed to see an arm (e.g. "A=interferon
-# gamma-1b,B=placebo"); empty: the letter only. Kept outside the database like the key.
+# What A and B are, for allocation lists loaded before each list recorded its products
+# (docs/decisions/0030), e.g. "A=interferon gamma-1b,B=placebo"; empty: the letter only.
 PLATINIUM_ARM_PRODUCTS = os.environ.get("PLATINIUM_ARM_PRODUCTS", "")
 PLATINIUM_ARM_KEY_FILE = os.environ.get("PLATINIUM_ARM_KEY_FILE", str(DATA_DIR / "arm.key"))
 PLATINIUM_ENV = os.environ.get("PLATINIUM_ENV", "UAT")

@@ -11,6 +11,7 @@ File format (UTF-8, "\\n" newlines)::
     # list_version: 1
     # env: UAT
     # arms: A,B
+    # products: A=interferon gamma-1b,B=placebo
     # ratio: 1:1
     # strata: 01,02,...,23
     # block_sizes: 2,4
@@ -28,7 +29,7 @@ import itertools
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -54,6 +55,8 @@ _VERSION_RE = re.compile(r"[0-9A-Za-z._-]{1,20}")
 _RAND_NO_RE = re.compile(r"[0-9A-Z]{4,32}")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _HEADER_RE = re.compile(r"#\s*([a-z_]+)\s*:\s*(.*?)\s*")
+# A product name sits in "A=name,B=name": no comma, no "=", no control character.
+_PRODUCT_RE = re.compile(r"[^,=\x00-\x1f\x7f]{1,80}")
 
 # --- msgids (module constants so the Django layer and tests can match on them) ---
 MSG_NOT_UTF8 = gettext_noop("The file is not valid UTF-8 text.")
@@ -82,6 +85,15 @@ MSG_SHA_MISMATCH = gettext_noop(
 MSG_PARAM_MISMATCH = gettext_noop(
     "The list declares %(key)s %(found)s, but the study is configured for %(expected)s."
 )
+MSG_NO_PRODUCTS = gettext_noop(
+    "The list does not say which product each arm is: its header needs a line such as "
+    "“# products: A=interferon gamma-1b,B=placebo”, without which an emergency unblinding "
+    "could only name a letter."
+)
+MSG_PRODUCT_MISSING = gettext_noop("The products line names no product for arm %(arm)s.")
+MSG_PRODUCT_UNKNOWN_ARM = gettext_noop("The products line names an unknown arm %(arm)s.")
+MSG_PRODUCT_BAD = gettext_noop("The products line is not valid: %(value)s.")
+MSG_PRODUCT_SAME = gettext_noop("The products line gives the same product to several arms.")
 MSG_UNKNOWN_HEADER_STRATUM = gettext_noop("The header declares an unknown stratum %(stratum)s.")
 MSG_UNKNOWN_STRATUM = gettext_noop("Line %(line)d: unknown stratum %(stratum)s.")
 MSG_UNKNOWN_ARM = gettext_noop("Line %(line)d: unknown arm %(arm)s.")
@@ -143,6 +155,8 @@ class ParsedList:
     list_version: str | None = None
     env: str | None = None
     arms: tuple[str, ...] = ()
+    # Which product each arm code is (e.g. {"A": "interferon gamma-1b", "B": "placebo"}).
+    products: dict[str, str] = field(default_factory=dict)
     ratio: tuple[int, ...] = ()
     strata: tuple[str, ...] = ()
     block_sizes: tuple[int, ...] = ()
@@ -186,13 +200,19 @@ def new_seed() -> str:
     return secrets.token_hex(16)
 
 
-def _validate_generate_args(seed_hex: str, env: str, list_version: str) -> None:
+def _validate_generate_args(
+    seed_hex: str, env: str, list_version: str, products: Mapping[str, str]
+) -> None:
     if not _SEED_RE.fullmatch(seed_hex):
         raise ValueError("seed_hex must be exactly 32 hexadecimal characters (128 bits)")
     if env not in p.ENVIRONMENTS:
         raise ValueError(f"env must be one of {p.ENVIRONMENTS}")
     if not _VERSION_RE.fullmatch(list_version):
         raise ValueError("list_version must be 1-20 characters from [0-9A-Za-z._-]")
+    if set(products) != set(p.ARMS) or parse_products(format_products(products)) != dict(products):
+        raise ValueError(f"products must name each arm {p.ARMS} once, without ',' or '='")
+    if len(set(products.values())) != len(products):
+        raise ValueError("products must differ from arm to arm")
 
 
 def _rng_for(seed_hex: str, env: str) -> random.Random:
@@ -224,13 +244,31 @@ def _draw_rand_no(rng: random.Random, used: set[str]) -> str:
             return code
 
 
-def _header_lines(env: str, list_version: str) -> list[str]:
+def format_products(products: Mapping[str, str]) -> str:
+    """The header value: "A=interferon gamma-1b,B=placebo", in arm order."""
+    return ",".join(f"{arm}={products[arm]}" for arm in p.ARMS)
+
+
+def parse_products(value: str) -> dict[str, str] | None:
+    """{"A": ..., "B": ...} from a products header value; None if it is malformed."""
+    products: dict[str, str] = {}
+    for item in value.split(","):
+        arm, sep, name = item.partition("=")
+        arm, name = arm.strip(), name.strip()
+        if not sep or not arm or arm in products or not _PRODUCT_RE.fullmatch(name):
+            return None
+        products[arm] = name
+    return products
+
+
+def _header_lines(env: str, list_version: str, products: Mapping[str, str]) -> list[str]:
     return [
         "# PLATINIUM allocation list",
         f"# generator: {GENERATOR_ID}",
         f"# list_version: {list_version}",
         f"# env: {env}",
         f"# arms: {','.join(p.ARMS)}",
+        f"# products: {format_products(products)}",
         f"# ratio: {':'.join(str(r) for r in p.RATIO)}",
         f"# strata: {','.join(p.STRATA)}",
         f"# block_sizes: {','.join(str(s) for s in p.BLOCK_SIZES)}",
@@ -238,16 +276,23 @@ def _header_lines(env: str, list_version: str) -> list[str]:
     ]
 
 
-def generate(seed_hex: str, env: str, list_version: str = "1") -> str:
+def generate(
+    seed_hex: str,
+    env: str,
+    list_version: str = "1",
+    *,
+    products: Mapping[str, str] = p.DEFAULT_PRODUCTS,
+) -> str:
     """Generate the allocation list CSV text, deterministically from seed and env.
 
-    Same seed + env + version -> byte-identical text. Each stratum gets whole
-    blocks until it holds at least ``MIN_SLOTS_PER_STRATUM`` slots.
+    Same seed + env + version + products -> byte-identical text. Each stratum gets whole
+    blocks until it holds at least ``MIN_SLOTS_PER_STRATUM`` slots. ``products`` says
+    which product each arm code is; the import records it for emergency unblinding.
     """
-    _validate_generate_args(seed_hex, env, list_version)
+    _validate_generate_args(seed_hex, env, list_version, products)
     rng = _rng_for(seed_hex.lower(), env)
     used: set[str] = set()
-    lines = _header_lines(env, list_version)
+    lines = _header_lines(env, list_version, products)
     lines.append(",".join(COLUMNS))
     for stratum in p.STRATA:
         seq = 0
@@ -285,6 +330,8 @@ def _parse_header(parsed: ParsedList, comments: list[tuple[int, str]]) -> None:
     for key in REQUIRED_HEADER_KEYS:
         if key not in parsed.header:
             parsed.errors.append(Message(MSG_HEADER_MISSING_KEY, {"key": key}))
+    if "products" not in parsed.header:
+        parsed.errors.append(Message(MSG_NO_PRODUCTS, {}))
 
     h = parsed.header
 
@@ -303,6 +350,12 @@ def _parse_header(parsed: ParsedList, comments: list[tuple[int, str]]) -> None:
             setattr(parsed, key, _split_csv_list(h[key]))
             if not getattr(parsed, key):
                 bad(key)
+    if "products" in h:
+        products = parse_products(h["products"])
+        if products is None:
+            parsed.errors.append(Message(MSG_PRODUCT_BAD, {"value": h["products"]}))
+        else:
+            parsed.products = products
     for key, attr, sep in (("ratio", "ratio", ":"), ("block_sizes", "block_sizes", ",")):
         if key in h:
             try:
@@ -446,6 +499,7 @@ def _check_header(parsed: ParsedList, expected_env: str) -> list[Message]:
                     },
                 )
             )
+    errors += _check_products(parsed)
     for stratum, count in Counter(parsed.strata).items():
         if stratum not in p.STRATA:
             errors.append(Message(MSG_UNKNOWN_HEADER_STRATUM, {"stratum": stratum}))
@@ -453,6 +507,23 @@ def _check_header(parsed: ParsedList, expected_env: str) -> list[Message]:
             errors.append(
                 Message(MSG_HEADER_BAD_VALUE, {"key": "strata", "value": parsed.header["strata"]})
             )
+    return errors
+
+
+def _check_products(parsed: ParsedList) -> list[Message]:
+    """Every arm has its product, no unknown arm, no product for two arms."""
+    if not parsed.products:
+        return []  # missing or malformed: reported while parsing
+    errors = [
+        Message(MSG_PRODUCT_UNKNOWN_ARM, {"arm": arm})
+        for arm in parsed.products
+        if arm not in p.ARMS
+    ]
+    errors += [
+        Message(MSG_PRODUCT_MISSING, {"arm": arm}) for arm in p.ARMS if arm not in parsed.products
+    ]
+    if len(set(parsed.products.values())) != len(parsed.products):
+        errors.append(Message(MSG_PRODUCT_SAME, {}))
     return errors
 
 

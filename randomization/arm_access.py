@@ -146,12 +146,14 @@ def emergency_arm(unblinding: Any, *, user: Visitor) -> str:
     return _open(allocation.slot.arm_token)
 
 
-def product_label(arm: str) -> str:
-    """The product behind an arm letter, from the sponsor's mapping if configured.
-
-    settings.PLATINIUM_ARM_PRODUCTS may hold e.g. "A=interferon gamma-1b,B=placebo";
-    without it only the letter is shown.
-    """
+def product_label(arm: str, allocation_list: Any = None) -> str:
+    """The product behind an arm code: as recorded with the allocation list at its import
+    (docs/decisions/0030); for a list loaded before products were recorded, the
+    PLATINIUM_ARM_PRODUCTS setting ("A=interferon gamma-1b,B=placebo"); else "" (the
+    letter only)."""
+    recorded = getattr(allocation_list, "products", None) or {}
+    if recorded.get(arm):
+        return str(recorded[arm])
     mapping = getattr(settings, "PLATINIUM_ARM_PRODUCTS", "") or ""
     for item in mapping.split(","):
         letter, _sep, product = item.partition("=")

@@ -20,6 +20,7 @@ from audit.context import acting_user
 from participants.models import Participant
 from platinium.lib.study_time import paris_today
 from randomization import allocation_list, kit_codes
+from randomization import parameters as p
 from randomization.models import AllocationList, Kit, KitList, Shipment
 from randomization.services.allocation import RandomizationRefused, randomize
 from randomization.services.lists import import_allocation_list, import_kit_list
@@ -56,8 +57,12 @@ def _load_lists(rm: User, rng: random.Random, stdout: Any) -> None:
         if AllocationList.objects.exists():
             stdout.write("Randomization demo: another allocation list is loaded; kept.")
         else:
+            # The list names the products, so the demo's emergency unblinding shows one.
             data = allocation_list.generate(
-                DEMO_SEED, settings.PLATINIUM_ENV, DEMO_LIST_VERSION
+                DEMO_SEED,
+                settings.PLATINIUM_ENV,
+                DEMO_LIST_VERSION,
+                products=p.DEFAULT_PRODUCTS,
             ).encode("utf-8")
             import_allocation_list(
                 data,

@@ -37,6 +37,10 @@ class AllocationList(models.Model):
     filename = models.CharField(_("file name"), max_length=200, blank=True)
     strata = models.CharField(_("strata"), max_length=200)
     slot_count = models.PositiveIntegerField(_("slots"))
+    # Which product each arm code is, from the list's header ({"A": "interferon gamma-1b",
+    # "B": "placebo"}): what an emergency unblinding names. It reveals nothing without a
+    # slot's arm, which stays encrypted. Empty for lists loaded before it was recorded.
+    products = models.JSONField(_("products"), default=dict, blank=True)
     loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,11 +7,19 @@ decision (see docs/trial/randomization.md), not a code change elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
-# Treatment arms as they appear in the allocation list. The A/B -> product
-# mapping lives in a separate file held by the randomization manager only.
+# Treatment arms as they appear in the allocation list (the code of each slot); the list's
+# "products" header says which product each code is (docs/decisions/0030).
 ARMS: Final[tuple[str, ...]] = ("A", "B")
+# What the allocation list generator writes in the list's "products" header unless told
+# otherwise (protocol.md §1: the experimental and control arms). The list file is the record:
+# the import stores its mapping, which reveals nothing without the encrypted arm of a slot.
+DEFAULT_PRODUCTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"A": "interferon gamma-1b", "B": "placebo"}
+)
 # Allocation ratio, aligned with ARMS (1:1).
 RATIO: Final[tuple[int, ...]] = (1, 1)
 

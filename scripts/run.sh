@@ -1,8 +1,24 @@
 #!/usr/bin/env bash
 # `make run`: start the database, migrate, load demo data, start Celery (if Redis answers)
-# and serve the app on http://127.0.0.1:8000. Idempotent: a second run keeps the data.
+# and serve the app on http://127.0.0.1:$PORT (default 8000; `make run PORT=8100`).
+# Idempotent: a second run keeps the data. `scripts/run.sh --address` prints the address
+# it would serve on and stops (nothing is started).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Checked before anything starts: a typo must not leave a half-started database behind.
+PORT="${PORT:-8000}"
+if ! [[ "$PORT" =~ ^[0-9]{1,5}$ ]] || (( 10#$PORT < 1024 || 10#$PORT > 65535 )); then
+  echo "run: PORT must be a number from 1024 to 65535 (got '$PORT')" >&2
+  exit 2
+fi
+PORT=$((10#$PORT))
+if [[ "${1:-}" == "--address" ]]; then
+  echo "http://127.0.0.1:$PORT"
+  exit 0
+fi
+# Links in e-mails sent by this run point at the port it serves on.
+export PLATINIUM_BASE_URL="${PLATINIUM_BASE_URL:-http://127.0.0.1:$PORT}"
 PY=.venv/bin/python
 mkdir -p .data
 
@@ -46,5 +62,5 @@ else
   echo "run: Redis is not reachable: Celery tasks run eagerly inside the web process"
 fi
 
-echo "run: PLATINIUM EDC on http://127.0.0.1:8000 (demo accounts in README.md, password demo-platinium)"
-$PY manage.py runserver 127.0.0.1:8000
+echo "run: PLATINIUM EDC on http://127.0.0.1:$PORT (demo accounts in README.md, password demo-platinium)"
+$PY manage.py runserver "127.0.0.1:$PORT"

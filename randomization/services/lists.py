@@ -90,6 +90,7 @@ def import_allocation_list(
         filename=filename[:200],
         strata=",".join(parsed.strata),
         slot_count=len(parsed.rows),
+        products=parsed.products,
         loaded_by=by,
     )
     strata = {}

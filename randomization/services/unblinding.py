@@ -22,6 +22,7 @@ from participants.models import Participant
 from randomization import arm_access
 from randomization.models import (
     Allocation,
+    AllocationList,
     EmergencyUnblinding,
     Notification,
     UnblindingAuthorisation,
@@ -96,7 +97,11 @@ def _unblind_emergency(participant: Participant, *, by: User, reason: str) -> Un
         unblinding=unblinding,
     )
     arm = arm_access.emergency_arm(unblinding, user=by)
-    return UnblindingResult(unblinding=unblinding, arm=arm, product=arm_access.product_label(arm))
+    # The product names recorded with the participant's list (docs/decisions/0030).
+    allocation_list = AllocationList.objects.get(slots__allocation__participant=participant)
+    return UnblindingResult(
+        unblinding=unblinding, arm=arm, product=arm_access.product_label(arm, allocation_list)
+    )
 
 
 @transaction.atomic

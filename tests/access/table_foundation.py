@@ -43,6 +43,16 @@ ENTRIES = [
     Entry("accounts:session_renew", EVERYONE, method="POST", note="renews the session (0022)"),
     Entry("accounts:password_change", EVERYONE),
     Entry("accounts:password_changed", EVERYONE),
+    Entry("accounts:password_reset", EVERYONE, public=True, note="forgot password (0029)"),
+    Entry("accounts:password_reset_sent", EVERYONE, public=True),
+    Entry(
+        "accounts:password_reset_confirm",
+        EVERYONE,
+        public=True,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "not-a-token"},
+        note="a wrong token shows 'link no longer valid'",
+    ),
+    Entry("accounts:password_reset_complete", EVERYONE, public=True),
     Entry(
         "accounts:switch_site",
         frozenset(
@@ -62,6 +72,20 @@ ENTRIES = [
     ),
     Entry(
         "accounts:user_set_active",
+        frozenset({"admin"}),
+        method="POST",
+        kwargs=lambda w: {"user_id": w.admin_target.pk},
+        data=lambda w: {"reason": "x"},
+    ),
+    Entry(
+        "accounts:user_unlock",
+        frozenset({"admin"}),
+        method="POST",
+        kwargs=lambda w: {"user_id": w.admin_target.pk},
+        data=lambda w: {"reason": "x"},
+    ),
+    Entry(
+        "accounts:user_send_password_reset",
         frozenset({"admin"}),
         method="POST",
         kwargs=lambda w: {"user_id": w.admin_target.pk},

@@ -47,8 +47,10 @@ def load_slots(
     swap: bool = False,
     list_version: str = "factory",
     by: Any = None,
+    products: dict[str, str] | None = None,
 ) -> AllocationList:
-    """Slots of a generated list for `sites` (default: all), arms swapped if `swap`."""
+    """Slots of a generated list for `sites` (default: all), arms swapped if `swap`;
+    `products` as the list's header names them (default: the generator's)."""
     sites = list(sites) if sites is not None else list(Site.objects.all())
     by = by or factory_user()
     codes = {s.code for s in sites}
@@ -59,6 +61,7 @@ def load_slots(
         sha256=f"{list_version:0>64}"[:64],
         strata=",".join(sorted(codes)),
         slot_count=len(rows),
+        products=dict(p.DEFAULT_PRODUCTS) if products is None else products,
         loaded_by=by,
     )
     strata = {}

@@ -90,10 +90,11 @@ def test_import_refuses_what_the_design_lists(problem, tmp_path, role_users, set
         path.write_bytes(path.read_bytes().replace(b"# PLATINIUM", b"# PLATINIUM copy"))
     if problem == "duplicate_rand_no":
         lines = path.read_text().splitlines()
-        first = lines[10].split(",")
-        second = lines[11].split(",")
+        row = lines.index(",".join(allocation_list.COLUMNS)) + 1  # the first slot
+        first = lines[row].split(",")
+        second = lines[row + 1].split(",")
         second[5] = first[5]
-        lines[11] = ",".join(second)
+        lines[row + 1] = ",".join(second)
         path.write_text("\n".join(lines) + "\n")
     if problem == "unbalanced":
         path.write_text(path.read_text().replace(",A,", ",B,", 1))

@@ -1,5 +1,8 @@
 """`manage.py generate_allocation_list --seed HEX --env UAT --out FILE`: FILE and FILE.sha256.
 
+`--products "A=interferon gamma-1b,B=placebo"` says which product each arm code is
+(default: randomization.parameters.DEFAULT_PRODUCTS); the import records it.
+
 For the independent statistician (randomization manager) and for demo/UAT lists.
 Touches no database row; the same seed gives a byte-identical file.
 """
@@ -25,15 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("--env", required=True, choices=p.ENVIRONMENTS)
         parser.add_argument("--out", required=True, help="Output CSV path.")
         parser.add_argument("--list-version", default="1")
+        parser.add_argument(
+            "--products",
+            default=allocation_list.format_products(p.DEFAULT_PRODUCTS),
+            help='Product of each arm code, e.g. "A=interferon gamma-1b,B=placebo".',
+        )
         parser.add_argument("--force", action="store_true", help="Overwrite an existing file.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["out"])
         if out.exists() and not options["force"]:
             raise CommandError(f"{out} exists; use --force to overwrite it.")
+        products = allocation_list.parse_products(options["products"])
+        if products is None:
+            raise CommandError('--products must read like "A=interferon gamma-1b,B=placebo".')
         try:
             text = allocation_list.generate(
-                options["seed"], options["env"], options["list_version"]
+                options["seed"], options["env"], options["list_version"], products=products
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
