@@ -455,6 +455,7 @@ def apache_label(variable: str) -> str:
     if variable in APACHE_LABELS:
         return capfirst(str(APACHE_LABELS[variable]))
     try:
-        return capfirst(str(ApacheIIValues._meta.get_field(variable).verbose_name))
+        field = ApacheIIValues._meta.get_field(variable)
     except FieldDoesNotExist:
         return variable
+    return capfirst(str(getattr(field, "verbose_name", variable)))
