@@ -3,7 +3,8 @@
 `visible_text(html)` keeps what the browser shows or reads out: text outside <script>,
 <style> and <template>, and the attributes people see (title, placeholder, aria-label, alt,
 the value of a button). `problems(text)` lists what has no place in the French UI:
-- a snake_case identifier (a field or column name: `temperature_c`, `sofa[0].pao2_mmhg`);
+- a snake_case identifier (a field or column name: `temperature_c`, `sofa[0].pao2_mmhg`)
+  or a code in capitals (`FU_D60`, `NOT_YET`);
 - True / False / None (Python values shown as such: "Oui" / "Non" / "—");
 - a Django default object name ("Screening object (12)");
 - an English msgid of the catalogue shown untranslated, when it has a French entry.
@@ -22,6 +23,8 @@ SEEN_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt"})
 HIDDEN_ELEMENTS = frozenset({"script", "style", "template"})
 
 SNAKE_CASE = re.compile(r"(?<![\w/@:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-]|\.\w)")
+# Codes in capitals with an underscore: a schedule or choice code (FU_D60, NOT_YET).
+UPPER_CODE = re.compile(r"(?<![\w/@:.-])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![\w@-]|\.\w)")
 PYTHON_VALUE = re.compile(r"(?<![\w-])(True|False|None)(?![\w-])")
 DJANGO_DEFAULT_NAME = re.compile(r"\b[A-Z]\w+ object \(\d+\)")
 # Shorter msgids ("Site", "Date", "Total") are the same word in French or too common to
@@ -81,6 +84,7 @@ def problems(text: str, ignore: Iterable[str] = ()) -> list[str]:
     found = [
         f"identifier {m.group(0)!r}" for m in SNAKE_CASE.finditer(text) if m.group(0) not in ignored
     ]
+    found += [f"code {m.group(0)!r}" for m in UPPER_CODE.finditer(text)]
     found += [f"Python value {m.group(0)!r}" for m in PYTHON_VALUE.finditer(text)]
     found += [f"default object name {m.group(0)!r}" for m in DJANGO_DEFAULT_NAME.finditer(text)]
     found += [f"English {p!r}" for p in translated_phrases() if p in text]

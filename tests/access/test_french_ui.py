@@ -57,7 +57,7 @@ def test_the_scan_sees_what_it_must_refuse() -> None:
     """Negative control of the scanner itself, on what the real pages could contain."""
     html = (
         "<h1>Suivi quotidien</h1><td>temperature_c</td><td title='sofa[0].pao2_mmhg'>x</td>"
-        "<td>True</td><p>Screening object (12)</p><button>Save</button>"
+        "<td>True</td><td>FU_D60</td><p>Screening object (12)</p><button>Save</button>"
         "<script>var not_seen_here = True;</script>"
     )
     text = visible_text(html)
@@ -66,6 +66,7 @@ def test_the_scan_sees_what_it_must_refuse() -> None:
     assert "identifier 'temperature_c'" in found
     assert "identifier 'pao2_mmhg'" in found
     assert "Python value 'True'" in found
+    assert "code 'FU_D60'" in found
     assert "default object name 'Screening object (12)'" in found
     english = next(p for p in translated_phrases() if p.startswith("This "))
     assert problems(english) == [f"English {english!r}"]
