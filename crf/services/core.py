@@ -70,6 +70,8 @@ class SaveResult:
     missing: list[Finding] = field(default_factory=list)  # form stays in progress
     # The submitted values were those already stored: nothing was written.
     unchanged: bool = False
+    # Items the user filled in that skip logic empties (they do not apply): said, not silent.
+    not_kept: list[str] = field(default_factory=list)
 
 
 def data_fields(model: type[CrfRecord]) -> list[models.Field[Any, Any]]:
@@ -288,9 +290,13 @@ def save_form(
     if instance is not None:
         reason = require_reason(instance, reason)
     all_fields = {f.name: f for f in model._meta.concrete_fields}
+    not_kept = []
     for name in rules.skipped(values):
         if name in all_fields:
-            values[name] = blank_value(all_fields[name])
+            blank = blank_value(all_fields[name])
+            if name in typed and typed[name] != blank:
+                not_kept.append(name)
+            values[name] = blank
     facts = participant_facts(participant)
     context = rules.context(participant, instance, fixed or {})
     findings = rules.check(values, facts, instance, **context)
@@ -318,7 +324,13 @@ def save_form(
         reason=reason,
         data={"status": obj.status, "fields": changed, "flags": len(warnings)},
     )
-    return SaveResult(obj=obj, created=created, warnings=warnings, missing=missing)
+    return SaveResult(
+        obj=obj,
+        created=created,
+        warnings=warnings,
+        missing=missing,
+        not_kept=sorted(not_kept),
+    )
 
 
 def _same(instance: CrfRecord, values: Mapping[str, Any]) -> bool:
