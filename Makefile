@@ -52,8 +52,9 @@ pytest: install
 
 test: lint migrations-check pytest
 
+# ONLY=demo,crf runs those scenarios only (the others keep their figures in results.json).
 bench: install
-	DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
+	BENCH_ONLY=$(ONLY) DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
 
 # 10,000 generated hostile submissions over every form (make test runs 300 fixed ones).
 fuzz: install
