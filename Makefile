@@ -55,8 +55,9 @@ pytest: install
 
 test: lint migrations-check pytest
 
+# ONLY=demo,crf runs those scenarios only (the others keep their figures in results.json).
 bench: install
-	DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
+	BENCH_ONLY=$(ONLY) DJANGO_SETTINGS_MODULE=tests.settings $(PY) bench/run.py
 
 # A trial day from outside: gunicorn (2 workers) on a copy of a SIZE-participant synthetic trial
 # (built once into a template database), 23 sites x 3 users + monitor + data manager driven

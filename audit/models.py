@@ -56,6 +56,12 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.target_repr}"
 
     @property
+    def action_label(self) -> str:
+        from audit.actions import action_label
+
+        return action_label(self.action)
+
+    @property
     def has_trail_page(self) -> bool:
         """Only objects with site-scoped visibility have an audit page (audit.views)."""
         from django.apps import apps

@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.access import has_capability
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
-from audit.actions import ACTIONS, FAMILIES
+from audit.actions import filter_choices
 from audit.history import object_history
+from audit.labels import readable
 from audit.models import AuditEvent
 from platinium.lib.paging import bounded_page_of
 
@@ -45,7 +46,7 @@ def object_trail(request: AuthenticatedRequest, model_label: str, pk: str) -> Ht
         "audit/object_trail.html",
         {
             "object": obj,
-            "history": object_history(obj),
+            "history": [readable(model, entry) for entry in object_history(obj)],
             "events": events,
             "model_name": model._meta.verbose_name,
         },
@@ -97,5 +98,5 @@ def log(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "audit/log.html",
-        {"page": page, "filters": filters, "actions": FAMILIES + ACTIONS},
+        {"page": page, "filters": filters, "actions": filter_choices()},
     )

@@ -88,7 +88,9 @@ def foundation(results: dict[str, Any]) -> None:
 
 
 def optional_scenarios(results: dict[str, Any]) -> None:
-    for name in OPTIONAL_SCENARIOS:
+    """Every scenario, or those of BENCH_ONLY (`make bench ONLY=demo,crf`)."""
+    only = [n for n in os.environ.get("BENCH_ONLY", "").split(",") if n]
+    for name in only or OPTIONAL_SCENARIOS:
         path = ROOT / "bench" / f"{name}.py"
         if not path.exists():
             continue

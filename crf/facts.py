@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -25,8 +26,17 @@ class ParticipantFacts:
     icu_stays: tuple[tuple[int, datetime, datetime | None], ...] = ()
     weight_kg: Decimal | None = None
     sex: str = ""
-    # Kits the pharmacy dispensed to the participant: the only kits an injection may name.
-    kit_codes: frozenset[str] = field(default_factory=frozenset)
+    participant_id: int | None = None
+
+    @cached_property
+    def kit_codes(self) -> frozenset[str]:
+        """Kits the pharmacy dispensed to the participant: the only kits an injection may
+        name. Read when a rule first asks (only the study-drug rules do), not on every save."""
+        from randomization.selectors import dispensed_kit_codes_for
+
+        if self.participant_id is None:
+            return frozenset()
+        return frozenset(dispensed_kit_codes_for(self.participant_id))
 
     @property
     def randomized(self) -> bool:
@@ -38,11 +48,16 @@ class ParticipantFacts:
 
 def participant_facts(participant: Any, *, now: datetime | None = None) -> ParticipantFacts:
     from crf.models import Baseline, Death, IcuStay
-    from randomization.selectors import dispensed_kit_codes_for, randomized_at
+    from randomization.selectors import randomized_at
 
     now = now or timezone.now()
     t_r = randomized_at(participant)
-    death = Death.objects.current().filter(participant=participant).first()
+    death_date, death_at = (
+        Death.objects.current()
+        .filter(participant=participant)
+        .values_list("death_date", "death_at")
+        .first()
+    ) or (None, None)
     stays = tuple(
         IcuStay.objects.current()
         .filter(participant=participant)
@@ -61,10 +76,10 @@ def participant_facts(participant: Any, *, now: datetime | None = None) -> Parti
         d0=d0_from_randomized_at(t_r) if t_r else None,
         now=now,
         today=paris_date(now),
-        death_date=death.death_date if death else None,
-        death_at=death.death_at if death else None,
+        death_date=death_date,
+        death_at=death_at,
         icu_stays=stays,
         weight_kg=baseline.get("weight_kg"),
         sex=baseline.get("sex") or "",
-        kit_codes=frozenset(dispensed_kit_codes_for(participant)),
+        participant_id=participant.pk,
     )

@@ -22,6 +22,7 @@ from accounts.reauth import second_factor_required
 from accounts.roles import Capability as C
 from audit.forms import SUBMISSION_KEY, show_submission_key_errors
 from audit.idempotency import AlreadySubmitted, created_with, submitted_once
+from audit.labels import field_label
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import definitions, services
@@ -267,18 +268,31 @@ def _report(request: AuthenticatedRequest, result: services.SaveResult) -> None:
     if result.unchanged:
         messages.info(request, gettext("Nothing changed: nothing was saved."))
         return
+    model = type(result.obj)
     if result.missing:
         messages.warning(
             request,
-            gettext("Saved as in progress: %(count)d required item(s) missing.")
-            % {"count": len(result.missing)},
+            gettext("Saved as in progress: %(count)d required item(s) missing: %(items)s.")
+            % {"count": len(result.missing), "items": _labels(model, result.missing)},
         )
     else:
         messages.success(request, gettext("Saved."))
+    if result.not_kept:
+        messages.warning(
+            request,
+            gettext("Not kept, these items do not apply to this form: %(items)s.")
+            % {"items": _labels(model, result.not_kept)},
+        )
     for finding in result.warnings:
         messages.warning(
             request, gettext("Flagged for review: %(message)s") % {"message": finding.message}
         )
+
+
+def _labels(model: type[Any], items: list[Any]) -> str:
+    """Field labels, in form order, of findings or field names."""
+    names = [getattr(item, "field", item) for item in items]
+    return ", ".join(dict.fromkeys(field_label(model, n) for n in names if n != "__all__"))
 
 
 @capability_required(C.VIEW_CLINICAL_DATA)

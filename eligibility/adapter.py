@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from eligibility.case import (
     CaseInputError,
@@ -26,6 +29,7 @@ from eligibility.case import (
 )
 from eligibility.criteria import CRITERIA_BY_CODE, INCLUSION_QUESTIONS, gettext_noop
 from eligibility.engine import EligibilityResult, evaluate
+from eligibility.models import ApacheIIValues
 from platinium.lib.study_time import paris_date
 
 # Every exclusion answer of the §6 JSON, including E13's and E19's supporting questions.
@@ -424,7 +428,34 @@ def criterion_rows(result: EligibilityResult) -> list[dict[str, Any]]:
             "kind": CRITERIA_BY_CODE[r.code].kind,
             "label": gettext(CRITERIA_BY_CODE[r.code].label),
             "status": r.status,
-            "explanation": translate(r.msgid, r.params),
+            "explanation": translate(r.msgid, _readable_params(r.params)),
         }
         for r in result.criteria
     ]
+
+
+def _readable_params(params: dict[str, str]) -> dict[str, str]:
+    """The engine names missing APACHE II variables by column: show their labels."""
+    if "missing" not in params:
+        return params
+    names = [n.strip() for n in params["missing"].split(",") if n.strip()]
+    return {**params, "missing": ", ".join(apache_label(n) for n in names)}
+
+
+# APACHE II physiology variables whose name is not a column of the form.
+APACHE_LABELS = {
+    "oxygenation": _("oxygenation (PaO₂ or A–aDO₂)"),
+    "creatinine_umol_l": _("creatinine"),
+    "age": _("age"),
+}
+
+
+def apache_label(variable: str) -> str:
+    """The variable as the form labels it (capitalised), never its column name."""
+    if variable in APACHE_LABELS:
+        return capfirst(str(APACHE_LABELS[variable]))
+    try:
+        field = ApacheIIValues._meta.get_field(variable)
+    except FieldDoesNotExist:
+        return variable
+    return capfirst(str(getattr(field, "verbose_name", variable)))

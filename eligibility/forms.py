@@ -59,7 +59,8 @@ def _style(form: forms.BaseForm, compact: bool = False) -> None:
                 else "form-control form-control-sm"
             )
             field.widget.attrs["class"] = css
-            field.widget.attrs.setdefault("aria-label", str(field.label))
+            if field.label:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
         # Everything may be left blank: a blank value is "missing" for the engine.
         field.required = False
 

@@ -160,6 +160,10 @@ def _checklist_context(forms: ScreeningForms, evaluation: adapter.Evaluation) ->
             {"icu_day": a.icu_day, "first_week": a.first_week, "score": a.score}
             for a in (result.sofa if result else ())
         ],
+        "apache_rows": [
+            (adapter.apache_label(name), points)
+            for name, points in (result.apache_ii.physiology.items() if result else ())
+        ],
     }
 
 

@@ -235,5 +235,11 @@ class Lock(models.Model):
         return f"{self.level} lock {self.locked_at:%Y-%m-%d %H:%M}"
 
     @property
+    def form_name(self) -> str:
+        from audit.labels import form_name
+
+        return form_name(self.model_label)
+
+    @property
     def in_force(self) -> bool:
         return self.unlocked_at is None

@@ -46,7 +46,8 @@ def ensure_writable(participant: Participant, form: models.Model | None = None) 
 def lock_for_write(participant: Participant | int, form: models.Model | None = None) -> Participant:
     """The participant row locked FOR UPDATE (writes of one participant queue), if writable."""
     pk = participant if isinstance(participant, int) else participant.pk
-    fresh = Participant.objects.select_for_update().get(pk=pk)
+    # The site comes along (audit events name it) but is not locked.
+    fresh = Participant.objects.select_for_update(of=("self",)).select_related("site").get(pk=pk)
     ensure_writable(fresh, form)
     return fresh
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import site_filter
 from accounts.roles import Capability
+from audit import labels
 from audit.versioning import VersionedModel
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class DataQuery(VersionedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Q{self.pk} {self.model_label}#{self.object_id} {self.field}"
+        return f"{self.form_name} · {self.field_label}"
 
     def audit_site_code(self) -> str:
         return self.participant.site.code
@@ -137,6 +138,14 @@ class DataQuery(VersionedModel):
             return msg % self.params if self.params else msg
         except (KeyError, TypeError, ValueError):
             return self.text
+
+    @property
+    def form_name(self) -> str:
+        return labels.form_name(self.model_label)
+
+    @property
+    def field_label(self) -> str:
+        return labels.field_label(labels.model_of(self.model_label), self.field)
 
     @property
     def is_awaiting_answer(self) -> bool:

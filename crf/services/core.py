@@ -70,6 +70,8 @@ class SaveResult:
     missing: list[Finding] = field(default_factory=list)  # form stays in progress
     # The submitted values were those already stored: nothing was written.
     unchanged: bool = False
+    # Items the user filled in that skip logic empties (they do not apply): said, not silent.
+    not_kept: list[str] = field(default_factory=list)
 
 
 def data_fields(model: type[CrfRecord]) -> list[models.Field[Any, Any]]:
@@ -163,6 +165,7 @@ def sync_system_queries(
     by: User | None,
     close: bool = True,
     scope: Callable[[str, str], bool] | None = None,
+    new: bool = False,
 ) -> tuple[list[DataQuery], list[DataQuery]]:
     """Edit checks are system queries (docs/decisions/0013-data-queries.md): open one per
     soft finding not already queried, close (with a trace in the thread) the unresolved
@@ -170,14 +173,20 @@ def sync_system_queries(
 
     A system query that a person closed (value confirmed) is not opened again while the
     field keeps the value it was raised on. `scope(field, msgid)`: only those checks are
-    considered (a re-run of one check leaves the others as they are). Returns
-    (opened, closed).
+    considered (a re-run of one check leaves the others as they are). `new`: the row was
+    created in this transaction, so no query can name it yet. Returns (opened, closed).
     """
-    existing = [
-        q
-        for q in DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
-        if scope is None or scope(q.field, q.msgid)
-    ]
+    existing = (
+        []
+        if new
+        else [
+            q
+            for q in DataQuery.objects.system()
+            .for_object(obj)
+            .exclude(status=QueryStatus.CANCELLED)
+            if scope is None or scope(q.field, q.msgid)
+        ]
+    )
     wanted = {(f.field, f.msgid, _key(f.params)): f for f in warnings}
     now = timezone.now()
     user = by if getattr(by, "pk", None) else None
@@ -266,6 +275,7 @@ def save_form(
     else:
         refuse_replay(by=by)  # after the participant lock: a twin's key is committed
     obj = instance or model(participant=participant, created_by=by)
+    obj.participant = participant  # the locked row (its site names the audit event)
     allowed = {f.name: f for f in data_fields(model)}
     values = values_of(obj)
     typed = _coerce(allowed, data)
@@ -280,9 +290,13 @@ def save_form(
     if instance is not None:
         reason = require_reason(instance, reason)
     all_fields = {f.name: f for f in model._meta.concrete_fields}
+    not_kept = []
     for name in rules.skipped(values):
         if name in all_fields:
-            values[name] = blank_value(all_fields[name])
+            blank = blank_value(all_fields[name])
+            if name in typed and typed[name] != blank:
+                not_kept.append(name)
+            values[name] = blank
     facts = participant_facts(participant)
     context = rules.context(participant, instance, fixed or {})
     findings = rules.check(values, facts, instance, **context)
@@ -302,7 +316,7 @@ def save_form(
         save_versioned(obj, expected_version=expected_version, by=by)
     if created:
         claim(obj, by=by)
-    sync_system_queries(obj, warnings, by=by)
+    sync_system_queries(obj, warnings, by=by, new=created)
     record(
         f"crf.{model._meta.model_name}.{'create' if created else 'update'}",
         target=obj,
@@ -310,7 +324,13 @@ def save_form(
         reason=reason,
         data={"status": obj.status, "fields": changed, "flags": len(warnings)},
     )
-    return SaveResult(obj=obj, created=created, warnings=warnings, missing=missing)
+    return SaveResult(
+        obj=obj,
+        created=created,
+        warnings=warnings,
+        missing=missing,
+        not_kept=sorted(not_kept),
+    )
 
 
 def _same(instance: CrfRecord, values: Mapping[str, Any]) -> bool:

@@ -73,3 +73,19 @@ def test_negative_control_a_new_action_is_noticed() -> None:
     )
     assert literal - set(ACTIONS) == {"crf.new_thing", "crf.other"}
     assert {b for b in built if not b.startswith(FAMILIES)} == {"sdv."}
+
+
+def test_every_action_has_a_label_in_french() -> None:
+    """The audit log names actions in the user's language, never by their code."""
+    from django.utils import translation
+
+    from audit.actions import FAMILIES, FAMILY_LABELS, action_label
+
+    with translation.override("fr"):
+        unnamed = [a for a in ACTIONS if action_label(a) == a]
+        assert unnamed == []
+        assert action_label("crf.dailyfollowup.update").startswith("Formulaire modifié · ")
+        assert action_label("query.answered") == "Query répondue"
+        assert set(FAMILY_LABELS) == set(FAMILIES)
+    # Negative control: an action nobody named stays its code (and the test above sees it).
+    assert action_label("crf.unknown_thing") == "crf.unknown_thing"

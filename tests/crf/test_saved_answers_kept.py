@@ -157,3 +157,35 @@ def test_a_form_saved_unchanged_says_nothing_was_saved_and_needs_no_reason(
     assert "Aucune modification : rien n&#x27;a été enregistré." in page
     row.refresh_from_db()
     assert row.version == 1
+
+
+def test_eq5d_typed_at_d60_is_not_kept_and_the_page_says_so(site11, client_for):
+    """Skip logic empties what does not apply (EQ-5D is a D90 item): never silently."""
+    from crf.models import FollowUp
+
+    participant = randomized(site11, days_ago=70)
+    client = client_for("coordinator")
+    url = reverse("crf:form_new", args=[participant.code, "follow-up"]) + "?visit=FU_D60"
+    form = form_in(client.get(url).content, containing="eq5d_mobility")
+    data = form.data()
+    contact = (d0_of(participant) + timedelta(days=60)).isoformat()
+    mobility = "2"  # "slight problems in walking about", a number input on the page
+    data.update(vital_status="ALIVE", contact_date=contact, eq5d_mobility=mobility)
+
+    response = client.post(url, data, follow=True)
+
+    row = FollowUp.objects.get(participant=participant, visit="FU_D60")
+    assert row.eq5d_mobility in ("", None)  # D60 has no EQ-5D
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert "Non conservé" in said and "mobilité" in said.lower(), said
+    # Negative control: at D90 the same answer is kept and nothing is said.
+    participant90 = randomized(site11, days_ago=95)
+    url90 = reverse("crf:form_new", args=[participant90.code, "follow-up"]) + "?visit=FU_D90"
+    form90 = form_in(client.get(url90).content, containing="eq5d_mobility")
+    data90 = form90.data()
+    contact90 = (d0_of(participant90) + timedelta(days=90)).isoformat()
+    data90.update(vital_status="ALIVE", contact_date=contact90, eq5d_mobility=mobility)
+    response90 = client.post(url90, data90, follow=True)
+    kept = FollowUp.objects.get(participant=participant90, visit="FU_D90")
+    assert kept.eq5d_mobility == 2
+    assert "Non conservé" not in " ".join(str(m) for m in response90.context["messages"])

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from audit.context import acting_user, change_reason
 from audit.models import AuditEvent
@@ -54,10 +55,14 @@ def test_object_trail_shows_old_new_who_and_reason(client_for, participants, rol
         reason="transferred, lost contact",
     )
     html = client_for("investigator").get(_trail_url(participant)).content.decode()
-    assert "<del>enrolled</del> → <ins>lost</ins>" in html
+    # Field label and choice labels, in French, never the column and its codes.
+    with translation.override("fr"):
+        enrolled, lost = str(Participant.Status.ENROLLED.label), str(Participant.Status.LOST.label)
+    assert f"<del>{escape(enrolled)}</del> → <ins>{escape(lost)}</ins>" in html
+    assert "<del>enrolled</del>" not in html
     assert "transferred, lost contact" in html
     assert "coordinator" in html
-    assert "status_changed" in html
+    assert "status_changed" in html  # an action nobody named is shown by its code
 
 
 def test_another_sites_object_trail_is_not_found(client_for, participants) -> None:
