@@ -22,6 +22,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_changed.html"),
         name="password_changed",
     ),
+    path("preferences/", views.preferences, name="preferences"),
     path("session/renew/", views.session_renew, name="session_renew"),
     path("site/", views.switch_site, name="switch_site"),
     path("users/", views.user_list, name="user_list"),

@@ -70,6 +70,7 @@ ACTIONS: tuple[str, ...] = (
     "user_activated",
     "user_created",
     "user.language_chosen",
+    "user.digest_preference_changed",
     "user_activated",
     "user_created",
     "user_deactivated",

@@ -43,6 +43,7 @@ ENTRIES = [
     Entry("accounts:session_renew", EVERYONE, method="POST", note="renews the session (0022)"),
     Entry("accounts:password_change", EVERYONE),
     Entry("accounts:password_changed", EVERYONE),
+    Entry("accounts:preferences", EVERYONE, note="the person's own settings (0031)"),
     Entry(
         "accounts:switch_site",
         frozenset(
