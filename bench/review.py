@@ -16,9 +16,7 @@ BENCH_REVIEW_PARTICIPANTS (default 326) builds a smaller trial while developing.
 
 from __future__ import annotations
 
-import io
 import os
-import random
 import time
 from decimal import Decimal
 from typing import Any
@@ -28,25 +26,11 @@ from django.test import Client
 from django.urls import reverse
 
 from bench.common import expect_status, measure
+from bench.crf import trial
 
 GOAL_P95_MS = 100
 GOAL_NIGHTLY_SECONDS = 60
 ITERATIONS = 100
-
-
-def _trial(results: dict[str, Any], size: int) -> float:
-    from accounts.demo import seed_accounts
-    from demo.trial import build_trial
-    from randomization.models import Allocation
-
-    if "demo" in results:
-        return results["demo"]["seed_326"]["seconds"]
-    target = Allocation.objects.count() + size
-    started = time.monotonic()
-    build_trial(
-        target, users=seed_accounts(), rng=random.Random(20250709), stdout=io.StringIO(), workers=4
-    )
-    return round(time.monotonic() - started, 1)
 
 
 def _review_activity(users: dict[str, Any]) -> dict[str, int]:
@@ -150,7 +134,7 @@ def run(results: dict[str, Any]) -> None:
     from tests.factories import DEMO_ROLE_USERS, make_user_with_role
 
     size = int(os.environ.get("BENCH_REVIEW_PARTICIPANTS", "326"))
-    seconds = _trial(results, size)
+    seconds = trial(results, size)
     users = {
         key: make_user_with_role(f"bench-review-{key}", role, site)
         for key, (role, site) in DEMO_ROLE_USERS.items()
