@@ -102,6 +102,17 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
+class PreferencesForm(forms.Form):
+    query_digest = forms.BooleanField(
+        label=_("Send me the daily query digest e-mail"),
+        required=False,
+        help_text=_(
+            "One e-mail a day when queries of your sites wait for you. Turned off, you follow "
+            "your queries from the query worklist only."
+        ),
+    )
+
+
 class ReauthenticationForm(forms.Form):
     """Password, plus the authenticator code for a user who has a confirmed device.
 

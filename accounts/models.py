@@ -27,6 +27,10 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=Language.choices, default=Language.FRENCH
     )
 
+    # The daily query digest (monitoring/digest.py) is on unless the person turns it off on
+    # their preferences page: queries are then followed from the worklist only.
+    query_digest = models.BooleanField(_("daily query digest"), default=True)
+
     objects = UserManager()  # type: ignore[misc]  # AbstractUser's manager, stubs type it per class
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,3 +137,18 @@ def send_password_reset(user: User, *, by: User | None, reason: str = "") -> Non
         reason=reason,
     )
     reset_email(user).send()
+
+
+@transaction.atomic
+def set_digest_preference(user: User, *, query_digest: bool, by: User) -> User:
+    """A person turns their own daily query digest e-mail on or off (ADR 0031)."""
+    if user.pk != by.pk:
+        raise PermissionDenied
+    if user.query_digest == query_digest:
+        return user
+    user.query_digest = query_digest
+    user.save(update_fields=["query_digest"])
+    record(
+        "user.digest_preference_changed", target=user, by=by, data={"query_digest": query_digest}
+    )
+    return user

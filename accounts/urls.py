@@ -50,6 +50,7 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("preferences/", views.preferences, name="preferences"),
     path("session/renew/", views.session_renew, name="session_renew"),
     path("site/", views.switch_site, name="switch_site"),
     path("users/", views.user_list, name="user_list"),

@@ -23,7 +23,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.access import visible_sites
 from accounts.decorators import capability_required
-from accounts.forms import GrantRoleForm, LoginForm, ReasonForm, TokenForm, UserCreateForm
+from accounts.forms import (
+    GrantRoleForm,
+    LoginForm,
+    PreferencesForm,
+    ReasonForm,
+    TokenForm,
+    UserCreateForm,
+)
 from accounts.lockout import is_locked_out
 from accounts.middleware import SESSION_SITE_KEY
 from accounts.models import Membership, User
@@ -211,6 +218,22 @@ def user_set_active(request: AuthenticatedRequest, user_id: int) -> HttpResponse
         except services.AccountError as error:
             messages.error(request, str(error))
     return redirect("accounts:user_detail", user_id=account.pk)
+
+
+@login_required
+def preferences(request: AuthenticatedRequest) -> HttpResponse:
+    """The person's own settings: the daily query digest e-mail (the language is the
+    switcher's)."""
+    form = PreferencesForm(
+        request.POST or None, initial={"query_digest": request.user.query_digest}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_digest_preference(
+            request.user, query_digest=form.cleaned_data["query_digest"], by=request.user
+        )
+        messages.success(request, _("Preferences saved."))
+        return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})
 
 
 @require_POST

@@ -80,6 +80,7 @@ ACTIONS: tuple[str, ...] = (
     "user_activated",
     "user_created",
     "user.language_chosen",
+    "user.digest_preference_changed",
     "user_activated",
     "user_created",
     "user_deactivated",
@@ -158,6 +159,7 @@ LABELS: dict[str, Any] = {
     "user_activated": _("Account activated"),
     "user_created": _("Account created"),
     "user.language_chosen": _("Language chosen"),
+    "user.digest_preference_changed": _("Daily query digest turned on or off"),
     "user_deactivated": _("Account deactivated"),
 }
 FORM_VERBS: dict[str, Any] = {

@@ -9,7 +9,7 @@ Scenarios: a trivial view (baseline, routed only by bench/urls.py), the logged-i
 page, and one audited write (an administrator disables/re-enables an account through its
 view: service + AuditEvent + pghistory trigger in one transaction). Other apps add their
 scenarios in bench/randomization.py / bench/demo.py (seed_demo's synthetic trial) /
-bench/crf.py with a `run(results)` function.
+bench/crf.py / bench/review.py with a `run(results)` function.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from django.urls import reverse  # noqa: E402
 from bench.common import expect_status, measure  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-OPTIONAL_SCENARIOS = ("randomization", "demo", "crf", "load")
+OPTIONAL_SCENARIOS = ("randomization", "demo", "crf", "review", "load")
 
 
 def foundation(results: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from crf.models.queries import AWAITING_ANSWER, QueryStatus
 from crf.open_queries import HIDDEN_UNTIL_LOCK
 from eligibility.models import Screening
 from monitoring import sdv, signing
+from monitoring.models import CasebookSignature
 from participants.models import Participant
 from platinium.lib.aggregates import Median
 from platinium.lib.study_time import paris_today
@@ -116,7 +117,10 @@ def site_rows(user: User) -> list[dict[str, Any]]:
             sdv.progress_of(participant)
         )
     to_resign: dict[int, int] = {}
-    for participant in signing.with_casebook_state(in_scope):
+    # Only a signed casebook can be "to re-sign": the casebook state (every form's row
+    # versions) is computed for those alone, not for the whole trial.
+    signed = in_scope.filter(Exists(CasebookSignature.objects.filter(participant=OuterRef("pk"))))
+    for participant in signing.with_casebook_state(signed):
         if signing.signature_status_of(participant).state == signing.TO_RESIGN:
             to_resign[participant.site_id] = to_resign.get(participant.site_id, 0) + 1
     deviations = deviation_counts(ids)

@@ -1,7 +1,8 @@
 """The daily query digest (issue #9, ADR 0024): one e-mail a day to each person with
 queries to act on — site investigators and coordinators: queries of their sites waiting
 for an answer; monitors: answered queries of their sites waiting for review — with counts
-and links, in the recipient's language. Nobody with nothing to do gets one; nobody gets
+and links, in the recipient's language. Nobody with nothing to do gets one, nor anyone who
+turned it off on their preferences page (ADR 0031); nobody gets
 two the same day (a `QueryDigest` row per user and day, written in the sending
 transaction). Counts only: no participant, value, arm or day-10 biology query.
 """
@@ -100,7 +101,7 @@ def digests() -> list[Digest]:
     memberships = (
         Membership.objects.active()
         .filter(role__in=sorted(ANSWERING_ROLES | REVIEWING_ROLES), site__isnull=False)
-        .filter(user__is_active=True)
+        .filter(user__is_active=True, user__query_digest=True)
         .exclude(user__email="")
         .select_related("user", "site")
         .order_by("user_id", "site__code")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -18,8 +19,10 @@ from accounts.reauth import ReauthenticationFailed, reauthenticate
 from accounts.roles import Capability as C
 from monitoring import signing
 from monitoring.forms import CasebookSignatureForm
+from monitoring.models import CasebookSignature
 from monitoring.services import Refused, sign_casebook
 from participants.models import Participant
+from sites.models import Site
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
@@ -78,10 +81,17 @@ def resign_list(request: AuthenticatedRequest) -> HttpResponse:
     site_code = request.GET.get("site_code", "")
     if site_code:  # home page link (issue #11)
         in_scope = in_scope.filter(site__code=site_code)
-    participants = signing.with_casebook_state(
-        in_scope.select_related("site").order_by("site__code", "code")
-    )
+    signed = Exists(CasebookSignature.objects.filter(participant=OuterRef("pk")))
     sites: dict[int, dict[str, Any]] = {}
+    # Unsigned casebooks are only counted; the casebook state (every form's row versions)
+    # is computed for the signed ones alone, the only ones that can be "to re-sign".
+    unsigned = in_scope.filter(~signed).order_by().values("site").annotate(n=Count("pk"))
+    unsigned_by_site = {row["site"]: row["n"] for row in unsigned}
+    for site in Site.objects.filter(pk__in=unsigned_by_site).order_by("code"):
+        sites[site.pk] = {"site": site, "to_resign": [], "unsigned": unsigned_by_site[site.pk]}
+    participants = signing.with_casebook_state(
+        in_scope.filter(signed).select_related("site").order_by("site__code", "code")
+    )
     for participant in participants:
         status = signing.signature_status_of(participant)
         entry = sites.setdefault(
@@ -89,6 +99,5 @@ def resign_list(request: AuthenticatedRequest) -> HttpResponse:
         )
         if status.state == signing.TO_RESIGN:
             entry["to_resign"].append((participant, status))
-        elif status.state == signing.UNSIGNED:
-            entry["unsigned"] += 1
+    sites = dict(sorted(sites.items(), key=lambda item: item[1]["site"].code))
     return render(request, "monitoring/resign_list.html", {"sites": list(sites.values())})

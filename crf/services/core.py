@@ -166,27 +166,26 @@ def sync_system_queries(
     close: bool = True,
     scope: Callable[[str, str], bool] | None = None,
     new: bool = False,
+    existing: list[DataQuery] | None = None,
 ) -> tuple[list[DataQuery], list[DataQuery]]:
     """Edit checks are system queries (docs/decisions/0013-data-queries.md): open one per
     soft finding not already queried, close (with a trace in the thread) the unresolved
     ones the saved values no longer trip. Runs in the save's transaction.
+    `existing`: the row's system queries, when the caller read them for many rows at once
+    (the nightly run: one query per participant instead of one per row).
 
     A system query that a person closed (value confirmed) is not opened again while the
     field keeps the value it was raised on. `scope(field, msgid)`: only those checks are
     considered (a re-run of one check leaves the others as they are). `new`: the row was
     created in this transaction, so no query can name it yet. Returns (opened, closed).
     """
-    existing = (
-        []
-        if new
-        else [
-            q
-            for q in DataQuery.objects.system()
-            .for_object(obj)
-            .exclude(status=QueryStatus.CANCELLED)
-            if scope is None or scope(q.field, q.msgid)
-        ]
-    )
+    if new:
+        existing = []  # a row created in this transaction: no query names it yet
+    elif existing is None:
+        existing = list(
+            DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
+        )
+    existing = [q for q in existing if scope is None or scope(q.field, q.msgid)]
     wanted = {(f.field, f.msgid, _key(f.params)): f for f in warnings}
     now = timezone.now()
     user = by if getattr(by, "pk", None) else None

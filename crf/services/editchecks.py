@@ -13,10 +13,25 @@ from django.db import transaction
 from audit.services import record
 from crf.definitions import FORMS, CrfDefinition
 from crf.facts import participant_facts
-from crf.models import DataQuery
+from crf.models import DataQuery, QueryStatus
 from crf.rules.common import Severity
 from crf.services.core import ParticipantLocked, lock_participant, sync_system_queries, values_of
 from participants.models import Participant
+
+
+def _system_queries_of(participant_id: int) -> dict[tuple[str, int], list[DataQuery]]:
+    """The participant's system queries by row, read once (read after the participant's
+    lock, so a concurrent save cannot add one unseen)."""
+    by_row: dict[tuple[str, int], list[DataQuery]] = {}
+    queries = (
+        DataQuery.objects.system()
+        .filter(participant_id=participant_id)
+        .exclude(status=QueryStatus.CANCELLED)
+        .order_by("pk")
+    )
+    for query in queries:
+        by_row.setdefault((query.model_label, query.object_id), []).append(query)
+    return by_row
 
 
 @dataclass
@@ -54,6 +69,7 @@ def run_edit_checks(*, site: str | None = None, check: str = "") -> RunReport:
             with transaction.atomic():
                 participant = lock_participant(Participant.objects.get(pk=participant_id))
                 facts = participant_facts(participant)
+                existing = _system_queries_of(participant_id)
                 for definition, row in rows:
                     rules = definition.rules
                     if rules is None:  # no form of its own: nothing to re-run
@@ -72,6 +88,7 @@ def run_edit_checks(*, site: str | None = None, check: str = "") -> RunReport:
                         by=None,
                         close=definition.rerun_closes_queries,
                         scope=in_scope if field_name else None,
+                        existing=existing.get((row._meta.label_lower, row.pk), []),
                     )
                     if opened or closed:
                         record(

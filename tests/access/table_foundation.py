@@ -53,6 +53,7 @@ ENTRIES = [
         note="a wrong token shows 'link no longer valid'",
     ),
     Entry("accounts:password_reset_complete", EVERYONE, public=True),
+    Entry("accounts:preferences", EVERYONE, note="the person's own settings (0031)"),
     Entry(
         "accounts:switch_site",
         frozenset(

@@ -112,6 +112,26 @@ def test_the_number_of_queries_does_not_grow_with_the_trial(
     assert tables(html)["table-recruitment"][-1][1] == str(n)
 
 
+@pytest.mark.parametrize("n", [2, 20])
+def test_the_monitors_dashboard_stays_within_20_queries(
+    site11: Any,
+    site16: Any,
+    client_for: Any,
+    django_assert_max_num_queries: Any,
+    n: int,
+) -> None:
+    """Issue #9: the dashboard as a site-scoped monitor too (the data manager's above)."""
+    from tests.dashboard.helpers import open_query
+    from tests.randomization.factories import make_randomized_participant
+
+    for i in range(n):
+        open_query(make_randomized_participant(site11 if i % 2 else site16), days_old=i)
+    client = client_for("monitor")
+    client.get(dashboard_url())
+    with django_assert_max_num_queries(20):
+        assert client.get(dashboard_url()).status_code == 200
+
+
 def test_negative_control_without_the_clinical_check_the_pharmacist_gets_in(
     client_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -213,3 +213,30 @@ def test_a_correction_without_a_value_is_refused(p11, role_users, client_for):
     assert response.status_code == 200
     assert DailyFollowUp.objects.get(pk=row.pk).temperature_max_c == HOT
     assert not query.messages.filter(kind="answered").exists()
+
+
+@pytest.mark.parametrize("role", ["investigator", "coordinator", "monitor", "data_manager"])
+def test_each_roles_default_worklist_stays_within_20_queries_whatever_the_size(
+    role, p11, role_users, client_for, django_assert_max_num_queries
+):
+    """Issue #9: every worklist <= 20 SQL queries. Each role's default view (to answer,
+    to review, not resolved), on a small and a larger set of open and answered queries of
+    several participants: the count may not grow with the data."""
+    from tests.crf.helpers import randomized
+
+    client = client_for(role)
+    url = reverse("monitoring:query_list")
+    counts = []
+    for _round in range(2):
+        participant = randomized(p11.site)
+        for days_ago in range(18, 6, -1):
+            row = daily_row(participant, role_users["coordinator"], days_ago=days_ago)
+            query = raise_query(row, field="map_mmhg", text="MAP?", by=role_users["monitor"])
+            if days_ago % 2:
+                answer_query(query, text="Checked.", by=role_users["coordinator"])
+        client.get(url)  # session and caches warm
+        with django_assert_max_num_queries(20) as captured:
+            response = client.get(url)
+        assert response.status_code == 200 and len(response.context["page"]) > 0
+        counts.append(len(captured.captured_queries))
+    assert counts[1] <= counts[0], counts
