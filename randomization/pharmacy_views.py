@@ -137,7 +137,6 @@ def _receipt_context(request: HttpRequest, shipment: Shipment) -> dict[str, Any]
         "kits": kits,
         "scanned": len(scanned),
         "not_scanned": len(kits) - len(scanned),
-        "scanned_ids": scanned,
         "can_manage": has_capability(request.user, C.MANAGE_KITS, shipment.site_id),
         "scan_form": ScanForm(),
     }
