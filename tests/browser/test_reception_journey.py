@@ -19,6 +19,8 @@ pytestmark = pytest.mark.browser
 def test_scans_answer_in_place_and_a_missing_kit_is_confirmed_before_it_is_lost(
     page: Any, live_server: Any, browser_users: dict[str, Any]
 ) -> None:
+    from playwright.sync_api import expect
+
     from randomization.models import Kit, Shipment
     from sites.models import Site
     from tests.randomization.factories import make_kits
@@ -47,9 +49,7 @@ def test_scans_answer_in_place_and_a_missing_kit_is_confirmed_before_it_is_lost(
         field = page.locator("#scan-form input[name=kit_code]")
         field.fill(kit.code)
         field.press("Enter")
-        page.wait_for_function(
-            f"document.querySelector('[data-count=scanned]').textContent.trim() === '{n}'"
-        )
+        expect(scanned).to_have_text(str(n))
         assert kit.code in page.locator("#scan-message").inner_text()
         # The swapped form has the focus: the scanner's next code goes into it.
         assert page.evaluate("document.activeElement.name") == "kit_code"
@@ -65,8 +65,7 @@ def test_scans_answer_in_place_and_a_missing_kit_is_confirmed_before_it_is_lost(
     assert Kit.objects.get(pk=kits[3].pk).status == Kit.Status.IN_TRANSIT
     page.check("#close-form input[name=missing_confirmed]")
     page.click("#close-form button")
-    page.wait_for_selector("#receipt-counts")
-    page.wait_for_function("!document.querySelector('#close-form')")
+    expect(page.locator("#close-form")).to_have_count(0)
     assert Kit.objects.get(pk=kits[3].pk).status == Kit.Status.LOST
     assert page.locator("[data-count=scanned]").inner_text().strip() == "3"
     assert page.locator("[data-count=not-scanned]").inner_text().strip() == "1"
