@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -28,13 +29,15 @@ from django.db.models import (
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext_lazy as _
 
-from crf.definitions import DEFINITIONS, by_schedule_code
+from crf.definitions import DEFINITIONS, CrfDefinition, by_schedule_code
 from crf.models import CrfStatus, D10Biology
 from crf.schedule import (
     LAST_STUDY_DAY,
     VISITS_BY_CODE,
     ClinicalState,
     ExpectedForm,
+    FormStatus,
+    VisitKind,
     d0_from_randomized_at,
     expected_forms,
     study_date,
@@ -60,12 +63,14 @@ STATUS_LABELS: dict[str, Any] = {
 }
 
 
-def _rows_query(participants: Any, user: User) -> Any:
+def _rows_query(
+    participants: Any, user: User, definitions: tuple[CrfDefinition, ...] = DEFINITIONS
+) -> Any:
     """(participant id, kind, row as JSON) of every current CRF row of `participants` (a
     participant, or a list of participant ids for a work list) in one `UNION ALL`."""
     lookup = "participant__in" if isinstance(participants, list) else "participant"
     parts = []
-    for definition in DEFINITIONS:
+    for definition in definitions:
         model = definition.model
         qs: Any
         if model is D10Biology:
@@ -85,18 +90,26 @@ def _rows_query(participants: Any, user: User) -> Any:
     return parts[0].union(*parts[1:], all=True)
 
 
+@cache
+def _json_converters(model: Any) -> dict[str, Any]:
+    """Field name → function from its JSON value back to the Python type, per model."""
+    out: dict[str, Any] = {}
+    for f in model._meta.concrete_fields:
+        if isinstance(f, DateTimeField):
+            out[f.name] = datetime.fromisoformat
+        elif isinstance(f, DateField):
+            out[f.name] = date.fromisoformat
+        elif isinstance(f, DecimalField):
+            out[f.name] = lambda value: Decimal(str(value))
+    return out
+
+
 def _from_json(model: Any, row: dict[str, Any]) -> dict[str, Any]:
     """JSON gives dates and decimals as text/float: back to Python types."""
+    converters = _json_converters(model)
     for name, value in row.items():
-        if value is None:
-            continue
-        field = model._meta.get_field(name)
-        if isinstance(field, DateTimeField):
-            row[name] = datetime.fromisoformat(value)
-        elif isinstance(field, DateField):
-            row[name] = date.fromisoformat(value)
-        elif isinstance(field, DecimalField):
-            row[name] = Decimal(str(value))
+        if value is not None and name in converters:
+            row[name] = converters[name](value)
     return row
 
 
@@ -172,9 +185,24 @@ def _sort(rows: dict[str, list[dict[str, Any]]]) -> None:
             rows[definition.code].sort(key=_sort_key(definition.timeline_order))
 
 
+# What the schedule reads: the forms it expects and the records of the clinical state
+# (death), not the repeating logs (infections, AEs, medications, deviations), which are
+# never expected; the work lists load only these (ADR 0028).
+SCHEDULE_DEFINITIONS: tuple[CrfDefinition, ...] = tuple(
+    d
+    for d in DEFINITIONS
+    if d.code == "DEATH"
+    or any(VISITS_BY_CODE[code].kind is not VisitKind.LOG for code in d.schedule_codes)
+)
+
+
+DAILY = by_schedule_code("DAILY")
+
+
 def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
-    """The courses of every randomized participant of `participants` in 3 queries whatever
-    their number (the home page's work lists, issue #11); no kit codes."""
+    """The schedule part of the courses of every randomized participant of `participants`
+    in 4 queries whatever their number (the home page's work lists, issue #11): the forms
+    the schedule expects and the death record, no log, no kit codes."""
     from randomization.models import Allocation
 
     people = {p.pk: p for p in participants.filter(allocation__isnull=False).order_by("code")}
@@ -185,8 +213,16 @@ def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
     )
     rows = {pk: _empty_rows() for pk in people}
     if people:
-        for pid, code, data in _rows_query(list(people), user):
+        # The daily forms (most rows) in a plain query of their own: no JSON to parse.
+        union = tuple(d for d in SCHEDULE_DEFINITIONS if d.code != DAILY.code)
+        for pid, code, data in _rows_query(list(people), user, union):
             rows[pid][code].append(_from_json(_MODEL_OF[code], data))
+        if DAILY in SCHEDULE_DEFINITIONS:
+            daily: Any = DAILY.model.objects.visible_to(user).current()
+            for row in daily.filter(participant__in=list(people)).values(
+                "participant_id", *DAILY.timeline_fields
+            ):
+                rows[row.pop("participant_id")][DAILY.code].append(row)
     for by_kind in rows.values():
         _sort(by_kind)
     return [
@@ -312,6 +348,49 @@ def _item(code: str, target: date, d0: date, status: str, **extra: Any) -> Item:
     )
 
 
+def _matching_row(
+    course: Course, form: ExpectedForm, daily: dict[date, dict[str, Any]]
+) -> dict[str, Any] | None:
+    return daily.get(form.target_date) if form.code == "DAILY" else _stored_row(course, form)
+
+
+def _completes(form: ExpectedForm, row: dict[str, Any]) -> bool:
+    """A stored row takes the form's place (its own status), except an ICU stay whose
+    discharge (or "still in the ICU at D90") is not recorded yet."""
+    return form.code != "ICU_DISCHARGE" or (
+        row["discharged_at"] is not None or bool(row["ongoing_at_d90"])
+    )
+
+
+def forms_still_expected(course: Course, today: date) -> list[Item]:
+    """The expected forms that are due or overdue and that no stored row completes, as
+    build_timeline shows them, without building the rest of the timeline (the home
+    page's work lists, ADR 0028): the same schedule, the same matching."""
+    state = clinical_state(course)
+    if state is None:
+        return []
+    daily = {row["day_date"]: row for row in course.rows["DAILY"]}
+    items = []
+    for form in expected_forms(state, today):
+        if form.status == FormStatus.NOT_DUE:
+            continue
+        row = _matching_row(course, form, daily)
+        if row is not None and _completes(form, row):
+            continue
+        item = _item(
+            form.code,
+            form.target_date,
+            state.d0,
+            str(form.status),
+            occurrence=form.occurrence,
+            window=(form.window_start, form.window_end),
+            row_id=row["id"] if row is not None else None,
+        )
+        item.study_day = form.study_day
+        items.append(item)
+    return items
+
+
 def build_timeline(course: Course, today: date) -> Timeline | None:
     """Expected forms with their statuses, grouped by study day (pure, no query)."""
     state = clinical_state(course)
@@ -332,14 +411,11 @@ def build_timeline(course: Course, today: date) -> Timeline | None:
             window=(form.window_start, form.window_end),
         )
         item.study_day = form.study_day
-        row = daily.get(form.target_date) if form.code == "DAILY" else _stored_row(course, form)
+        row = _matching_row(course, form, daily)
         if row is not None:
             item.row_id = row["id"]
             used.add((form.code, row["id"]))
-            done = form.code != "ICU_DISCHARGE" or (
-                row["discharged_at"] is not None or row["ongoing_at_d90"]
-            )
-            if done:
+            if _completes(form, row):
                 item.status = _stored_status(row["status"], locked)
         items.append(item)
     items += _unexpected(course, d0, used, locked)

@@ -41,10 +41,7 @@ def forms_to_enter(participants: QuerySet[Any], user: Any) -> dict[str, list[Ent
     today = paris_today(timezone.now())
     found: dict[str, list[Entry]] = {kind: [] for kind in KINDS}
     for course in timeline.load_courses(participants, user):
-        line = timeline.build_timeline(course, today)
-        if line is None:
-            continue
-        for item in line.items:
+        for item in timeline.forms_still_expected(course, today):
             for kind in KINDS:
                 if _matches(kind, item):
                     found[kind].append(Entry(course.participant, item))

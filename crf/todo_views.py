@@ -12,6 +12,7 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from crf import todo
 from participants.models import Participant
+from platinium.lib.paging import page_of
 from platinium.lib.study_time import paris_today
 
 
@@ -35,7 +36,7 @@ def forms_to_enter(request: HttpRequest) -> HttpResponse:
         request,
         "crf/forms_to_enter.html",
         {
-            "entries": entries,
+            "entries": page_of(entries, request),
             "show": show,
             "title": titles[show],
             "today": paris_today(timezone.now()),

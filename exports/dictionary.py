@@ -401,20 +401,29 @@ OUTCOME_VARIABLES: tuple[tuple[str, Any, str, str, bool], ...] = (
 )
 
 
-def outcomes_dataset() -> DatasetSpec:
-    variables = [
+# The participant and site columns of the datasets with one row per participant or per
+# item that is not a CRF form (outcomes, queries, audit trail, allocation).
+def _participant_keys() -> list[Variable]:
+    return [
         Variable("participant", _("participant code"), STRING),
         Variable("site", _("site code"), STRING),
-    ] + [
-        Variable(
-            name,
-            label,
-            kind,
-            unit=unit,
-            choices=YES_NO if kind == BOOLEAN else (),
-            restricted=restricted,
-        )
-        for name, label, kind, unit, restricted in OUTCOME_VARIABLES
+    ]
+
+
+def outcomes_dataset() -> DatasetSpec:
+    variables = [
+        *_participant_keys(),
+        *(
+            Variable(
+                name,
+                label,
+                kind,
+                unit=unit,
+                choices=YES_NO if kind == BOOLEAN else (),
+                restricted=restricted,
+            )
+            for name, label, kind, unit, restricted in OUTCOME_VARIABLES
+        ),
     ]
     return DatasetSpec(
         name="outcomes",
@@ -435,13 +444,6 @@ def tables() -> dict[str, str]:
     out = {model._meta.label_lower: name for name, (model, _title) in crf_forms().items()}
     out |= {model._meta.label_lower: name for name, (model, _parent) in CHILD_FORMS.items()}
     return out
-
-
-def _participant_keys() -> list[Variable]:
-    return [
-        Variable("participant", _("participant code"), STRING),
-        Variable("site", _("site code"), STRING),
-    ]
 
 
 # Data queries (ADR 0013), one row each: where, status and dates, never the thread's text
@@ -509,8 +511,7 @@ def audit_trail_dataset() -> DatasetSpec:
 # The arm: in the unblinded export only (roles.md C2), never in the blinded one.
 def allocation_dataset() -> DatasetSpec:
     variables = [
-        Variable("participant", _("participant code"), STRING),
-        Variable("site", _("site code"), STRING),
+        *_participant_keys(),
         Variable("rand_no", _("randomisation number"), STRING),
         Variable("randomized_at", _("randomisation date and time (T_R)"), DATETIME),
         Variable("arm", _("treatment arm"), STRING, restricted=True),

@@ -74,6 +74,11 @@ class CloseReceiptForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Shown only when kits were not scanned (issue #11): they will be recorded as lost.
+    missing_confirmed = forms.BooleanField(
+        label=_("I confirm that the kits not scanned are missing from the delivery"),
+        required=False,
+    )
 
 
 class QuarantineDecisionForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Case, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
+from platinium.lib.paging import page_of
 from randomization import allocation_list, arm_access
 from randomization.forms import ListUploadForm
 from randomization.models import AllocationList, Kit, KitList, Shipment
@@ -111,12 +113,18 @@ def _import(request: HttpRequest, *, kind: str) -> HttpResponse:
 @capability_required(C.LOAD_ALLOCATION_LIST)
 def supply(request: AuthenticatedRequest) -> HttpResponse:
     """Shipment requests of every site, for the central depot (arm-agnostic)."""
-    shipments = Shipment.objects.select_related("site").order_by("status", "-requested_at")
+    # Requested shipments first (what the depot has to dispatch), then the newest
+    # (issue #11); paged like every list (issue #13).
+    shipments = (
+        Shipment.objects.select_related("site")
+        .alias(waiting=Case(When(status=Shipment.Status.REQUESTED, then=0), default=1))
+        .order_by("waiting", "-requested_at", "-pk")
+    )
     return render(
         request,
         "randomization/supply.html",
         {
-            "shipments": shipments,
+            "shipments": page_of(shipments, request),
             "depot_kits": Kit.objects.filter(status=Kit.Status.AT_DEPOT).count(),
         },
     )

@@ -6,12 +6,13 @@ No view here loads an arm; stock is counted by status and expiry, never by arm.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,8 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from participants.models import Participant
 from platinium.lib.paging import page_of
+from platinium.lib.study_time import paris_today
+from randomization import accountability as accountability_log
 from randomization.forms import (
     CloseReceiptForm,
     IncidentForm,
@@ -37,13 +40,24 @@ from randomization.services.dispensing import (
     send_to_destruction,
 )
 from randomization.services.scanning import KitRefused, scanned_kit
-from randomization.services.supply import close_receipt, decide_quarantine, receive_kit
+from randomization.services.supply import (
+    UnscannedKits,
+    close_receipt,
+    decide_quarantine,
+    receive_kit,
+)
 from sites.models import Site
 
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest
 
 S = Kit.Status
+
+# `?dispense_sort=`: the kits to dispense by participant (default) or oldest allocation first.
+DISPENSE_SORTS = {
+    "": ("participant__code", "code"),
+    "allocated": ("allocated_at", "code"),
+}
 
 
 def _site(request: HttpRequest) -> Site:
@@ -66,11 +80,16 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
     show = request.GET.get("show", "")
     available = kits.expiring() if show == "expiring" else kits.filter(status=S.AVAILABLE)
     by_expiry = list(available.values("expiry").annotate(n=Count("pk")).order_by("expiry"))
-    to_dispense = (
-        kits.filter(status=S.ALLOCATED)
-        .select_related("participant")
-        .order_by("participant__code", "code")
-    )
+    # Kits to dispense: paged on their own parameter, searched by participant or kit code,
+    # sorted by participant or by allocation time (issue #13: every choice in the URL).
+    search = request.GET.get("dispense_q", "").strip()[:20]
+    sort = request.GET.get("dispense_sort", "")
+    to_dispense = kits.to_dispense().select_related("participant")
+    if search:
+        to_dispense = to_dispense.filter(
+            Q(participant__code__icontains=search) | Q(code__icontains=search)
+        )
+    to_dispense = to_dispense.order_by(*DISPENSE_SORTS.get(sort, DISPENSE_SORTS[""]))
     shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number", "-pk")
     if show == "to_receive":
         shipments = shipments.to_receive()
@@ -86,7 +105,9 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
             ],
             "total": sum(by_status.values()),
             "by_expiry": by_expiry,
-            "to_dispense": to_dispense,
+            "to_dispense": page_of(to_dispense, request, param="dispense_page"),
+            "dispense_q": search,
+            "dispense_sort": sort if sort in DISPENSE_SORTS else "",
             "shipments": page_of(shipments, request),
             "show": show,
             "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
@@ -101,23 +122,45 @@ def _shipment(request: HttpRequest, shipment_id: int) -> Shipment:
     )
 
 
+def _receipt_context(request: HttpRequest, shipment: Shipment) -> dict[str, Any]:
+    """The kits of a shipment and the receipt counts. "Scanned" is read from the kit log
+    (a RECEIVED event of this shipment), not from the kit's status: after the receipt a
+    kit not scanned is lost, or quarantined like the scanned ones (issue #11)."""
+    kits = list(Kit.objects.filter(shipment=shipment).order_by("code"))
+    scanned = set(
+        KitEvent.objects.filter(shipment=shipment, to_status=S.RECEIVED).values_list(
+            "kit_id", flat=True
+        )
+    )
+    return {
+        "shipment": shipment,
+        "kits": kits,
+        "scanned": len(scanned),
+        "not_scanned": len(kits) - len(scanned),
+        "can_manage": has_capability(request.user, C.MANAGE_KITS, shipment.site_id),
+        "scan_form": ScanForm(),
+    }
+
+
+def _shipment_page(
+    request: HttpRequest,
+    shipment: Shipment,
+    *,
+    close_form: CloseReceiptForm | None = None,
+    confirm_missing: list[str] | None = None,
+) -> HttpResponse:
+    context = _receipt_context(request, shipment)
+    context |= {
+        "close_form": close_form or CloseReceiptForm(),
+        "confirm_missing": confirm_missing or [],
+        "decision_form": QuarantineDecisionForm(),
+    }
+    return render(request, "randomization/shipment_detail.html", context)
+
+
 @capability_required(C.VIEW_KIT_ACCOUNTABILITY)
 def shipment_detail(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
-    shipment = _shipment(request, shipment_id)
-    kits = Kit.objects.filter(shipment=shipment).order_by("code")
-    return render(
-        request,
-        "randomization/shipment_detail.html",
-        {
-            "shipment": shipment,
-            "kits": kits,
-            "scanned": sum(1 for k in kits if k.status != S.IN_TRANSIT),
-            "can_manage": has_capability(request.user, C.MANAGE_KITS, shipment.site_id),
-            "scan_form": ScanForm(),
-            "close_form": CloseReceiptForm(),
-            "decision_form": QuarantineDecisionForm(),
-        },
-    )
+    return _shipment_page(request, _shipment(request, shipment_id))
 
 
 def _manage_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
@@ -130,15 +173,24 @@ def _manage_shipment(request: HttpRequest, shipment_id: int) -> Shipment:
 @require_POST
 @capability_required(C.MANAGE_KITS)
 def shipment_receive(request: AuthenticatedRequest, shipment_id: int) -> HttpResponse:
+    """One scan. From htmx (the scanner's Enter key) the answer is the receipt part of the
+    page only, so the pharmacist scans the next kit without a reload; without JavaScript,
+    a redirect to the shipment page."""
     shipment = _manage_shipment(request, shipment_id)
     form = ScanForm(request.POST)
+    outcome, text = "error", gettext("Scan a kit code.")
     if form.is_valid():
         try:
             kit = receive_kit(shipment, by=request.user, scanned_code=form.cleaned_data["kit_code"])
         except KitRefused as exc:
-            messages.error(request, exc.message)
+            text = exc.message
         else:
-            messages.success(request, gettext("Kit %(code)s received.") % {"code": kit.code})
+            outcome, text = "success", gettext("Kit %(code)s received.") % {"code": kit.code}
+    if request.htmx:  # type: ignore[attr-defined]  # django-htmx middleware
+        context = _receipt_context(request, shipment)
+        context["scan_message"] = (outcome, text)
+        return render(request, "randomization/_receipt.html", context)
+    getattr(messages, outcome)(request, text)
     return redirect("randomization:shipment_detail", shipment_id=shipment.pk)
 
 
@@ -152,6 +204,10 @@ def shipment_close(request: AuthenticatedRequest, shipment_id: int) -> HttpRespo
     else:
         try:
             close_receipt(shipment, by=request.user, **form.cleaned_data)
+        except UnscannedKits as exc:
+            # Nothing written: the same page asks to confirm, the temperature kept.
+            messages.warning(request, exc.message)
+            return _shipment_page(request, shipment, close_form=form, confirm_missing=exc.codes)
         except KitRefused as exc:
             messages.error(request, exc.message)
         else:
@@ -311,13 +367,20 @@ def kit_action(request: AuthenticatedRequest) -> HttpResponse:
 def accountability(request: AuthenticatedRequest) -> HttpResponse:
     """Every kit movement of the site, oldest first (drug accountability log)."""
     site = _site(request)
-    events = (
-        KitEvent.objects.filter(site=site)
-        .select_related("kit", "by", "participant")
-        .order_by("occurred_at", "id")
-    )
     return render(
         request,
         "randomization/accountability.html",
-        {"site": site, "events": page_of(events, request)},
+        {"site": site, "events": page_of(accountability_log.events_of(site), request)},
     )
+
+
+@capability_required(C.VIEW_KIT_ACCOUNTABILITY)
+def accountability_csv(request: AuthenticatedRequest) -> HttpResponse:
+    """The whole log of the site as CSV (rows read in chunks; a site's log is a few
+    thousand lines at most, so the file is built in memory and has a length)."""
+    site = _site(request)
+    lines = accountability_log.csv_lines(accountability_log.events_of(site).iterator(500))
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
+    filename = f"accountability-{site.code}-{paris_today(timezone.now()).isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

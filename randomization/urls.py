@@ -52,4 +52,9 @@ urlpatterns = [
     ),
     path("pharmacy/kit-action/", pharmacy_views.kit_action, name="kit_action"),
     path("pharmacy/accountability/", pharmacy_views.accountability, name="accountability"),
+    path(
+        "pharmacy/accountability.csv",
+        pharmacy_views.accountability_csv,
+        name="accountability_csv",
+    ),
 ]

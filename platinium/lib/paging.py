@@ -12,9 +12,12 @@ from django.utils.functional import cached_property
 PER_PAGE = 50
 
 
-def page_of(rows: Any, request: HttpRequest, *, per_page: int = PER_PAGE) -> Page:
-    """The requested page of an ordered queryset (`?page=`)."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+def page_of(
+    rows: Any, request: HttpRequest, *, per_page: int = PER_PAGE, param: str = "page"
+) -> Page:
+    """The requested page of an ordered queryset (`?page=`; `param` names another parameter
+    for a second list on the same page, given to includes/pager.html too)."""
+    return Paginator(rows, per_page).get_page(request.GET.get(param))
 
 
 class BoundedPaginator(Paginator):

@@ -128,49 +128,63 @@ def _report_kit_incident(
     return IncidentResult(kit=kit, replacement=replacement)
 
 
-@transaction.atomic
-def return_kit(kit: Kit, *, by: User, reason: str = "") -> Kit:
-    """A dispensed kit comes back to the pharmacy (accountability)."""
+def _move_kit(
+    kit: Kit,
+    target: str,
+    *,
+    by: User,
+    refusal: str,
+    with_participant: bool = False,
+    reason: str = "",
+) -> Kit:
+    """The pharmacy's accountability moves: only a kit manager of the kit's site, the kit
+    locked, a transition the kit's life cycle allows (otherwise `refusal`, nothing written).
+    Runs inside the caller's transaction."""
     if kit.site_id is None:
         raise PermissionDenied
     require_kit_manager(by, kit.site_id)
     kit = Kit.objects.select_for_update().get(pk=kit.pk)
+    participant = kit.participant if with_participant else None
     try:
-        transition(kit, S.RETURNED, by=by, participant=kit.participant, reason=reason.strip())
+        transition(kit, target, by=by, participant=participant, reason=reason.strip())
     except IllegalTransition:
-        raise KitRefused(
-            gettext("Kit %(code)s cannot be returned now.") % {"code": kit.code}
-        ) from None
+        raise KitRefused(refusal % {"code": kit.code}) from None
     return kit
+
+
+@transaction.atomic
+def return_kit(kit: Kit, *, by: User, reason: str = "") -> Kit:
+    """A dispensed kit comes back to the pharmacy (accountability)."""
+    return _move_kit(
+        kit,
+        S.RETURNED,
+        by=by,
+        reason=reason,
+        with_participant=True,
+        refusal=gettext("Kit %(code)s cannot be returned now."),
+    )
 
 
 @transaction.atomic
 def send_to_destruction(kit: Kit, *, by: User, reason: str = "") -> Kit:
-    if kit.site_id is None:
-        raise PermissionDenied
-    require_kit_manager(by, kit.site_id)
-    kit = Kit.objects.select_for_update().get(pk=kit.pk)
-    try:
-        transition(kit, S.PENDING_DESTRUCTION, by=by, reason=reason.strip())
-    except IllegalTransition:
-        raise KitRefused(
-            gettext("Kit %(code)s cannot be sent to destruction now.") % {"code": kit.code}
-        ) from None
-    return kit
+    return _move_kit(
+        kit,
+        S.PENDING_DESTRUCTION,
+        by=by,
+        reason=reason,
+        refusal=gettext("Kit %(code)s cannot be sent to destruction now."),
+    )
 
 
 @transaction.atomic
 def destroy_kit(kit: Kit, *, by: User, reason: str = "") -> Kit:
-    if kit.site_id is None:
-        raise PermissionDenied
-    require_kit_manager(by, kit.site_id)
-    kit = Kit.objects.select_for_update().get(pk=kit.pk)
-    try:
-        transition(kit, S.DESTROYED, by=by, reason=reason.strip())
-    except IllegalTransition:
-        raise KitRefused(
-            gettext("Kit %(code)s is not pending destruction.") % {"code": kit.code}
-        ) from None
+    kit = _move_kit(
+        kit,
+        S.DESTROYED,
+        by=by,
+        reason=reason,
+        refusal=gettext("Kit %(code)s is not pending destruction."),
+    )
     record("randomization.kit_destroyed", target=kit, by=by, data={"kit": kit.code})
     return kit
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from audit.services import record
@@ -138,9 +138,33 @@ def receive_kit(shipment: Shipment, *, by: User, scanned_code: str) -> Kit:
     return kit
 
 
+class UnscannedKits(KitRefused):
+    """Closing with the logger OK would record kits never scanned as lost: the pharmacist
+    confirms it first (issue #11). Nothing was written."""
+
+    def __init__(self, codes: list[str]) -> None:
+        self.codes = codes
+        super().__init__(
+            ngettext(
+                "%(n)d kit was not scanned: confirm that it is missing from the delivery.",
+                "%(n)d kits were not scanned: confirm that they are missing from the delivery.",
+                len(codes),
+            )
+            % {"n": len(codes)}
+        )
+
+
 @transaction.atomic
-def close_receipt(shipment: Shipment, *, by: User, temperature: str, note: str = "") -> Shipment:
-    """Finish a receipt. A logger alarm quarantines the whole shipment (both arms)."""
+def close_receipt(
+    shipment: Shipment,
+    *,
+    by: User,
+    temperature: str,
+    note: str = "",
+    missing_confirmed: bool = False,
+) -> Shipment:
+    """Finish a receipt. A logger alarm quarantines the whole shipment (both arms); with the
+    logger OK the kits not scanned are recorded as lost, once `missing_confirmed`."""
     require_kit_manager(by, shipment.site_id)
     shipment = Shipment.objects.select_for_update().select_related("site").get(pk=shipment.pk)
     if shipment.status != Shipment.Status.IN_TRANSIT:
@@ -152,6 +176,9 @@ def close_receipt(shipment: Shipment, *, by: User, temperature: str, note: str =
             shipment=shipment, status__in=[S.IN_TRANSIT, S.RECEIVED]
         )
     )
+    unscanned = sorted(kit.code for kit in kits if kit.status == S.IN_TRANSIT)
+    if temperature == Shipment.Temperature.OK and unscanned and not missing_confirmed:
+        raise UnscannedKits(unscanned)
     if temperature == Shipment.Temperature.ALARM:
         for kit in kits:
             transition(
@@ -176,7 +203,12 @@ def close_receipt(shipment: Shipment, *, by: User, temperature: str, note: str =
         "randomization.shipment_received",
         target=shipment,
         by=by,
-        data={"number": shipment.number, "temperature": temperature, "kits": len(kits)},
+        data={
+            "number": shipment.number,
+            "temperature": temperature,
+            "kits": len(kits),
+            "not_scanned": len(unscanned),
+        },
         reason=note.strip(),
     )
     check_resupply(shipment.site, by=by)

@@ -110,6 +110,7 @@ ENTRIES = [
     ),
     Entry("randomization:pharmacy_home", ACCOUNTABILITY),
     Entry("randomization:accountability", ACCOUNTABILITY),
+    Entry("randomization:accountability_csv", ACCOUNTABILITY),
     Entry(
         "randomization:shipment_detail",
         ACCOUNTABILITY,
