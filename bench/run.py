@@ -51,7 +51,7 @@ from django.urls import reverse  # noqa: E402
 from bench.common import expect_status, measure  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-OPTIONAL_SCENARIOS = ("randomization", "demo", "crf")
+OPTIONAL_SCENARIOS = ("randomization", "demo", "crf", "exports")
 
 
 def foundation(results: dict[str, Any]) -> None:
