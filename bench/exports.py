@@ -26,6 +26,7 @@ manager; the time is split into gathering the context, the template and WeasyPri
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import os
 import random
@@ -251,28 +252,12 @@ def run(results: dict[str, Any]) -> None:
 def main() -> None:
     """Run this scenario alone: `python bench/exports.py` (same database as bench/run.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench import run as bench_run  # noqa: I001 (first: it sets Django up)
-    from django.conf import settings
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
+    from bench import run as bench_run  # sets Django up
 
-    database = settings.DATABASES["default"]
-    database.setdefault("TEST", {})["NAME"] = f"bench_{database['NAME']}"
-    setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False)
     results: dict[str, Any] = {}
-    try:
+    with bench_run.bench_database():
         run(results)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
     bench_run.write_results(results)
-    import json
-
     print(json.dumps(results, indent=2, sort_keys=True))
 
 
