@@ -68,6 +68,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "the kit-list import's own append-only kit events (pharmacy log, no participant)"
     ),
     ("bench/run.py", "SQL", "cursor"): "reads the server version only (benchmark report)",
+    ("bench/exports.py", "SQL", "cursor"): "COPY … TO STDOUT, the export baseline (reads only)",
     ("exports/services.py", "SQL", "cursor"): (
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ: one snapshot per export, no data"
     ),
