@@ -14,6 +14,7 @@ bench/crf.py / bench/review.py with a `run(results)` function.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -21,6 +22,7 @@ import os
 import platform
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,7 @@ from django.urls import reverse  # noqa: E402
 from bench.common import expect_status, measure  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-OPTIONAL_SCENARIOS = ("randomization", "demo", "crf", "review", "load")
+OPTIONAL_SCENARIOS = ("randomization", "demo", "crf", "exports", "review", "load")
 
 
 def foundation(results: dict[str, Any]) -> None:
@@ -116,13 +118,23 @@ def _server_version() -> str:
     return f"{number // 10000}.{number % 10000}"
 
 
-def main() -> None:
+@contextlib.contextmanager
+def bench_database() -> Iterator[None]:
+    """The throw-away database `bench_<name>`, created here and dropped at the end."""
     database = settings.DATABASES["default"]
     database.setdefault("TEST", {})["NAME"] = f"bench_{database['NAME']}"
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
-    results: dict[str, Any] = {}
     try:
+        yield
+    finally:
+        teardown_databases(old_config, verbosity=0)
+        teardown_test_environment()
+
+
+def main() -> None:
+    results: dict[str, Any] = {}
+    with bench_database():
         with override_settings(ROOT_URLCONF="bench.urls"):
             foundation(results)
             optional_scenarios(results)
@@ -135,9 +147,6 @@ def main() -> None:
             "method": "django.test.Client in-process, full middleware stack, 20 warm-up + "
             "200 timed requests per scenario",
         }
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        teardown_test_environment()
     merged = write_results(results)
     print(json.dumps({k: merged[k] for k in results}, indent=2, sort_keys=True))
 

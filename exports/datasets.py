@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Max, Model, Q, QuerySet
@@ -50,6 +51,15 @@ class Dataset:
     @property
     def columns(self) -> tuple[d.Variable, ...]:
         return self.spec.columns(blinded=self.blinded)
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Column name → its index in a row (the ODM writer looks values up by name for
+        every row: computing the columns each time was a sixth of its time)."""
+        positions: dict[str, int] = {}
+        for index, variable in enumerate(self.columns):
+            positions.setdefault(variable.name, index)
+        return positions
 
 
 def _sites(field: str, sites: Sequence[str] | None) -> Q:

@@ -260,10 +260,8 @@ class _Row:
         self.dataset, self.order, self.values = dataset, order, values
 
     def get(self, name: str) -> Any:
-        for variable, value in zip(self.dataset.columns, self.values, strict=True):
-            if variable.name == name:
-                return value
-        return None
+        index = self.dataset.positions.get(name)
+        return None if index is None else self.values[index]
 
 
 def _sorted_stream(index: int, dataset: Dataset) -> Iterator[tuple[tuple[str, str], int, _Row]]:

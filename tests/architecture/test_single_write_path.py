@@ -74,6 +74,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("bench/loadtest/database.py", "SQL", "execute"): (
         "CREATE/DROP/COMMENT of the load test's throw-away databases: no row of data"
     ),
+    ("bench/exports.py", "SQL", "cursor"): "COPY … TO STDOUT, the export baseline (reads only)",
     ("exports/services.py", "SQL", "cursor"): (
         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ: one snapshot per export, no data"
     ),
