@@ -50,6 +50,7 @@ HAND_WRITTEN = {
     "origin": "query worklist filter: who raised the query (monitor, data manager, system)",
     "classification": "deviation log filter: major / minor codes, not objects",
     "all": "participant list: the 'all my sites' box, a flag, not an object",
+    "dispense_sort": "pharmacy 'kits to dispense' list: sort orders, not objects",
 }
 
 # Form classes with a model choice field that no site user can open, and why.
