@@ -39,6 +39,8 @@ from accounts.todo import without_role
 from audit.services import record
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from accounts.types import AuthenticatedRequest
 
 
@@ -181,43 +183,51 @@ def user_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     )
 
 
-@require_POST
-@capability_required(C.MANAGE_USERS)
-def membership_revoke(request: AuthenticatedRequest, membership_id: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.active(), pk=membership_id)
+def _reasoned_action(
+    request: AuthenticatedRequest,
+    user_id: int,
+    action: Callable[[str], object],
+    success: str,
+) -> HttpResponse:
+    """An administrator's account action that needs a written reason: validate the reason,
+    run the service, report its refusal as a message, and go back to the account page."""
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason."))
     else:
         try:
-            services.revoke_membership(
-                membership, by=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Role revoked."))
+            action(form.cleaned_data["reason"])
+            messages.success(request, success)
         except services.AccountError as error:
             messages.error(request, str(error))
-    return redirect("accounts:user_detail", user_id=membership.user_id)
+    return redirect("accounts:user_detail", user_id=user_id)
+
+
+@require_POST
+@capability_required(C.MANAGE_USERS)
+def membership_revoke(request: AuthenticatedRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.active(), pk=membership_id)
+    return _reasoned_action(
+        request,
+        membership.user_id,
+        lambda reason: services.revoke_membership(membership, by=request.user, reason=reason),
+        _("Role revoked."),
+    )
 
 
 @require_POST
 @capability_required(C.MANAGE_USERS)
 def user_set_active(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     account = get_object_or_404(User, pk=user_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason."))
-    else:
-        try:
-            services.set_user_active(
-                account,
-                active=request.POST.get("active") == "1",
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, _("Account updated."))
-        except services.AccountError as error:
-            messages.error(request, str(error))
-    return redirect("accounts:user_detail", user_id=account.pk)
+    active = request.POST.get("active") == "1"
+    return _reasoned_action(
+        request,
+        account.pk,
+        lambda reason: services.set_user_active(
+            account, active=active, by=request.user, reason=reason
+        ),
+        _("Account updated."),
+    )
 
 
 @login_required
@@ -240,34 +250,24 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
 @capability_required(C.MANAGE_USERS)
 def user_unlock(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     account = get_object_or_404(User, pk=user_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason."))
-    else:
-        services.unlock_account(account, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, _("Account unlocked: the user can log in again."))
-    return redirect("accounts:user_detail", user_id=account.pk)
+    return _reasoned_action(
+        request,
+        account.pk,
+        lambda reason: services.unlock_account(account, by=request.user, reason=reason),
+        _("Account unlocked: the user can log in again."),
+    )
 
 
 @require_POST
 @capability_required(C.MANAGE_USERS)
 def user_send_password_reset(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     account = get_object_or_404(User, pk=user_id)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason."))
-    else:
-        try:
-            services.send_password_reset(
-                account, by=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(
-                request,
-                _("A password reset link was sent to %(email)s.") % {"email": account.email},
-            )
-        except services.AccountError as error:
-            messages.error(request, str(error))
-    return redirect("accounts:user_detail", user_id=account.pk)
+    return _reasoned_action(
+        request,
+        account.pk,
+        lambda reason: services.send_password_reset(account, by=request.user, reason=reason),
+        _("A password reset link was sent to %(email)s.") % {"email": account.email},
+    )
 
 
 @require_POST

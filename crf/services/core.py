@@ -165,23 +165,20 @@ def sync_system_queries(
     by: User | None,
     close: bool = True,
     scope: Callable[[str, str], bool] | None = None,
-    new: bool = False,
     existing: list[DataQuery] | None = None,
 ) -> tuple[list[DataQuery], list[DataQuery]]:
     """Edit checks are system queries (docs/decisions/0013-data-queries.md): open one per
     soft finding not already queried, close (with a trace in the thread) the unresolved
     ones the saved values no longer trip. Runs in the save's transaction.
-    `existing`: the row's system queries, when the caller read them for many rows at once
-    (the nightly run: one query per participant instead of one per row).
+    `existing`: the row's system queries when the caller knows them already: read for many
+    rows at once (the nightly run: one query per participant instead of one per row), or
+    none for a row created in this transaction.
 
     A system query that a person closed (value confirmed) is not opened again while the
     field keeps the value it was raised on. `scope(field, msgid)`: only those checks are
-    considered (a re-run of one check leaves the others as they are). `new`: the row was
-    created in this transaction, so no query can name it yet. Returns (opened, closed).
+    considered (a re-run of one check leaves the others as they are). Returns (opened, closed).
     """
-    if new:
-        existing = []  # a row created in this transaction: no query names it yet
-    elif existing is None:
+    if existing is None:
         existing = list(
             DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
         )
@@ -315,7 +312,7 @@ def save_form(
         save_versioned(obj, expected_version=expected_version, by=by)
     if created:
         claim(obj, by=by)
-    sync_system_queries(obj, warnings, by=by, new=created)
+    sync_system_queries(obj, warnings, by=by, existing=[] if created else None)
     record(
         f"crf.{model._meta.model_name}.{'create' if created else 'update'}",
         target=obj,
