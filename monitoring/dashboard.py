@@ -23,7 +23,6 @@ from crf.models.queries import AWAITING_ANSWER, QueryStatus
 from crf.open_queries import HIDDEN_UNTIL_LOCK
 from eligibility.models import Screening
 from monitoring import sdv, signing
-from monitoring.models import CasebookSignature
 from participants.models import Participant
 from platinium.lib.aggregates import Median
 from platinium.lib.study_time import paris_today
@@ -111,18 +110,8 @@ def site_rows(user: User) -> list[dict[str, Any]]:
         key="participant__site",
     )
     in_scope = Participant.objects.filter(site__in=ids).order_by()
-    sdv_progress: dict[int, sdv.Progress] = {}
-    for participant in sdv.with_sdv_counts(in_scope):
-        sdv_progress.setdefault(participant.site_id, sdv.Progress()).add(
-            sdv.progress_of(participant)
-        )
-    to_resign: dict[int, int] = {}
-    # Only a signed casebook can be "to re-sign": the casebook state (every form's row
-    # versions) is computed for those alone, not for the whole trial.
-    signed = in_scope.filter(Exists(CasebookSignature.objects.filter(participant=OuterRef("pk"))))
-    for participant in signing.with_casebook_state(signed):
-        if signing.signature_status_of(participant).state == signing.TO_RESIGN:
-            to_resign[participant.site_id] = to_resign.get(participant.site_id, 0) + 1
+    sdv_progress = sdv.progress_by_site(ids)
+    to_resign = signing.to_resign_by_site(in_scope)
     deviations = deviation_counts(ids)
     rows = []
     for site in sites:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -19,7 +19,6 @@ from accounts.reauth import ReauthenticationFailed, reauthenticate
 from accounts.roles import Capability as C
 from monitoring import signing
 from monitoring.forms import CasebookSignatureForm
-from monitoring.models import CasebookSignature
 from monitoring.services import Refused, sign_casebook
 from participants.models import Participant
 from sites.models import Site
@@ -81,7 +80,7 @@ def resign_list(request: AuthenticatedRequest) -> HttpResponse:
     site_code = request.GET.get("site_code", "")
     if site_code:  # home page link (issue #11)
         in_scope = in_scope.filter(site__code=site_code)
-    signed = Exists(CasebookSignature.objects.filter(participant=OuterRef("pk")))
+    signed = signing.is_signed()
     sites: dict[int, dict[str, Any]] = {}
     # Unsigned casebooks are only counted; the casebook state (every form's row versions)
     # is computed for the signed ones alone, the only ones that can be "to re-sign".

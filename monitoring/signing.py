@@ -105,6 +105,21 @@ class SignatureStatus:
         ]
 
 
+def is_signed() -> models.Exists:
+    return models.Exists(CasebookSignature.objects.filter(participant=OuterRef("pk")))
+
+
+def to_resign_by_site(participants: models.QuerySet[Participant]) -> dict[int, int]:
+    """Casebooks to re-sign per site. Only a signed casebook can be "to re-sign", so the
+    casebook state (every form's row versions) is computed for those alone."""
+    signed = participants.filter(is_signed()).order_by().only("pk", "site")
+    counts: dict[int, int] = {}
+    for participant in with_casebook_state(signed):
+        if signature_status_of(participant).state == TO_RESIGN:
+            counts[participant.site_id] = counts.get(participant.site_id, 0) + 1
+    return counts
+
+
 def signature_status_of(annotated: Any) -> SignatureStatus:
     if annotated.signature_digest is None:
         return SignatureStatus(UNSIGNED)

@@ -66,9 +66,4 @@ def locks_in_force(user: Any) -> dict[str, int]:
 
 def casebooks_to_resign(scope: Q) -> int:
     """Signed casebooks whose data changed after the signature (monitoring/signing.py)."""
-    annotated = signing.with_casebook_state(Participant.objects.filter(scope).order_by())
-    return sum(
-        1
-        for participant in annotated
-        if signing.signature_status_of(participant).state == signing.TO_RESIGN
-    )
+    return sum(signing.to_resign_by_site(Participant.objects.filter(scope)).values())

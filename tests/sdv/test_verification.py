@@ -220,3 +220,54 @@ def test_verify_one_section_verifies_only_that_sections_rows(site11, role_users,
     ae = AdverseEvent.objects.get(participant=participant)
     assert states[f"crf.adverseevent:{ae.pk}"] == sdv.VERIFIED
     assert states[f"crf.studydrugadministration:{_injection(participant).pk}"] == (sdv.NOT_VERIFIED)
+
+
+def _sum_per_participant(site_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """The reference: each participant's own progress, added up per site."""
+    from participants.models import Participant
+
+    out: dict[int, tuple[int, int]] = {}
+    for participant in sdv.with_sdv_counts(Participant.objects.filter(site__in=site_ids)):
+        progress = sdv.progress_of(participant)
+        verified, total = out.get(participant.site_id, (0, 0))
+        out[participant.site_id] = (verified + progress.verified, total + progress.total)
+    return out
+
+
+def _verified_correction_and_other_site(site11, site16, role_users, client_for) -> list[int]:
+    """Site 11: one participant fully verified, one with a verified row then corrected;
+    site 16: one participant with nothing verified."""
+    monitor = client_for("monitor")
+    done = with_critical_rows(site11, role_users["coordinator"])
+    for status in sdv.rows_of(done):
+        _verify_row(monitor, done, status.obj)
+    corrected = with_critical_rows(site11, role_users["coordinator"])
+    _verify_row(monitor, corrected, _injection(corrected))
+    _correct_injection(client_for("coordinator"), corrected, _injection(corrected))
+    with_critical_rows(site16, role_users["investigator_nantes"])
+    return [site11.pk, site16.pk]
+
+
+def test_the_per_site_progress_of_the_dashboard_adds_up_the_participants(
+    site11, site16, role_users, client_for
+):
+    site_ids = _verified_correction_and_other_site(site11, site16, role_users, client_for)
+    by_site = sdv.progress_by_site(site_ids)
+    got = {site: (p.verified, p.total) for site, p in by_site.items()}
+    # 11 points per participant; the second one's injection (5 points) was verified, then
+    # corrected: to re-verify, so not counted.
+    assert got == {site11.pk: (11, 22), site16.pk: (0, 11)}
+    assert got == _sum_per_participant(site_ids)
+
+
+def test_negative_control_a_site_aggregate_ignoring_the_version_is_caught(
+    site11, site16, role_users, client_for, monkeypatch
+):
+    site_ids = _verified_correction_and_other_site(site11, site16, role_users, client_for)
+    from django.db.models import Exists, OuterRef
+
+    def any_version(form: Any) -> Exists:
+        return Exists(Verification.objects.filter(model_label=form.label, object_id=OuterRef("pk")))
+
+    monkeypatch.setattr(sdv, "current_verification", any_version)
+    assert sdv.progress_by_site(site_ids)[site11.pk].verified == 11 + 5  # the correction is missed
