@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, check_range, conditional, hard, require, soft
+from crf.rules.conditions import ShowWhen, ShowWhenMap, each
 
 REQUIRED = (
     "birth_month",
@@ -40,6 +41,18 @@ CHILDBEARING_QUERY_AGE = 55
 def age_at(birth_year: int, birth_month: int, on: date) -> int:
     """Completed years from month/year of birth (birthday assumed on the 1st)."""
     return on.year - birth_year - (1 if on.month < birth_month else 0)
+
+
+# Skip logic (crf.rules.conditions): the items that apply only in some cases.
+SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("pregnancy_test", "pregnancy_test_date"),
+        ShowWhen(field="childbearing_potential", not_equals=False),
+    ),
+    "main_diagnosis_other": ShowWhen(field="main_diagnosis", equals="OTHER"),
+    "sepsis_site": ShowWhen(field="sepsis_at_admission", equals=True),
+    "charlson_items": ShowWhen(field="charlson_none", filled=False),
+}
 
 
 def skipped(values: Mapping[str, Any]) -> set[str]:

@@ -19,6 +19,7 @@ from crf.rules.common import (
     require,
     soft,
 )
+from crf.rules.conditions import ShowWhen, ShowWhenMap
 from crf.schedule import LAST_STUDY_DAY
 from eligibility.limits import PAO2_FIO2, SOFA
 from platinium.lib.study_time import paris_date
@@ -109,6 +110,15 @@ GRID_FIELDS = (
     "lst_limitation",
     "lst_limitation_date",
 )
+
+
+# Skip logic (crf.rules.conditions).
+SHOW_WHEN: ShowWhenMap = {
+    "airway": ShowWhen(field="imv", equals=True),
+    "rrt_mode": ShowWhen(field="rrt", equals=True),
+    "lst_limitation_date": ShowWhen(field="lst_limitation", equals=True),
+    "norepinephrine_salt": ShowWhen(field="norepinephrine_value", filled=True),
+}
 
 
 def skipped(values: Mapping[str, Any]) -> set[str]:

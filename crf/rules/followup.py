@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from crf.facts import ParticipantFacts
 from crf.models.followup import EQ5D_ITEMS, WITHDRAWAL_STATUSES
 from crf.rules.common import Finding, check_range, conditional, dated, hard, require, soft
+from crf.rules.conditions import AllOf, ShowWhen, ShowWhenMap, each
 from crf.schedule import VISITS_BY_CODE, study_date
 
 # [INF] A participant is "lost to follow-up" after at least 3 contact attempts.
@@ -21,6 +22,26 @@ def target_date(visit: str, facts: ParticipantFacts) -> Any:
     definition = VISITS_BY_CODE[visit]
     assert definition.target_day is not None
     return study_date(facts.d0, definition.target_day) if facts.d0 else None
+
+
+# Skip logic (crf.rules.conditions). `visit` is the row's key (fixed by the page's URL,
+# not typed): the page sends it to the browser with the declaration.
+FU_SHOW_WHEN: ShowWhenMap = {
+    **each(("death_date", "death_cause"), ShowWhen(field="vital_status", equals="DEAD")),
+    "death_cause_other": AllOf(
+        ShowWhen(field="vital_status", equals="DEAD"),
+        ShowWhen(field="death_cause", equals="OTHER"),
+    ),
+    "last_known_alive_date": ShowWhen(field="vital_status", not_equals="DEAD"),
+    "residence": ShowWhen(field="vital_status", equals="ALIVE"),
+    # EQ-5D only at D90, for a participant alive.
+    **each(
+        EQ5D_FIELDS,
+        AllOf(
+            ShowWhen(field="visit", equals="FU_D90"), ShowWhen(field="vital_status", equals="ALIVE")
+        ),
+    ),
+}
 
 
 def fu_skipped(values: Mapping[str, Any]) -> set[str]:
@@ -153,6 +174,16 @@ def _without_death(facts: ParticipantFacts) -> ParticipantFacts:
     from dataclasses import replace
 
     return replace(facts, death_date=None, death_at=None)
+
+
+EOS_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("follow_up_allowed", "objects_to_data_use"),
+        ShowWhen(field="end_status", in_=tuple(sorted(WITHDRAWAL_STATUSES))),
+    ),
+    "contact_attempt_dates": ShowWhen(field="end_status", equals="LOST_TO_FOLLOW_UP"),
+    "end_status_other": ShowWhen(field="end_status", equals="OTHER"),
+}
 
 
 def eos_skipped(values: Mapping[str, Any]) -> set[str]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
+from crf.rules.conditions import AllOf, AnyOf, ShowWhen, ShowWhenMap
 from crf.schedule import LAST_STUDY_DAY
 from platinium.lib.study_time import STUDY_TIME_ZONE
 
@@ -29,6 +30,17 @@ def _cri_applies(values: Mapping[str, Any]) -> bool:
     return values.get("category") == "CRI" or (
         values.get("category") == "BSI" and values.get("bsi_origin") == "CVC"
     )
+
+
+# Skip logic (crf.rules.conditions).
+SHOW_WHEN: ShowWhenMap = {
+    **{name: ShowWhen(field="category", in_=tuple(sorted(c))) for name, c in SUBCODES.items()},
+    "cri_type": AnyOf(
+        ShowWhen(field="category", equals="CRI"),
+        AllOf(ShowWhen(field="category", equals="BSI"), ShowWhen(field="bsi_origin", equals="CVC")),
+    ),
+    "source_control_type": ShowWhen(field="source_control", equals=True),
+}
 
 
 def skipped(values: Mapping[str, Any]) -> set[str]:

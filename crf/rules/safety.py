@@ -15,6 +15,7 @@ from crf.models.safety import (
     AdverseEvent,
 )
 from crf.rules.common import Finding, conditional, hard, require, soft
+from crf.rules.conditions import ShowWhen, ShowWhenMap, each
 from crf.schedule import LAST_INJECTION_DAY
 
 AE_REQUIRED = (
@@ -26,6 +27,15 @@ AE_REQUIRED = (
     "action",
     "outcome",
 )
+
+
+# Skip logic (crf.rules.conditions): no seriousness criteria for a non-serious event.
+AE_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        (*AdverseEvent.SERIOUSNESS_FIELDS, "awareness_date"), ShowWhen(field="serious", equals=True)
+    ),
+    "end_date": ShowWhen(field="ongoing", not_equals=True),
+}
 
 
 def ae_skipped(values: Mapping[str, Any]) -> set[str]:
@@ -134,6 +144,15 @@ def ae_check(
             )
         )
     return found
+
+
+CM_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("indication", "linked_infection"),
+        ShowWhen(field="category", in_=tuple(sorted(ANTIMICROBIAL_CATEGORIES))),
+    ),
+    "stop_date": ShowWhen(field="ongoing", not_equals=True),
+}
 
 
 def cm_skipped(values: Mapping[str, Any]) -> set[str]:

@@ -10,9 +10,24 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
+from crf.rules.conditions import AllOf, ShowWhen, ShowWhenMap, each
 from platinium.lib.study_time import paris_date
 
 MAX_PLAUSIBLE_ICU_LOS = timedelta(days=180)
+
+
+# Skip logic (crf.rules.conditions).
+ICU_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("death_at", "death_cause", "death_after_lst_withdrawal"),
+        ShowWhen(field="vital_status", equals="DEAD"),
+    ),
+    "death_cause_other": AllOf(
+        ShowWhen(field="vital_status", equals="DEAD"),
+        ShowWhen(field="death_cause", equals="OTHER"),
+    ),
+    "destination": ShowWhen(field="vital_status", equals="ALIVE"),
+}
 
 
 def icu_skipped(values: Mapping[str, Any]) -> set[str]:
@@ -144,6 +159,12 @@ def icu_check(
             )
         )
     return found
+
+
+HOSPITAL_SHOW_WHEN: ShowWhenMap = {
+    "destination": ShowWhen(field="vital_status", equals="ALIVE"),
+    "transfer_details": ShowWhen(field="transfer_counted", equals=True),
+}
 
 
 def hospital_skipped(values: Mapping[str, Any]) -> set[str]:
