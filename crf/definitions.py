@@ -223,7 +223,7 @@ DEFINITIONS: tuple[CrfDefinition, ...] = (
         ProtocolDeviation,
         "deviation",
         _("Protocol deviation"),
-        FormRules(followup.deviation_check),
+        FormRules(followup.deviation_check, show_when={}),
         save="save_protocol_deviation",
         schedule_codes=("PROTOCOL_DEVIATION",),
         timeline_fields=(

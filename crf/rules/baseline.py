@@ -55,21 +55,6 @@ SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    # A man's pregnancy items are not skipped but refused (check): a wrong sex or a wrong
-    # pregnancy answer must be corrected by the user, not silently dropped.
-    out = set()
-    if values.get("childbearing_potential") is False:
-        out |= {"pregnancy_test", "pregnancy_test_date"}
-    if values.get("main_diagnosis") != "OTHER":
-        out.add("main_diagnosis_other")
-    if values.get("sepsis_at_admission") is not True:
-        out.add("sepsis_site")
-    if values.get("charlson_none"):
-        out.add("charlson_items")
-    return out
-
-
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     out: dict[str, Any] = {"age_years": None, "bmi": None, "charlson_index": None}
     year, month = values.get("birth_year"), values.get("birth_month")

@@ -41,17 +41,6 @@ SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("sample_taken") is False:
-        out |= set(RESULT_FIELDS)
-    if values.get("sample_taken") is True:
-        out |= {"not_done_reason", "not_done_other"}
-    if values.get("not_done_reason") != "OTHER":
-        out.add("not_done_other")
-    return out
-
-
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     at = values.get("sampled_at")
     return {

@@ -56,7 +56,7 @@ class FormRules:
     cross-row checks read, passed to `check` as keyword arguments)."""
 
     check: Callable[..., list[Finding]]
-    show_when: ShowWhenMap = dataclasses.field(default_factory=dict)
+    show_when: ShowWhenMap  # {} when every item always applies
     derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = _nothing_derived
     context: Callable[[Any, Any, Mapping[str, Any]], dict[str, Any]] = _no_context
 

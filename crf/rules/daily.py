@@ -121,19 +121,6 @@ SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("imv") is not True:
-        out.add("airway")
-    if values.get("rrt") is not True:
-        out.add("rrt_mode")
-    if values.get("lst_limitation") is not True:
-        out.add("lst_limitation_date")
-    if not values.get("norepinephrine_value"):
-        out.add("norepinephrine_salt")
-    return out
-
-
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     out: dict[str, Any] = sofa.standard_values(values, facts.weight_kg)
     out["study_day"] = facts.study_day(values["day_date"]) if values.get("day_date") else None

@@ -40,19 +40,6 @@ SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("given") is False:
-        out |= set(GIVEN_FIELDS)
-    if values.get("given") is True:
-        out |= {"reason_not_given", "reason_not_given_other"}
-    if values.get("reason_not_given") != "OTHER":
-        out.add("reason_not_given_other")
-    if values.get("full_dose") is not False:
-        out.add("full_dose_reason")
-    return out
-
-
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     at = values.get("given_at")
     return {"study_day": facts.study_day(paris_date(at)) if at and facts.d0 else None}

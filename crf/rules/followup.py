@@ -44,22 +44,6 @@ FU_SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def fu_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    vital = values.get("vital_status")
-    if vital != "DEAD":
-        out |= {"death_date", "death_cause", "death_cause_other"}
-    if vital == "DEAD":
-        out.add("last_known_alive_date")
-    if vital != "ALIVE":
-        out.add("residence")
-    if values.get("death_cause") != "OTHER":
-        out.add("death_cause_other")
-    if values.get("visit") != "FU_D90" or vital != "ALIVE":
-        out |= set(EQ5D_FIELDS)
-    return out
-
-
 def fu_derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     contact = values.get("contact_date")
     return {"study_day": facts.study_day(contact) if contact and facts.d0 else None}
@@ -184,18 +168,6 @@ EOS_SHOW_WHEN: ShowWhenMap = {
     "contact_attempt_dates": ShowWhen(field="end_status", equals="LOST_TO_FOLLOW_UP"),
     "end_status_other": ShowWhen(field="end_status", equals="OTHER"),
 }
-
-
-def eos_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    status = values.get("end_status")
-    if status not in WITHDRAWAL_STATUSES:
-        out |= {"follow_up_allowed", "objects_to_data_use"}
-    if status != "LOST_TO_FOLLOW_UP":
-        out.add("contact_attempt_dates")
-    if status != "OTHER":
-        out.add("end_status_other")
-    return out
 
 
 def eos_check(

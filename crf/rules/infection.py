@@ -43,16 +43,6 @@ SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    category = values.get("category")
-    out = {name for name, categories in SUBCODES.items() if category not in categories}
-    if not _cri_applies(values):
-        out.add("cri_type")
-    if values.get("source_control") is not True:
-        out.add("source_control_type")
-    return out
-
-
 def onset_moment(values: Mapping[str, Any]) -> datetime | None:
     onset = values.get("onset_date")
     if onset is None:

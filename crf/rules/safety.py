@@ -38,15 +38,6 @@ AE_SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def ae_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("serious") is not True:
-        out |= set(AdverseEvent.SERIOUSNESS_FIELDS) | {"awareness_date"}
-    if values.get("ongoing") is True:
-        out.add("end_date")
-    return out
-
-
 def ae_check(
     values: Mapping[str, Any],
     facts: ParticipantFacts,
@@ -153,15 +144,6 @@ CM_SHOW_WHEN: ShowWhenMap = {
     ),
     "stop_date": ShowWhen(field="ongoing", not_equals=True),
 }
-
-
-def cm_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("category") not in ANTIMICROBIAL_CATEGORIES:
-        out |= {"indication", "linked_infection"}
-    if values.get("ongoing") is True:
-        out.add("stop_date")
-    return out
 
 
 def cm_derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:

@@ -30,17 +30,6 @@ ICU_SHOW_WHEN: ShowWhenMap = {
 }
 
 
-def icu_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("vital_status") != "DEAD":
-        out |= {"death_at", "death_cause", "death_cause_other", "death_after_lst_withdrawal"}
-    if values.get("vital_status") != "ALIVE":
-        out.add("destination")
-    if values.get("death_cause") != "OTHER":
-        out.add("death_cause_other")
-    return out
-
-
 def icu_check(
     values: Mapping[str, Any],
     facts: ParticipantFacts,
@@ -165,15 +154,6 @@ HOSPITAL_SHOW_WHEN: ShowWhenMap = {
     "destination": ShowWhen(field="vital_status", equals="ALIVE"),
     "transfer_details": ShowWhen(field="transfer_counted", equals=True),
 }
-
-
-def hospital_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("vital_status") != "ALIVE":
-        out.add("destination")
-    if values.get("transfer_counted") is not True:
-        out.add("transfer_details")
-    return out
 
 
 def hospital_check(
