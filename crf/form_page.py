@@ -33,7 +33,7 @@ def skip_logic(definition: CrfDefinition, form: Any, target: Any) -> dict[str, A
     return {"show_when": as_json(show_when), "constants": constants}
 
 
-def _stub_facts() -> ParticipantFacts:
+def stub_facts() -> ParticipantFacts:
     now = timezone.now()
     today = paris_date(now)
     return ParticipantFacts(randomized_at=now, d0=today, now=now, today=today)
@@ -58,7 +58,7 @@ def required_items(definition: CrfDefinition, target: Any) -> set[str]:
     found: list[Finding] = []
     for candidate in (empty, values):
         try:
-            found += rules.check(candidate, _stub_facts(), None)
+            found += rules.check(candidate, stub_facts(), None)
         except (TypeError, ValueError, KeyError, AttributeError):
             continue
     return {f.field for f in found if f.severity == Severity.MISSING}
