@@ -27,8 +27,9 @@ from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
 from crf import definitions, services
 from crf.access import ACKNOWLEDGE_SAE, can_enter, get_participant_for_user, require_enter
-from crf.definitions import CrfDefinition
+from crf.definitions import CrfDefinition, by_model
 from crf.display import display_value, shown_fields
+from crf.form_page import mark_required, missing_message, required_items, skip_logic
 from crf.forms import CrfForm, EnteredInErrorForm, MicroorganismFormSet, form_class
 from crf.models import AdverseEvent, CrfStatus, D10Biology, DataQuery, SecondaryInfection
 from crf.open_queries import open_queries_by_field, open_query_count
@@ -248,10 +249,12 @@ def _edit(
             ]
             formset = MicroorganismFormSet(initial=initial or [{}], prefix="organism")
     lock = _locked(participant, instance)
+    mark_required(form, required_items(definition, target))
     context.update(
         {
             "participant": participant,
             "definition": definition,
+            "skip_logic": skip_logic(definition, form, target),
             "form": form,
             "formset": formset,
             "instance": instance,
@@ -270,11 +273,12 @@ def _report(request: AuthenticatedRequest, result: services.SaveResult) -> None:
         return
     model = type(result.obj)
     if result.missing:
-        messages.warning(
-            request,
-            gettext("Saved as in progress: %(count)d required item(s) missing: %(items)s.")
-            % {"count": len(result.missing), "items": _labels(model, result.missing)},
+        obj = result.obj
+        edit_url = reverse(
+            "crf:form_edit",
+            kwargs={"code": obj.participant.code, "form": by_model(model).slug, "pk": obj.pk},
         )
+        messages.warning(request, missing_message(model, result.missing, edit_url))
     else:
         messages.success(request, gettext("Saved."))
     if result.not_kept:

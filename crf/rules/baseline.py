@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, check_range, conditional, hard, require, soft
+from crf.rules.conditions import ShowWhen, ShowWhenMap, each
 
 REQUIRED = (
     "birth_month",
@@ -42,19 +43,16 @@ def age_at(birth_year: int, birth_month: int, on: date) -> int:
     return on.year - birth_year - (1 if on.month < birth_month else 0)
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    # A man's pregnancy items are not skipped but refused (check): a wrong sex or a wrong
-    # pregnancy answer must be corrected by the user, not silently dropped.
-    out = set()
-    if values.get("childbearing_potential") is False:
-        out |= {"pregnancy_test", "pregnancy_test_date"}
-    if values.get("main_diagnosis") != "OTHER":
-        out.add("main_diagnosis_other")
-    if values.get("sepsis_at_admission") is not True:
-        out.add("sepsis_site")
-    if values.get("charlson_none"):
-        out.add("charlson_items")
-    return out
+# Skip logic (crf.rules.conditions): the items that apply only in some cases.
+SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("pregnancy_test", "pregnancy_test_date"),
+        ShowWhen(field="childbearing_potential", not_equals=False),
+    ),
+    "main_diagnosis_other": ShowWhen(field="main_diagnosis", equals="OTHER"),
+    "sepsis_site": ShowWhen(field="sepsis_at_admission", equals=True),
+    "charlson_items": ShowWhen(field="charlson_none", filled=False),
+}
 
 
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from crf import units
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, check_range, conditional, hard, local, require, soft
+from crf.rules.conditions import AllOf, ShowWhen, ShowWhenMap, each
 from platinium.lib.study_time import paris_date
 
 WINDOW = (9, 11)  # D9–D11 [INF], crf/schedule.py D10_BIOLOGY
@@ -29,15 +30,15 @@ RESULT_FIELDS = (
 )
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("sample_taken") is False:
-        out |= set(RESULT_FIELDS)
-    if values.get("sample_taken") is True:
-        out |= {"not_done_reason", "not_done_other"}
-    if values.get("not_done_reason") != "OTHER":
-        out.add("not_done_other")
-    return out
+# Skip logic (crf.rules.conditions).
+SHOW_WHEN: ShowWhenMap = {
+    **each(RESULT_FIELDS, ShowWhen(field="sample_taken", not_equals=False)),
+    "not_done_reason": ShowWhen(field="sample_taken", not_equals=True),
+    "not_done_other": AllOf(
+        ShowWhen(field="sample_taken", not_equals=True),
+        ShowWhen(field="not_done_reason", equals="OTHER"),
+    ),
+}
 
 
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:

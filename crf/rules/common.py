@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from crf.facts import ParticipantFacts
+from crf.rules import conditions
+from crf.rules.conditions import ShowWhenMap
 from platinium.lib.study_time import STUDY_TIME_ZONE
 
 
@@ -39,10 +41,6 @@ class Finding:
         return self.msgid % dict(self.params) if self.params else self.msgid
 
 
-def _nothing_skipped(values: Mapping[str, Any]) -> set[str]:
-    return set()
-
-
 def _nothing_derived(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
     return {}
 
@@ -53,14 +51,18 @@ def _no_context(participant: Any, instance: Any, fixed: Mapping[str, Any]) -> di
 
 @dataclass(frozen=True)
 class FormRules:
-    """The rules of one form: `check` (findings), `skipped` (items blanked by skip logic),
-    `derive` (computed items) and `context` (the other rows its cross-row checks read,
-    passed to `check` as keyword arguments)."""
+    """The rules of one form: `check` (findings), `show_when` (its skip logic, declared:
+    crf.rules.conditions), `derive` (computed items) and `context` (the other rows its
+    cross-row checks read, passed to `check` as keyword arguments)."""
 
     check: Callable[..., list[Finding]]
-    skipped: Callable[[Mapping[str, Any]], set[str]] = _nothing_skipped
+    show_when: ShowWhenMap  # {} when every item always applies
     derive: Callable[[Mapping[str, Any], ParticipantFacts], dict[str, Any]] = _nothing_derived
     context: Callable[[Any, Any, Mapping[str, Any]], dict[str, Any]] = _no_context
+
+    def skipped(self, values: Mapping[str, Any]) -> set[str]:
+        """Items that do not apply to these values (blanked by the save)."""
+        return conditions.skipped(self.show_when, values)
 
 
 def hard(name: str, msgid: str, **params: Any) -> Finding:

@@ -19,6 +19,7 @@ from crf.rules.common import (
     require,
     soft,
 )
+from crf.rules.conditions import ShowWhen, ShowWhenMap
 from crf.schedule import LAST_STUDY_DAY
 from eligibility.limits import PAO2_FIO2, SOFA
 from platinium.lib.study_time import paris_date
@@ -111,17 +112,13 @@ GRID_FIELDS = (
 )
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("imv") is not True:
-        out.add("airway")
-    if values.get("rrt") is not True:
-        out.add("rrt_mode")
-    if values.get("lst_limitation") is not True:
-        out.add("lst_limitation_date")
-    if not values.get("norepinephrine_value"):
-        out.add("norepinephrine_salt")
-    return out
+# Skip logic (crf.rules.conditions).
+SHOW_WHEN: ShowWhenMap = {
+    "airway": ShowWhen(field="imv", equals=True),
+    "rrt_mode": ShowWhen(field="rrt", equals=True),
+    "lst_limitation_date": ShowWhen(field="lst_limitation", equals=True),
+    "norepinephrine_salt": ShowWhen(field="norepinephrine_value", filled=True),
+}
 
 
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:

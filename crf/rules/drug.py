@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from crf.facts import ParticipantFacts
 from crf.injections import Injection, InjectionContext, check_injection, kit_issue
 from crf.rules.common import Finding, Severity, conditional, hard, require
+from crf.rules.conditions import AllOf, ShowWhen, ShowWhenMap, each
 from platinium.lib.study_time import paris_date
 
 GIVEN_FIELDS = (
@@ -25,17 +26,18 @@ GIVEN_FIELDS = (
 )
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("given") is False:
-        out |= set(GIVEN_FIELDS)
-    if values.get("given") is True:
-        out |= {"reason_not_given", "reason_not_given_other"}
-    if values.get("reason_not_given") != "OTHER":
-        out.add("reason_not_given_other")
-    if values.get("full_dose") is not False:
-        out.add("full_dose_reason")
-    return out
+# Skip logic (crf.rules.conditions): no reason for non-administration when it was given.
+SHOW_WHEN: ShowWhenMap = {
+    **each(GIVEN_FIELDS, ShowWhen(field="given", not_equals=False)),
+    "full_dose_reason": AllOf(
+        ShowWhen(field="given", not_equals=False), ShowWhen(field="full_dose", equals=False)
+    ),
+    "reason_not_given": ShowWhen(field="given", not_equals=True),
+    "reason_not_given_other": AllOf(
+        ShowWhen(field="given", not_equals=True),
+        ShowWhen(field="reason_not_given", equals="OTHER"),
+    ),
+}
 
 
 def derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:

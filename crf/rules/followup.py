@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from crf.facts import ParticipantFacts
 from crf.models.followup import EQ5D_ITEMS, WITHDRAWAL_STATUSES
 from crf.rules.common import Finding, check_range, conditional, dated, hard, require, soft
+from crf.rules.conditions import AllOf, ShowWhen, ShowWhenMap, each
 from crf.schedule import VISITS_BY_CODE, study_date
 
 # [INF] A participant is "lost to follow-up" after at least 3 contact attempts.
@@ -23,20 +24,24 @@ def target_date(visit: str, facts: ParticipantFacts) -> Any:
     return study_date(facts.d0, definition.target_day) if facts.d0 else None
 
 
-def fu_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    vital = values.get("vital_status")
-    if vital != "DEAD":
-        out |= {"death_date", "death_cause", "death_cause_other"}
-    if vital == "DEAD":
-        out.add("last_known_alive_date")
-    if vital != "ALIVE":
-        out.add("residence")
-    if values.get("death_cause") != "OTHER":
-        out.add("death_cause_other")
-    if values.get("visit") != "FU_D90" or vital != "ALIVE":
-        out |= set(EQ5D_FIELDS)
-    return out
+# Skip logic (crf.rules.conditions). `visit` is the row's key (fixed by the page's URL,
+# not typed): the page sends it to the browser with the declaration.
+FU_SHOW_WHEN: ShowWhenMap = {
+    **each(("death_date", "death_cause"), ShowWhen(field="vital_status", equals="DEAD")),
+    "death_cause_other": AllOf(
+        ShowWhen(field="vital_status", equals="DEAD"),
+        ShowWhen(field="death_cause", equals="OTHER"),
+    ),
+    "last_known_alive_date": ShowWhen(field="vital_status", not_equals="DEAD"),
+    "residence": ShowWhen(field="vital_status", equals="ALIVE"),
+    # EQ-5D only at D90, for a participant alive.
+    **each(
+        EQ5D_FIELDS,
+        AllOf(
+            ShowWhen(field="visit", equals="FU_D90"), ShowWhen(field="vital_status", equals="ALIVE")
+        ),
+    ),
+}
 
 
 def fu_derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:
@@ -155,16 +160,14 @@ def _without_death(facts: ParticipantFacts) -> ParticipantFacts:
     return replace(facts, death_date=None, death_at=None)
 
 
-def eos_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    status = values.get("end_status")
-    if status not in WITHDRAWAL_STATUSES:
-        out |= {"follow_up_allowed", "objects_to_data_use"}
-    if status != "LOST_TO_FOLLOW_UP":
-        out.add("contact_attempt_dates")
-    if status != "OTHER":
-        out.add("end_status_other")
-    return out
+EOS_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("follow_up_allowed", "objects_to_data_use"),
+        ShowWhen(field="end_status", in_=tuple(sorted(WITHDRAWAL_STATUSES))),
+    ),
+    "contact_attempt_dates": ShowWhen(field="end_status", equals="LOST_TO_FOLLOW_UP"),
+    "end_status_other": ShowWhen(field="end_status", equals="OTHER"),
+}
 
 
 def eos_check(

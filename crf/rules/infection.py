@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
+from crf.rules.conditions import AllOf, AnyOf, ShowWhen, ShowWhenMap
 from crf.schedule import LAST_STUDY_DAY
 from platinium.lib.study_time import STUDY_TIME_ZONE
 
@@ -31,14 +32,15 @@ def _cri_applies(values: Mapping[str, Any]) -> bool:
     )
 
 
-def skipped(values: Mapping[str, Any]) -> set[str]:
-    category = values.get("category")
-    out = {name for name, categories in SUBCODES.items() if category not in categories}
-    if not _cri_applies(values):
-        out.add("cri_type")
-    if values.get("source_control") is not True:
-        out.add("source_control_type")
-    return out
+# Skip logic (crf.rules.conditions).
+SHOW_WHEN: ShowWhenMap = {
+    **{name: ShowWhen(field="category", in_=tuple(sorted(c))) for name, c in SUBCODES.items()},
+    "cri_type": AnyOf(
+        ShowWhen(field="category", equals="CRI"),
+        AllOf(ShowWhen(field="category", equals="BSI"), ShowWhen(field="bsi_origin", equals="CVC")),
+    ),
+    "source_control_type": ShowWhen(field="source_control", equals=True),
+}
 
 
 def onset_moment(values: Mapping[str, Any]) -> datetime | None:

@@ -15,6 +15,7 @@ from crf.models.safety import (
     AdverseEvent,
 )
 from crf.rules.common import Finding, conditional, hard, require, soft
+from crf.rules.conditions import ShowWhen, ShowWhenMap, each
 from crf.schedule import LAST_INJECTION_DAY
 
 AE_REQUIRED = (
@@ -28,13 +29,13 @@ AE_REQUIRED = (
 )
 
 
-def ae_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("serious") is not True:
-        out |= set(AdverseEvent.SERIOUSNESS_FIELDS) | {"awareness_date"}
-    if values.get("ongoing") is True:
-        out.add("end_date")
-    return out
+# Skip logic (crf.rules.conditions): no seriousness criteria for a non-serious event.
+AE_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        (*AdverseEvent.SERIOUSNESS_FIELDS, "awareness_date"), ShowWhen(field="serious", equals=True)
+    ),
+    "end_date": ShowWhen(field="ongoing", not_equals=True),
+}
 
 
 def ae_check(
@@ -136,13 +137,13 @@ def ae_check(
     return found
 
 
-def cm_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("category") not in ANTIMICROBIAL_CATEGORIES:
-        out |= {"indication", "linked_infection"}
-    if values.get("ongoing") is True:
-        out.add("stop_date")
-    return out
+CM_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("indication", "linked_infection"),
+        ShowWhen(field="category", in_=tuple(sorted(ANTIMICROBIAL_CATEGORIES))),
+    ),
+    "stop_date": ShowWhen(field="ongoing", not_equals=True),
+}
 
 
 def cm_derive(values: Mapping[str, Any], facts: ParticipantFacts) -> dict[str, Any]:

@@ -10,20 +10,24 @@ from django.utils.translation import gettext_noop
 
 from crf.facts import ParticipantFacts
 from crf.rules.common import Finding, Severity, conditional, hard, local, require, soft
+from crf.rules.conditions import AllOf, ShowWhen, ShowWhenMap, each
 from platinium.lib.study_time import paris_date
 
 MAX_PLAUSIBLE_ICU_LOS = timedelta(days=180)
 
 
-def icu_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("vital_status") != "DEAD":
-        out |= {"death_at", "death_cause", "death_cause_other", "death_after_lst_withdrawal"}
-    if values.get("vital_status") != "ALIVE":
-        out.add("destination")
-    if values.get("death_cause") != "OTHER":
-        out.add("death_cause_other")
-    return out
+# Skip logic (crf.rules.conditions).
+ICU_SHOW_WHEN: ShowWhenMap = {
+    **each(
+        ("death_at", "death_cause", "death_after_lst_withdrawal"),
+        ShowWhen(field="vital_status", equals="DEAD"),
+    ),
+    "death_cause_other": AllOf(
+        ShowWhen(field="vital_status", equals="DEAD"),
+        ShowWhen(field="death_cause", equals="OTHER"),
+    ),
+    "destination": ShowWhen(field="vital_status", equals="ALIVE"),
+}
 
 
 def icu_check(
@@ -146,13 +150,10 @@ def icu_check(
     return found
 
 
-def hospital_skipped(values: Mapping[str, Any]) -> set[str]:
-    out: set[str] = set()
-    if values.get("vital_status") != "ALIVE":
-        out.add("destination")
-    if values.get("transfer_counted") is not True:
-        out.add("transfer_details")
-    return out
+HOSPITAL_SHOW_WHEN: ShowWhenMap = {
+    "destination": ShowWhen(field="vital_status", equals="ALIVE"),
+    "transfer_details": ShowWhen(field="transfer_counted", equals=True),
+}
 
 
 def hospital_check(

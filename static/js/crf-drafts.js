@@ -52,6 +52,8 @@
     banner.classList.remove("d-none");
     banner.querySelector("[data-draft-restore]").addEventListener("click", function () {
       restore(JSON.parse(saved)); banner.classList.add("d-none");
+      // Restored values change what applies: skip.js listens to the form's changes.
+      form.dispatchEvent(new Event("change", { bubbles: true }));
     });
     banner.querySelector("[data-draft-discard]").addEventListener("click", function () {
       window.localStorage.removeItem(key); banner.classList.add("d-none");

@@ -8,6 +8,7 @@ from decimal import Decimal
 from crf.facts import ParticipantFacts
 from crf.rules import baseline, daily, followup, infection, safety
 from crf.rules.common import Severity
+from crf.rules.conditions import skipped
 from platinium.lib.study_time import STUDY_TIME_ZONE
 from tests.crf.helpers import baseline_data, daily_data
 
@@ -50,7 +51,7 @@ def test_norepinephrine_in_mg_per_hour_is_converted_with_the_weight():
 
 
 def test_daily_skip_logic_clears_airway_without_imv():
-    assert "airway" in daily.skipped(daily_data(imv=False))
+    assert "airway" in skipped(daily.SHOW_WHEN, daily_data(imv=False))
 
 
 def test_baseline_bmi_and_age_are_derived_from_month_and_year():
@@ -60,8 +61,12 @@ def test_baseline_bmi_and_age_are_derived_from_month_and_year():
 
 
 def test_followup_eq5d_only_at_d90_when_alive():
-    assert "eq5d_mobility" in followup.fu_skipped({"visit": "FU_D30", "vital_status": "ALIVE"})
-    assert "eq5d_mobility" not in followup.fu_skipped({"visit": "FU_D90", "vital_status": "ALIVE"})
+    assert "eq5d_mobility" in skipped(
+        followup.FU_SHOW_WHEN, {"visit": "FU_D30", "vital_status": "ALIVE"}
+    )
+    assert "eq5d_mobility" not in skipped(
+        followup.FU_SHOW_WHEN, {"visit": "FU_D90", "vital_status": "ALIVE"}
+    )
 
 
 def test_infection_on_d0_needs_a_time_after_randomisation():
