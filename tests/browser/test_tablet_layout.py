@@ -58,16 +58,17 @@ def test_the_checklist_stays_in_sight_while_typing_on_an_800px_tablet(
     assert _in_sight(page, "#checklist-heading")
 
     # The checklist answers what is chosen there (a question low in the form), in sight.
-    met = "() => document.querySelectorAll('#checklist-chips [data-status=met]').length"
+    met = "() => document.querySelectorAll('#checklist-chips [data-state=met]').length"
     before = page.evaluate(met)
     page.click("#id_consent_obtained")  # a tap on the question, then the answer
     page.select_option("#id_consent_obtained", "true")
     page.wait_for_function(
-        "n => document.querySelectorAll('#checklist-chips [data-status=met]').length > n",
+        "n => document.querySelectorAll('#checklist-chips [data-state=met]').length > n",
         arg=before,
     )
     assert _in_sight(page, "#id_consent_obtained")
     assert _in_sight(page, "#checklist-chips")
+    page.screenshot(path="/tmp/platinium-screening-800.png")
 
 
 def test_crf_forms_fit_an_800px_tablet_with_units_beside_their_values(
