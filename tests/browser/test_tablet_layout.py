@@ -47,6 +47,7 @@ def test_the_checklist_stays_in_sight_while_typing_on_an_800px_tablet(
     login(page, live_server, "investigator")
     page.goto(f"{live_server.url}{reverse('eligibility:screening_create')}")
     assert page.evaluate(SIDEWAYS) <= 0
+    assert "{#" not in page.inner_text("#checklist-panel")  # no template comment shown
 
     # An input low in the form: the last laboratory value, far below the first screen.
     low = "#id_labs-creatinine"
