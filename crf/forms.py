@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.forms import ReasonForChangeMixin, add_submission_key
 from crf.definitions import CrfDefinition
+from crf.layout import compact_layout
 from crf.models.base import CrfRecord
 from crf.models.infection import CarbapenemaseType, MarkerResult
 from crf.services.core import data_fields
@@ -97,6 +98,7 @@ class CrfForm(ReasonForChangeMixin, forms.ModelForm):
             self.initial["expected_version"] = self.instance.version
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.layout = compact_layout(self)
 
     def _post_clean(self) -> None:
         """Build the instance but leave protocol checks to the service (crf/rules), whose

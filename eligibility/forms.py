@@ -149,10 +149,23 @@ class LabsForm(forms.ModelForm):
         _style(self)
 
 
-SofaFormSet = forms.formset_factory(SofaDayForm, extra=0)
-MhlaDrFormSet = forms.formset_factory(MhlaDrForm, extra=1, can_delete=True)
-LymphocyteFormSet = forms.formset_factory(LymphocyteForm, extra=1, can_delete=True)
-CourseFormSet = forms.formset_factory(CourseForm, extra=1, can_delete=True)
+class RowsFormSet(forms.BaseFormSet):
+    """Rows drawn as a table (eligibility/_rows.html): the column header is the only visible
+    label, so each control also carries it as its accessible name, the "delete" box too."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        delete = form.fields.get("DELETE")
+        if delete is not None:
+            delete.widget.attrs.setdefault("aria-label", str(delete.label))
+
+
+SofaFormSet = forms.formset_factory(SofaDayForm, formset=RowsFormSet, extra=0)
+MhlaDrFormSet = forms.formset_factory(MhlaDrForm, formset=RowsFormSet, extra=1, can_delete=True)
+LymphocyteFormSet = forms.formset_factory(
+    LymphocyteForm, formset=RowsFormSet, extra=1, can_delete=True
+)
+CourseFormSet = forms.formset_factory(CourseForm, formset=RowsFormSet, extra=1, can_delete=True)
 
 _ROWS = {
     "sofa": SofaFormSet,
