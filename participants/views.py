@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import has_capability
 from accounts.decorators import capability_required
@@ -62,15 +62,16 @@ def participant_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @capability_required(C.VIEW_PARTICIPANTS)
 def participant_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """THE participant page is crf:participant (ADR 0035): whoever may read the clinical
+    data is sent there; the others (the pharmacist) keep this page, without clinical data."""
     participant = get_object_or_404(Participant.objects.visible_to(request.user), code=code)
+    if has_capability(request.user, C.VIEW_CLINICAL_DATA, participant.site_id):
+        return redirect("crf:participant", code=participant.code)
     return render(
         request,
         "participants/participant_detail.html",
         {
             "participant": participant,
-            "can_view_clinical": has_capability(
-                request.user, C.VIEW_CLINICAL_DATA, participant.site_id
-            ),
             "can_dispense": participant.status != Participant.Status.ENROLLED
             and has_capability(request.user, C.MANAGE_KITS, participant.site_id),
         },
