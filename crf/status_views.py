@@ -29,7 +29,7 @@ def status_dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     participants = Participant.objects.filter(site_filter(user, C.VIEW_CLINICAL_DATA))
     sites = list(sites_with(user, C.VIEW_CLINICAL_DATA).order_by("code"))
-    site = request.GET.get("site", "")
+    site = request.GET.get("site_code", "")
     if site in {s.code for s in sites}:
         participants = participants.filter(site__code=site)
     else:

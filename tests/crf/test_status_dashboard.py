@@ -69,10 +69,10 @@ def test_site_roles_see_their_site_central_roles_every_site_and_filter_by_site(
     assert 'id="f-site"' not in html  # one site: no site filter
     html = client_for("data_manager").get(URL).content.decode()
     assert ours.code in html and theirs.code in html  # across all sites at once
-    html = client_for("data_manager").get(URL + f"?site={site16.code}").content.decode()
+    html = client_for("data_manager").get(URL + f"?site_code={site16.code}").content.decode()
     assert theirs.code in html and ours.code not in html
     # A site the user may not see is ignored, never shown.
-    html = client_for("investigator").get(URL + f"?site={site16.code}").content.decode()
+    html = client_for("investigator").get(URL + f"?site_code={site16.code}").content.decode()
     assert theirs.code not in html
 
 
