@@ -27,6 +27,7 @@ class MenuItem:
 MENU: list[MenuItem] = [
     MenuItem(_("Screening log"), "eligibility:screening_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Participants"), "participants:list", C.VIEW_PARTICIPANTS),
+    MenuItem(_("Record status"), "crf:status_dashboard", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Serious adverse events"), "crf:sae_list", C.VIEW_CLINICAL_DATA),
     MenuItem(_("Dashboard"), "monitoring:dashboard", C.VIEW_DASHBOARDS, (C.VIEW_CLINICAL_DATA,)),
     MenuItem(_("Source data verification"), "monitoring:sdv_progress", C.SDV),

@@ -68,8 +68,27 @@ def participant_page(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "can_enter": can_enter,
             "status_labels": timeline.STATUS_LABELS,
             "actions": _randomization_actions(user, participant, course),
+            "can_audit": has_capability(user, C.VIEW_AUDIT, site_id),
+            "icu_discharge_url": _icu_discharge_url(course, code) if can_enter else "",
         },
     )
+
+
+def open_stay(stays: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ICU stay still open (no discharge, not "still in the ICU at D90"), if any."""
+    return next((s for s in stays if s["discharged_at"] is None and not s["ongoing_at_d90"]), None)
+
+
+def _icu_discharge_url(course: timeline.Course, code: str) -> str:
+    """ "ICU discharge" edits the open stay (a new stay would overlap it, issue #11); with
+    no stay recorded yet it opens the index stay; once every stay is closed, nothing (a
+    readmission is a new stay, from the casebook)."""
+    if course.randomized_at is None:
+        return ""
+    stay = open_stay(course.stays)
+    if stay is not None:
+        return reverse("crf:form_edit", args=[code, "icu-stay", stay["id"]])
+    return "" if course.stays else reverse("crf:form_new", args=[code, "icu-stay"])
 
 
 def _randomization_actions(user: User, participant: Any, course: Any) -> dict[str, bool]:

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from crf import grid, participant_views, todo_views, views
+from crf import grid, participant_views, status_views, todo_views, views
 
 app_name = "crf"
 
 urlpatterns = [
     path("p/<str:code>/", participant_views.participant_page, name="participant"),
+    path("status/", status_views.status_dashboard, name="status_dashboard"),
     path("sae/", views.sae_list, name="sae_list"),
     path("to-enter/", todo_views.forms_to_enter, name="forms_to_enter"),
     path("sae/<int:pk>/acknowledge/", views.sae_acknowledge, name="sae_acknowledge"),

@@ -31,7 +31,14 @@ from crf.definitions import CrfDefinition, by_model
 from crf.display import display_value, shown_fields
 from crf.form_page import mark_required, missing_message, required_items, skip_logic
 from crf.forms import CrfForm, EnteredInErrorForm, MicroorganismFormSet, form_class
-from crf.models import AdverseEvent, CrfStatus, D10Biology, DataQuery, SecondaryInfection
+from crf.models import (
+    AdverseEvent,
+    CrfStatus,
+    D10Biology,
+    DataQuery,
+    IcuStay,
+    SecondaryInfection,
+)
 from crf.open_queries import open_queries_by_field, open_query_count
 from crf.services.core import values_of
 from participants import locks
@@ -105,6 +112,12 @@ def casebook(request: AuthenticatedRequest, code: str) -> HttpResponse:
             {
                 "definition": definition,
                 "rows": rows,
+                # "ICU discharge" edits the open stay: a new one would overlap it (#11).
+                "open_stay": next(
+                    (r for r in rows if r.discharged_at is None and not r.ongoing_at_d90), None
+                )
+                if definition.model is IcuStay
+                else None,
                 "readable": readable,
                 "can_enter": can_enter(request.user, participant, definition.enter),
             }

@@ -108,9 +108,11 @@ def unblinded_allocations(*, user: Visitor) -> list[dict[str, Any]]:
     require_arm_access(user)
     key = _key()
     rows = []
-    for allocation in Allocation.objects.select_related("participant", "site", "slot").order_by(
-        "site__code", "slot__seq"
-    ):
+    allocations = Allocation.objects.select_related(
+        "participant", "site", "slot", "slot__allocation_list"
+    ).order_by("site__code", "slot__seq")
+    for allocation in allocations:
+        arm = _open(allocation.slot.arm_token, key)
         rows.append(
             {
                 "participant_code": allocation.participant.code,
@@ -118,7 +120,9 @@ def unblinded_allocations(*, user: Visitor) -> list[dict[str, Any]]:
                 "seq": allocation.slot.seq,
                 "rand_no": allocation.slot.rand_no,
                 "randomized_at": allocation.randomized_at,
-                "arm": _open(allocation.slot.arm_token, key),
+                "arm": arm,
+                # The product behind the letter, as recorded with the list (ADR 0030).
+                "product": product_label(arm, allocation.slot.allocation_list),
             }
         )
     return rows

@@ -30,4 +30,9 @@ ENTRIES = [
         other_site_kwargs=lambda w: {"code": w.page16.code},
         note="whole course: timeline, logs, outcomes, kit codes (never an arm)",
     ),
+    # The record status dashboard (issue #11, ADR 0035): a list scoped in its queryset to
+    # the sites where the user reads clinical data (tests/crf/test_status_dashboard.py
+    # proves another site's participants are absent and a foreign ?site_code= is ignored).
+    Entry("crf:status_dashboard", READERS),
+    Entry("crf:status_dashboard", READERS, query="status=overdue&site_code=16"),
 ]

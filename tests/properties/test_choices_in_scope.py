@@ -45,7 +45,7 @@ HAND_WRITTEN = {
     "status": "status filter of list pages: status codes, not objects",
     "action": "audit log filter: action names, not objects",
     "level": "lock history filter: lock levels, not objects",
-    "site_code": "query worklist filter: codes of the user's own sites (sites_with)",
+    "site_code": "query worklist, record status: codes of the user's own sites (sites_with)",
     "form": "query worklist filter: form labels, not objects",
     "origin": "query worklist filter: who raised the query (monitor, data manager, system)",
     "classification": "deviation log filter: major / minor codes, not objects",

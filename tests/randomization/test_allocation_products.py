@@ -158,3 +158,50 @@ def test_a_list_loaded_before_products_were_recorded_shows_the_letter_only(
     with override_settings(PLATINIUM_ARM_PRODUCTS="A=product one,B=product two"):
         page = _unblind(client_for, second)
     assert 'id="unblinded-product">product ' in page
+
+
+def test_the_unblinded_allocation_listing_names_the_products(
+    randomized: Any, client_for: Any, role_users: dict[str, Any]
+) -> None:
+    """Issue #11: the randomization manager's listing gives the product beside the letter."""
+    arm = arm_access.arm_of_slot(
+        randomized.allocation.slot, user=role_users["randomization_manager"]
+    )
+    response = client_for("randomization_manager").get(
+        reverse("randomization:unblinded_allocations")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    row = html[html.index(f"<td>{randomized.code}</td>") :].split("</tr>")[0]
+    assert f"<td>{arm}</td>" in row
+    assert f'<td class="allocation-product">{p.DEFAULT_PRODUCTS[arm]}</td>' in row
+
+
+@pytest.mark.parametrize(
+    "role", ["investigator", "coordinator", "pharmacist", "monitor", "data_manager"]
+)
+def test_blinded_roles_see_no_product_anywhere_they_look(
+    randomized: Any, client_for: Any, role_users: dict[str, Any], role: str
+) -> None:
+    """Blinding: the listing is refused and neither product name is on the pages a blinded
+    role reads about the participant. Negative control: the manager's listing has them."""
+    client = client_for(role)
+    assert client.get(reverse("randomization:unblinded_allocations")).status_code in {403, 404}
+    pages = [
+        client.get(reverse("participants:list") + "?all=1"),
+        client.get(reverse("participants:detail", args=[randomized.code]), follow=True),
+    ]
+    if role != "pharmacist":
+        pages.append(client.get(reverse("crf:status_dashboard")))
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert randomized.code in html
+        for product in p.DEFAULT_PRODUCTS.values():
+            assert product not in html, (role, product)
+    arm = arm_access.arm_of_slot(
+        randomized.allocation.slot, user=role_users["randomization_manager"]
+    )
+    manager = client_for("randomization_manager")
+    listing = manager.get(reverse("randomization:unblinded_allocations")).content.decode()
+    assert p.DEFAULT_PRODUCTS[arm] in listing
