@@ -284,7 +284,7 @@ def _to_next_day(code: str, saved: date) -> HttpResponse:
     focus (static/js/flowsheet.js): entering a week is Tab, …, Enter, day after day."""
     following = (saved + timedelta(days=1)).isoformat()
     url = reverse("crf:daily_grid", kwargs={"code": code})
-    return redirect(f"{url}?edit={following}#day-{following}")
+    return redirect(f"{url}?edit={following}#enter-{following}")
 
 
 @require_POST

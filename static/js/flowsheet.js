@@ -160,12 +160,13 @@
     });
   });
 
-  // Focus: the first refused item, else the day named in the address (the day after the
-  // one just saved), so entering a week goes on from the keyboard.
+  // Focus: the first refused item, else the day named in the address (#enter-<day>: the
+  // day after the one just saved), so entering a week goes on from the keyboard. The name
+  // matches no element id, so the browser's own fragment focusing leaves it alone.
   var invalid = table.querySelector("[aria-invalid='true']");
   var target = invalid;
-  if (!target && window.location.hash.indexOf("#day-") === 0) {
-    var day = document.getElementById("row-" + window.location.hash.slice(5));
+  if (!target && window.location.hash.indexOf("#enter-") === 0) {
+    var day = document.getElementById("row-" + window.location.hash.slice(7));
     if (day) { target = Array.prototype.filter.call(day.elements, copied)[0]; }
   }
   if (target) { target.focus(); }

@@ -102,7 +102,7 @@ def test_saving_one_day_keeps_every_other_value_and_every_other_day(site11, role
         changes={"gcs": "9", "reason_for_change": "re-assessed"},
     )
     assert response.status_code == 302
-    assert response["Location"].endswith(f"#day-{rows[2].day_date.isoformat()}")
+    assert response["Location"].endswith(f"#enter-{rows[2].day_date.isoformat()}")
     changed = _columns(rows[1])
     assert changed["gcs"] == 9 and changed["version"] == 2
     ignore = {"gcs", "version", "updated_at", "sofa_cns", "sofa_total", "status"}
