@@ -37,6 +37,7 @@ from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
 from crf.timeline import clinical_state, load_course
 from crf.views import integrity_message
+from crf.widget_html import widget_html
 from participants import locks
 from participants.models import Participant
 from platinium.lib.study_time import paris_date, paris_today
@@ -104,7 +105,7 @@ def _input_cell(form: Any, names: tuple[str, ...]) -> str:
             if bound.errors
             else ""
         )
-        parts.append((bound.as_widget(), errors))
+        parts.append((widget_html(bound), errors))
     return format_html('<td class="flow-input">{}</td>', format_html_join("", "{}{}", parts))
 
 

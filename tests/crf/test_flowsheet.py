@@ -105,12 +105,34 @@ def test_saving_one_day_keeps_every_other_value_and_every_other_day(site11, role
     assert response["Location"].endswith(f"#enter-{rows[2].day_date.isoformat()}")
     changed = _columns(rows[1])
     assert changed["gcs"] == 9 and changed["version"] == 2
-    ignore = {"gcs", "version", "updated_at", "sofa_cns", "sofa_total", "status"}
-    assert {k: v for k, v in changed.items() if k not in ignore} == {
-        k: v for k, v in before[rows[1].pk].items() if k not in ignore
-    }
+    assert _lost(before[rows[1].pk], changed) == set()
     for other in (rows[0], rows[2]):
         assert _columns(other) == before[other.pk]  # version 1, untouched
+
+
+IGNORED = {"gcs", "version", "updated_at", "sofa_cns", "sofa_total", "status"}
+
+
+def _lost(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """The columns of a day that changed besides the edited GCS and what follows from it."""
+    return {k for k in before if k not in IGNORED and before[k] != after[k]}
+
+
+def test_the_nothing_lost_check_catches_a_value_the_page_would_drop(site11, role_users, client_for):
+    """Negative control: a day column that failed to send one item (as a template that
+    forgot its control would) is caught by the same comparison."""
+    participant = randomized(site11, days_ago=3)
+    rows = _saved(participant, role_users["coordinator"], 2)
+    before = _columns(rows[1])
+    day = rows[1].day_date.isoformat()
+    response = submit(
+        client_for("coordinator"),
+        reverse("crf:daily_grid", args=[participant.code]),
+        form_id=f"row-{day}",
+        changes={"gcs": "9", "reason_for_change": "re-assessed", "urine_output_ml": None},
+    )
+    assert response.status_code == 302
+    assert "urine_output_ml" in _lost(before, _columns(rows[1]))
 
 
 def test_each_day_posts_its_own_version(site11, role_users, client_for):
