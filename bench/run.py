@@ -53,7 +53,16 @@ from django.urls import reverse  # noqa: E402
 from bench.common import expect_status, measure  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-OPTIONAL_SCENARIOS = ("randomization", "demo", "crf", "exports", "review", "status", "load")
+OPTIONAL_SCENARIOS = (
+    "randomization",
+    "demo",
+    "crf",
+    "flowsheet",
+    "exports",
+    "review",
+    "status",
+    "load",
+)
 
 
 def foundation(results: dict[str, Any]) -> None:

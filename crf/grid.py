@@ -1,21 +1,25 @@
-"""The daily ICU follow-up grid: one row per ICU day, one form (and version) per row.
+"""The daily ICU flowsheet: variables in rows, ICU days in columns, a week per screen; one
+form (and version) per day (docs/decisions/0033-daily-flowsheet.md).
 
-Rows come from crf.schedule.expected_forms; every row saves alone through
+Days come from crf.schedule.expected_forms; every day saves alone through
 crf.services.save_daily (rules, audit, optimistic lock), so a day never waits for another.
 """
 
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -23,17 +27,17 @@ from accounts.decorators import capability_required
 from accounts.roles import Capability as C
 from audit.services import ReasonRequired
 from audit.versioning import StaleVersion
-from crf import services, sofa
+from crf import flowsheet, services, sofa
 from crf.access import can_enter, get_participant_for_user, require_enter
 from crf.definitions import by_model
 from crf.forms import form_class
 from crf.models import Baseline, DailyFollowUp
 from crf.open_queries import open_queries_by_row
-from crf.rules.daily import GRID_FIELDS
 from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
 from crf.timeline import clinical_state, load_course
 from crf.views import integrity_message
+from crf.widget_html import widget_html
 from participants import locks
 from participants.models import Participant
 from platinium.lib.study_time import paris_date, paris_today
@@ -41,19 +45,15 @@ from platinium.lib.study_time import paris_date, paris_today
 if TYPE_CHECKING:
     from accounts.types import AuthenticatedRequest, User
 
-# At most this many rows carry live inputs; the others show their values as text with an
-# "Edit" link. Rendering ~50 widgets per row for a 30-day stay took a second; a window keeps
-# the page fast whatever the length of the stay (bench: crf grid).
-EDITABLE_ROWS = 4
 
-
-def icu_days(participant: Participant, user: User) -> list[date]:
-    """The calendar days the schedule expects a daily form for (D0 → ICU discharge)."""
+def icu_days(participant: Participant, user: User) -> dict[date, int]:
+    """The calendar days the schedule expects a daily form for (D0 → ICU discharge), with
+    their study day."""
     state = clinical_state(load_course(participant, user, kit_codes=False))
     if state is None:
-        return []
+        return {}
     today = paris_date(timezone.now())
-    return [f.target_date for f in expected_forms(state, today) if f.code == "DAILY"]
+    return {f.target_date: f.study_day for f in expected_forms(state, today) if f.code == "DAILY"}
 
 
 def _row_form(day: date, instance: DailyFollowUp | None, data: Any = None) -> Any:
@@ -67,30 +67,50 @@ def _row_form(day: date, instance: DailyFollowUp | None, data: Any = None) -> An
     return form
 
 
-def _cells(instance: DailyFollowUp | None, queries: dict[str, int] | None = None) -> str:
-    """The <td> cells of a read-only row, built here rather than in the template: a
-    30-day grid has ~1,500 of them and the template engine made them the page's cost."""
-    cells = []
-    for name in GRID_FIELDS:
+def _shown(instance: DailyFollowUp, name: str, raw: Any) -> Any:
+    if raw is None or raw == "":
+        return ""
+    if DailyFollowUp._meta.get_field(name).choices:
+        return getattr(instance, f"get_{name}_display")()
+    if raw is True:
+        return gettext("Yes")
+    if raw is False:
+        return gettext("No")
+    return raw
+
+
+def _text_cell(day: date, names: tuple[str, ...], instance: Any, queries: dict[str, int]) -> str:
+    """A read-only cell, built here rather than in the template: a week of the flowsheet
+    has ~300 of them and the template engine made them the page's cost."""
+    parts = []
+    for name in names:
         raw = getattr(instance, name, None) if instance is not None else None
-        shown = raw
-        if instance is not None and DailyFollowUp._meta.get_field(name).choices and raw:
-            shown = getattr(instance, f"get_{name}_display")()
-        elif raw is True:
-            shown = gettext("Yes")
-        elif raw is False:
-            shown = gettext("No")
-        count = (queries or {}).get(name, 0)
-        # The count of unresolved queries on the field, next to its value.
+        shown = _shown(instance, name, raw) if instance is not None else ""
+        count = queries.get(name, 0)
+        # The count of unresolved queries on the item, next to its value.
         badge = (
             format_html(' <span class="status status-queried">? {}</span>', count) if count else ""
         )
-        cells.append((name, _input_value(raw), "" if shown is None else shown, badge))
-    return format_html_join("", '<td data-name="{}" data-value="{}">{}{}</td>', cells)
+        parts.append((name, _input_value(raw), shown, badge))
+    inner = format_html_join(" ", '<span data-name="{}" data-value="{}">{}</span>{}', parts)
+    return format_html('<td data-day="{}">{}</td>', day.isoformat(), inner)
+
+
+def _input_cell(form: Any, names: tuple[str, ...]) -> str:
+    parts = []
+    for name in names:
+        bound = form[name]
+        errors = (
+            format_html('<div class="text-danger small">{}</div>', " ".join(bound.errors))
+            if bound.errors
+            else ""
+        )
+        parts.append(widget_html(bound) + errors)
+    return mark_safe(f'<td class="flow-input">{"".join(parts)}</td>')  # noqa: S308 (escaped parts)
 
 
 def _input_value(raw: Any) -> str:
-    """A saved value as the row's input takes it back ("same as yesterday" copies it):
+    """A saved value as the day's input takes it back ("same as yesterday" copies it):
     Yes/No as the options of crf.forms.YesNoSelect, dates in ISO form."""
     if raw is True:
         return "true"
@@ -101,48 +121,94 @@ def _input_value(raw: Any) -> str:
     return raw.isoformat() if isinstance(raw, date) else str(raw)
 
 
-def _editable_days(days: list[date], existing: dict, wanted: date | None) -> set[date]:
-    """The requested day, then days still to enter (oldest first), then the latest days."""
-    order = [d for d in days if d == wanted]
-    order += [d for d in days if d not in existing]
-    order += list(reversed(days))
-    chosen: list[date] = []
-    for day in order:
-        if day not in chosen:
-            chosen.append(day)
-        if len(chosen) == EDITABLE_ROWS:
-            break
-    return set(chosen)
+def _week(request: AuthenticatedRequest, days: list[date], existing: dict, error: Any) -> int:
+    """The week asked for (?week=N, or ?edit=<day>: the week of that day), else the week of
+    the first day still to enter, else the last week."""
+    if error is not None:
+        return flowsheet.week_holding(days, error)
+    if request.GET.get("week"):
+        try:
+            asked = int(request.GET["week"])
+        except ValueError:
+            raise Http404 from None
+        return min(max(asked, 1), max(len(flowsheet.weeks(days)), 1))
+    if request.GET.get("edit"):
+        return flowsheet.week_holding(days, _day(request.GET["edit"]))
+    missing = [d for d in days if d not in existing]
+    return flowsheet.week_holding(days, missing[0] if missing else (days[-1] if days else date.min))
 
 
-def _rows(
-    participant: Participant,
-    user: User,
+def _columns(
+    shown: list[date],
+    study_days: dict[date, int],
+    existing: dict[date, DailyFollowUp],
     *,
     editable: bool,
-    bound: dict[date, Any] | None = None,
-    wanted: date | None = None,
+    bound: dict[date, Any],
+    queries: dict[int, dict[str, int]],
 ) -> list[dict]:
-    existing = {
-        row.day_date: row for row in DailyFollowUp.objects.current().filter(participant=participant)
-    }
-    days = sorted(set(icu_days(participant, user)) | set(existing))
-    bound = bound or {}
-    queries = open_queries_by_row(DailyFollowUp, participant)
-    live = _editable_days(days, existing, wanted) | set(bound) if editable else set()
+    columns = []
+    for day in shown:
+        instance = existing.get(day)
+        label = study_day_label(instance.study_day if instance else study_days.get(day))
+        form = None
+        if editable:
+            form = bound.get(day) or _row_form(day, instance)
+            for field in form.fields.values():
+                # The accessible name of every input: "PaO₂ (…), J3".
+                field.widget.attrs["aria-label"] = f"{capfirst(field.label or '')}, {label}"
+        row_queries = queries.get(getattr(instance, "pk", None), {})
+        columns.append(
+            {
+                "day": day,
+                "id": f"row-{day.isoformat()}",
+                "label": label,
+                "instance": instance,
+                "form": form,
+                "open_queries": sum(row_queries.values()),
+                "queries": row_queries,
+            }
+        )
+    return columns
+
+
+def _groups(columns: list[dict]) -> list[dict]:
+    """The body of the flowsheet: per organ system, per variable, one cell per day."""
+    out = []
+    for key, heading, rows in flowsheet.GROUPS:
+        lines = []
+        for names in rows:
+            cells = [
+                _input_cell(col["form"], names)
+                if col["form"] is not None
+                else _text_cell(col["day"], names, col["instance"], col["queries"])
+                for col in columns
+            ]
+            lines.append(
+                {
+                    "label": capfirst(DailyFollowUp._meta.get_field(names[0]).verbose_name),
+                    "name": names[0],
+                    "cells": mark_safe("".join(cells)),  # noqa: S308 (built by format_html)
+                }
+            )
+        out.append({"key": key, "heading": heading, "rows": lines})
+    return out
+
+
+def _sofa_rows(columns: list[dict]) -> list[dict]:
     return [
         {
-            "day": day,
-            "id": f"row-{day.isoformat()}",
-            "instance": existing.get(day),
-            "editable": day in live,
-            "form": (bound.get(day) or _row_form(day, existing.get(day))) if day in live else None,
-            "cells": None
-            if day in live
-            else _cells(existing.get(day), queries.get(getattr(existing.get(day), "pk", None))),
-            "open_queries": sum(queries.get(getattr(existing.get(day), "pk", None), {}).values()),
+            "name": name,
+            "label": DailyFollowUp._meta.get_field(name).verbose_name,
+            "cells": [
+                (
+                    f"sofa-{name}-{col['day'].isoformat()}",
+                    getattr(col["instance"], name, None) if col["instance"] else None,
+                )
+                for col in columns
+            ],
         }
-        for day in days
+        for name in flowsheet.SOFA_ROWS
     ]
 
 
@@ -153,20 +219,48 @@ def _render(
     extra: dict | None = None,
 ) -> HttpResponse:
     lock = locks.lock_refusing(participant)
-    can_enter_rows = can_enter(request.user, participant) and lock is None
-    wanted = None
-    if request.GET.get("edit"):
-        wanted = _day(request.GET["edit"])
-    rows = _rows(participant, request.user, editable=can_enter_rows, bound=bound, wanted=wanted)
+    can_enter_days = can_enter(request.user, participant) and lock is None
+    bound = bound or {}
+    existing = {
+        row.day_date: row for row in DailyFollowUp.objects.current().filter(participant=participant)
+    }
+    study_days = icu_days(participant, request.user)
+    days = sorted(set(study_days) | set(existing))
+    weeks = flowsheet.weeks(days)
+    number = _week(request, days, existing, next(iter(bound), None))
+    shown = weeks[number - 1] if weeks else []
+    columns = _columns(
+        shown,
+        study_days,
+        existing,
+        editable=can_enter_days,
+        bound=bound,
+        queries=open_queries_by_row(DailyFollowUp, participant),
+    )
+    # "Same as yesterday" on the week's first day copies the day before, shown on another week.
+    before = days[days.index(shown[0]) - 1] if shown and days.index(shown[0]) > 0 else None
+    saved_before = existing.get(before) if before else None
+    previous = (
+        {name: _input_value(getattr(saved_before, name)) for name in flowsheet.items()}
+        if saved_before
+        else {}
+    )
     return render(
         request,
         "crf/daily_grid.html",
         {
             "participant": participant,
-            "rows": rows,
-            "fields": GRID_FIELDS,
-            "labels": [DailyFollowUp._meta.get_field(n).verbose_name for n in GRID_FIELDS],
-            "can_enter": can_enter_rows,
+            "columns": columns,
+            "groups": _groups(columns),
+            "sofa_rows": _sofa_rows(columns),
+            "week": number,
+            "weeks": len(weeks),
+            "earlier": number - 1 if number > 1 else None,
+            "later": number + 1 if number < len(weeks) else None,
+            "first_day": days[0] if days else None,
+            "previous_id": f"row-{before.isoformat()}" if before else "",
+            "previous_values": previous,
+            "can_enter": can_enter_days,
             "locked": lock,
             "lock_message": locks.lock_message(lock) if lock else "",
             **(extra or {}),
@@ -184,6 +278,14 @@ def _day(raw: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise Http404 from None
+
+
+def _to_next_day(code: str, saved: date) -> HttpResponse:
+    """Back to the flowsheet on the week of the day after the saved one, which takes the
+    focus (static/js/flowsheet.js): entering a week is Tab, …, Enter, day after day."""
+    following = (saved + timedelta(days=1)).isoformat()
+    url = reverse("crf:daily_grid", kwargs={"code": code})
+    return redirect(f"{url}?edit={following}#enter-{following}")
 
 
 @require_POST
@@ -238,7 +340,7 @@ def daily_grid_row(request: AuthenticatedRequest, code: str, day: str) -> HttpRe
                     request,
                     gettext("%(day)s: nothing changed, nothing was saved.") % {"day": label},
                 )
-                return redirect("crf:daily_grid", code=code)
+                return _to_next_day(code, on)
             messages.success(request, gettext("%(day)s saved.") % {"day": label})
             for finding in result.warnings:
                 messages.warning(
@@ -246,7 +348,7 @@ def daily_grid_row(request: AuthenticatedRequest, code: str, day: str) -> HttpRe
                     gettext("%(day)s: flagged for review: %(message)s")
                     % {"day": label, "message": finding.message},
                 )
-            return redirect("crf:daily_grid", code=code)
+            return _to_next_day(code, on)
     return _render(request, participant, bound={on: form}, extra={"error_day": on})
 
 

@@ -107,7 +107,8 @@ def _randomization_actions(user: User, participant: Any, course: Any) -> dict[st
 def _link(item: Any, code: str, *, can_enter: bool, can_enter_d10: bool, d10_readable: bool) -> str:
     """Where a form of the timeline opens: its page, a new form, or nothing (status only)."""
     if item.code == "DAILY":
-        return reverse("crf:daily_grid", args=[code]) + f"#row-{item.target_date.isoformat()}"
+        day = item.target_date.isoformat()
+        return reverse("crf:daily_grid", args=[code]) + f"?edit={day}#enter-{day}"
     if item.code == "D10_BIOLOGY":
         # Blinded roles see whether it is done, never the results (crf/blinding.py).
         if item.row_id is not None:

@@ -1,6 +1,7 @@
-""" "Same as yesterday" in the daily grid, in Chromium: every item (Yes/No selects included)
-is copied exactly, from an editable row or from a saved row shown as text; a row that
-already holds data is overwritten only after the user confirms."""
+""" "Same as yesterday" in the daily flowsheet, in Chromium: every item (Yes/No selects
+included) is copied exactly, from the day before on the same week or from the saved day
+before the week; a day that already holds data is overwritten only after the user
+confirms."""
 
 from __future__ import annotations
 
@@ -60,14 +61,16 @@ def _grid(page: Any, live_server: Any, participant: Any, day: Any) -> None:
     page.goto(f"{live_server.url}{url}?edit={day.isoformat()}")
 
 
-@pytest.mark.parametrize("days_ago", [1, 6], ids=["from-an-editable-row", "from-a-text-row"])
+@pytest.mark.parametrize(
+    ("days_ago", "first"), [(1, 0), (8, 6)], ids=["from-the-same-week", "from-the-week-before"]
+)
 def test_same_as_yesterday_then_save_changes_nothing_when_yesterday_equals_today(
-    days_ago, browser_users, live_server, page
+    days_ago, first, browser_users, live_server, page
 ):
     participant = _participant(days_ago)
     by = browser_users["coordinator"]
     d0 = d0_of(participant)
-    yesterday, today = d0, d0 + timedelta(days=1)
+    yesterday, today = d0 + timedelta(days=first), d0 + timedelta(days=first + 1)
     _save_day(participant, yesterday, by, imv=True, airway="TUBE", rrt=False)
     row = _save_day(participant, today, by, imv=True, airway="TUBE", rrt=False)
     login(page, live_server, "coordinator")

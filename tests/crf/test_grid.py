@@ -1,4 +1,4 @@
-"""The daily ICU follow-up grid: rows per ICU day, one row saved at a time, live SOFA."""
+"""The daily ICU flowsheet: a column per ICU day, one day saved at a time, live SOFA."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _post(values: dict) -> dict:
     return out
 
 
-def test_grid_has_one_row_per_icu_day_until_discharge(site11, role_users, client_for):
+def test_grid_has_one_column_per_icu_day_until_discharge(site11, role_users, client_for):
     participant = randomized(site11, days_ago=10)
     d0 = d0_of(participant)
     save_icu_stay(
@@ -76,7 +76,10 @@ def test_live_sofa_endpoint_computes_without_saving(site11, client_for):
     response = client_for("coordinator").post(url, _post(daily_data()))
     assert response.status_code == 200
     # P/F 200 on IMV → 2, platelets 120 → 1, bili 25 → 1, NE 0.05 → 3, GCS 14 → 1, creat 150 → 1
-    assert "<strong>9</strong>" in response.content.decode()
+    body = response.content.decode()
+    assert '<strong data-sofa="sofa_total">9</strong>' in body
+    for name, points in (("respiration", 2), ("coagulation", 1), ("cardiovascular", 3)):
+        assert f'data-sofa="sofa_{name}">{points}<' in body
     assert not DailyFollowUp.objects.exists()
 
 
@@ -109,10 +112,7 @@ def test_grid_page_query_count_is_bounded(
         assert client.get(reverse("crf:daily_grid", args=[participant.code])).status_code == 200
 
 
-def test_only_a_window_of_rows_is_editable_and_older_rows_open_on_request(
-    site11, role_users, client_for
-):
-    from crf.grid import EDITABLE_ROWS
+def test_a_week_of_days_is_editable_and_older_weeks_open_on_request(site11, role_users, client_for):
     from crf.services import save_daily
 
     participant = randomized(site11, days_ago=12)
@@ -126,17 +126,21 @@ def test_only_a_window_of_rows_is_editable_and_older_rows_open_on_request(
         )
     url = reverse("crf:daily_grid", args=[participant.code])
     html = client_for("coordinator").get(url).content.decode()
-    # Day 12 (today) is still to enter; then the latest saved days, up to the window.
-    assert html.count('<form id="row-') == EDITABLE_ROWS
+    # D12 (today) is still to enter: the page opens on its week (D7 → D12, the second week).
+    assert html.count('<form id="row-') == 6
     old = (d0 + timedelta(days=1)).isoformat()
     assert f'action="{reverse("crf:daily_grid_row", args=[participant.code, old])}"' not in html
-    # A saved day outside the window shows its values as text, ready for "same as yesterday".
-    assert 'data-name="gcs" data-value="10"' in html
-    assert f'href="?edit={old}#day-{old}"' in html
-    opened = client_for("coordinator").get(url + f"?edit={old}").content.decode()
-    assert f'action="{reverse("crf:daily_grid_row", args=[participant.code, old])}"' in opened
-    # A malformed day is a 404, not a 500.
+    assert 'href="?week=1"' in html
+    for opened in (url + f"?edit={old}", url + "?week=1"):
+        page = client_for("coordinator").get(opened).content.decode()
+        assert f'action="{reverse("crf:daily_grid_row", args=[participant.code, old])}"' in page
+        assert page.count('<form id="row-') == 7
+    # The week after shows the day before it as saved values, ready for "same as yesterday".
+    day_before = (d0 + timedelta(days=6)).isoformat()
+    assert '"gcs": "10"' in html and f'data-form="row-{day_before}"' in html
+    # A malformed day or week is a 404, not a 500.
     assert client_for("coordinator").get(url + "?edit=yesterday").status_code == 404
+    assert client_for("coordinator").get(url + "?week=two").status_code == 404
 
 
 def test_a_stale_grid_row_is_refused_with_who_and_when_and_nothing_is_lost(

@@ -98,7 +98,7 @@ def test_links_open_saved_forms_and_start_missing_ones(participant, role_users, 
     html = _page(client_for("investigator"), participant).content.decode()
     assert reverse("crf:form_detail", args=[participant.code, "baseline", baseline.pk]) in html
     assert reverse("crf:form_new", args=[participant.code, "injection"]) + "?number=2" in html
-    assert reverse("crf:daily_grid", args=[participant.code]) + "#row-" in html
+    assert reverse("crf:daily_grid", args=[participant.code]) + "?edit=" in html
 
 
 def test_read_only_roles_get_no_entry_links(participant, client_for):

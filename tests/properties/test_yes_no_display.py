@@ -1,5 +1,5 @@
 """Every saved Yes/No answer reads "Oui" / "Non" on the read-only pages, in French: the form
-detail of every CRF form (crf.definitions.FORMS) and the text cells of the daily grid."""
+detail of every CRF form (crf.definitions.FORMS) and the text cells of the daily flowsheet."""
 
 from __future__ import annotations
 
@@ -77,8 +77,11 @@ def test_every_saved_yes_no_answer_reads_oui_or_non_in_the_grid_text_cells(
     # The monitor reads every row as text.
     html = client_for("monitor").get(reverse("crf:daily_grid", args=[participant.code]))
     page = html.content.decode()
-    tr = re.search(rf'<tr id="day-{row.day_date.isoformat()}".*?</tr>', page, re.S).group(0)
-    cells = dict(re.findall(r'<td data-name="([a-z0-9_]+)" data-value="[^"]*">(.*?)</td>', tr))
+    day = re.escape(row.day_date.isoformat())
+    column = "".join(re.findall(rf'<td data-day="{day}">(.*?)</td>', page, re.S))
+    cells = dict(
+        re.findall(r'<span data-name="([a-z0-9_]+)" data-value="[^"]*">(.*?)</span>', column)
+    )
     names = [f.name for f in _booleans(DailyFollowUp) if f.name in cells]
     assert len(names) == len(
         [
