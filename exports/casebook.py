@@ -60,12 +60,52 @@ class Row:
     values: list[Value]
     history: list[HistoryEntry]
     queries: list[QueryHistory] = field(default_factory=list)
+    short_title: str = ""  # the title without the participant code (a grid's column head)
+
+
+# A section of more rows than this (the daily course, the injections) is printed as grids
+# of fields × rows, ROWS_PER_GRID rows a grid: each label is laid out once a grid, not once
+# a row, which is most of WeasyPrint's time on a long ICU stay (ADR 0036).
+GRID_FROM_ROWS = 3
+ROWS_PER_GRID = 7
+
+
+@dataclass
+class Line:
+    """One field of a grid: its label and its value in each row of the grid."""
+
+    label: str
+    values: list[Value]
+
+
+@dataclass
+class Grid:
+    rows: list[Row]
+    lines: list[Line]
+    sdv: list[str]  # each row's SDV state, or [] when no row has one
 
 
 @dataclass
 class Section:
     title: str
     rows: list[Row] = field(default_factory=list)
+
+    @property
+    def grids(self) -> list[Grid]:
+        """The rows as grids when the section is long, else [] (one table per row)."""
+        if len(self.rows) < GRID_FROM_ROWS:
+            return []
+        grids = []
+        for start in range(0, len(self.rows), ROWS_PER_GRID):
+            rows = self.rows[start : start + ROWS_PER_GRID]
+            # The rows of one form show the same fields in the same order (shown_fields).
+            lines = [
+                Line(first.label, [row.values[index] for row in rows])
+                for index, first in enumerate(rows[0].values)
+            ]
+            sdv = [row.sdv for row in rows] if any(row.sdv for row in rows) else []
+            grids.append(Grid(rows, lines, sdv))
+        return grids
 
 
 def _unit_of(name: str, concrete: set[str], instance: Any) -> str:
@@ -168,6 +208,7 @@ def casebook_context(participant: Participant, *, user: User) -> dict[str, Any]:
                     values=values,
                     history=histories.get(instance.pk, []),
                     queries=row_queries,
+                    short_title=str(instance).removeprefix(f"{participant.code} · "),
                 )
             )
             hashed.append(
@@ -186,6 +227,7 @@ def casebook_context(participant: Participant, *, user: User) -> dict[str, Any]:
         "signature": signature_status_of(annotated),
         "generated_at": timezone.localtime(),
         "generated_by": user.get_username(),
+        "grid_columns": range(ROWS_PER_GRID),  # a fixed column count: every grid alike
         "digest": data_digest([{"participant": participant.code, "rows": hashed}]),
     }
 

@@ -1,8 +1,9 @@
 """CDISC ODM 1.3.2: one XML file, metadata from the dictionary, clinical data from the same
 streamed rows as every other format (ADR 0019).
 
-Written element by element with `lxml.etree.xmlfile`: the metadata definitions one at a
-time, then one SubjectData per participant. Rows of all participant-ordered datasets are
+Written with `lxml.etree.xmlfile`: the metadata definitions one element at a time, then
+one SubjectData per participant, written as text (most of the file: building it element by
+element was most of the export's time, ADR 0036). Rows of all participant-ordered datasets are
 merged by participant (each dataset is ordered by site and participant code), so only one
 participant's rows are held at a time. The screening log and the allocation table are
 keyed by screening number / read in their own order, so their rows are held per export
@@ -331,7 +332,48 @@ def _repeat_key(row: _Row) -> str:
     return "1"
 
 
-def _subject_data(key: str, rows: list[_Row]) -> etree._Element:
+# Clinical data is most of the file (one ItemData per value, 300,000 audit-trail groups at
+# 326 participants): each SubjectData is written as text, not built as lxml elements one
+# by one (ADR 0036). Attribute values are escaped as lxml escapes them: the markup
+# characters, and the white space an XML parser would otherwise normalise to spaces.
+_ATTRIBUTE = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
+)
+
+
+def _attr(text: str) -> str:
+    """An attribute value: characters XML cannot carry dropped, the others escaped."""
+    return _clean(text).translate(_ATTRIBUTE)
+
+
+class _Openers:
+    """Per dataset, the start of each variable's ItemData and of its ItemGroupData."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, list[str]] = {}
+
+    def items(self, dataset: Dataset) -> list[str]:
+        found = self._items.get(id(dataset))
+        if found is None:
+            spec = dataset.spec
+            found = [
+                f'<ItemData ItemOID="{_attr(_item_oid(spec, variable))}" Value="'
+                for variable in dataset.columns
+            ]
+            self._items[id(dataset)] = found
+        return found
+
+
+def _placed(rows: list[_Row]) -> list[tuple[tuple[str, str], _Row]]:
+    """The rows with their (study event, repeat key), in the file's order."""
     parents: dict[tuple[str, Any], tuple[str, str]] = {}
     placed = []
     for row in rows:
@@ -346,27 +388,37 @@ def _subject_data(key: str, rows: list[_Row]) -> etree._Element:
         number = int(repeat) if repeat.isdigit() else 0
         return EVENT_ORDER[event], number, repeat, row.order
 
-    subject = _el("SubjectData", SubjectKey=key)
-    for (event, repeat), event_rows in groupby(sorted(placed, key=order), key=lambda i: i[0]):
-        attrib = {"StudyEventOID": event} | ({"StudyEventRepeatKey": repeat} if repeat else {})
-        event_data = _el("StudyEventData", subject, **attrib)
+    return sorted(placed, key=order)
+
+
+def _subject_xml(key: str, rows: list[_Row], openers: _Openers) -> str:
+    """One SubjectData element, as text (in the file's default namespace)."""
+    out = [f'<SubjectData SubjectKey="{_attr(key)}">']
+    for (event, repeat), event_rows in groupby(_placed(rows), key=lambda i: i[0]):
+        repeat_key = f' StudyEventRepeatKey="{_attr(repeat)}"' if repeat else ""
+        out.append(f'<StudyEventData StudyEventOID="{event}"{repeat_key}>')
         for _order, form_group in groupby(event_rows, key=lambda i: i[1].order):
             form_rows = list(form_group)
-            spec = form_rows[0][1].dataset.spec
-            form_data = _el("FormData", event_data, FormOID=f"F.{spec.name}")
+            dataset = form_rows[0][1].dataset
+            name = _attr(dataset.spec.name)
+            items = openers.items(dataset)
+            out.append(f'<FormData FormOID="F.{name}">')
             for _event, row in form_rows:
-                group = _el(
-                    "ItemGroupData",
-                    form_data,
-                    ItemGroupOID=f"IG.{spec.name}",
-                    ItemGroupRepeatKey=_repeat_key(row),
+                out.append(
+                    f'<ItemGroupData ItemGroupOID="IG.{name}" '
+                    f'ItemGroupRepeatKey="{_attr(_repeat_key(row))}">'
                 )
-                for variable, value in zip(row.dataset.columns, row.values, strict=True):
+                for opener, value in zip(items, row.values, strict=True):
                     text = odm_value(value)
                     # Empty text is no data, as None: no ItemData (ODM has no empty value).
+                    # odm_value has dropped the characters XML cannot carry already.
                     if text:
-                        _el("ItemData", group, ItemOID=_item_oid(spec, variable), Value=text)
-    return subject
+                        out.append(f'{opener}{text.translate(_ATTRIBUTE)}"/>')
+                out.append("</ItemGroupData>")
+            out.append("</FormData>")
+        out.append("</StudyEventData>")
+    out.append("</SubjectData>")
+    return "".join(out)
 
 
 def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Path]:
@@ -385,7 +437,7 @@ def write(datasets: Sequence[Dataset], out_dir: Path, language: str) -> list[Pat
 
 
 def _write(path: Path, datasets: Sequence[Dataset], meta: _Metadata, now: datetime) -> None:
-    with etree.xmlfile(str(path), encoding="utf-8") as xf:
+    with path.open("wb") as out, etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
         root = {
             "FileType": "Snapshot",
@@ -401,6 +453,8 @@ def _write(path: Path, datasets: Sequence[Dataset], meta: _Metadata, now: dateti
                 with xf.element(_q("MetaDataVersion"), OID=MDV_OID, Name="PLATINIUM 1"):
                     _metadata(xf, datasets, meta)
             with xf.element(_q("ClinicalData"), StudyOID=STUDY_OID, MetaDataVersionOID=MDV_OID):
+                # The start tag reaches the file before the subjects written beside lxml.
+                xf.flush()
+                openers = _Openers()
                 for key, rows in _subjects(datasets):
-                    xf.write(_subject_data(key, rows))
-                    xf.flush()
+                    out.write(_subject_xml(key, rows, openers).encode("utf-8"))

@@ -348,3 +348,61 @@ def test_a_full_course_casebook_renders_in_under_five_seconds(role_users, capsys
     assert row["n"] >= 5
     # Target 5 s (about 6 s measured on the shared 2-core machine under load): generous bound.
     assert seconds < 30
+
+
+# Long sections (the daily course, the injections) print as grids of fields × rows.
+
+
+def test_a_long_section_prints_as_grids_with_every_value_and_its_queries(
+    small_trial, role_users, monkeypatch
+):
+    from crf import services as crf
+    from crf.definitions import FORMS
+    from crf.models import DailyFollowUp
+    from tests.crf.helpers import daily_data
+
+    p1 = small_trial["participants"][0]
+    query, _d10_query = small_trial["queries"]
+    dm = role_users["data_manager"]
+    d0 = d0_of(p1)
+    for day, pressure in ((3, 61), (4, 62), (5, 63)):
+        crf.save_daily(
+            p1,
+            day_date=d0 + timedelta(days=day),
+            by=role_users["investigator"],
+            data=daily_data(map_mmhg=pressure),
+        )
+    monkeypatch.setattr(casebook, "ROWS_PER_GRID", 2)  # 5 days: grids of 2, 2 and 1 days
+    context = casebook.casebook_context(p1, user=dm)
+    (daily,) = [
+        section
+        for section, definition in zip(context["sections"], FORMS, strict=True)
+        if definition.model is DailyFollowUp
+    ]
+    grids = daily.grids
+    assert [[row.short_title for row in grid.rows] for grid in grids] == [
+        ["D1", "D2"],
+        ["D3", "D4"],
+        ["D5"],
+    ]
+    # Every value of every row is in its column, every field a line.
+    for grid in grids:
+        for column, row in enumerate(grid.rows):
+            assert [line.values[column] for line in grid.lines] == row.values
+            assert [line.label for line in grid.lines] == [value.label for value in row.values]
+    text = pdftotext(download(dm, p1.code))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert any(line.startswith("MAP, lowest") and line.endswith("62") for line in lines)
+    assert any(line.startswith("MAP, lowest") and line.endswith("63") for line in lines)
+    # The query of the first day follows its grid, named by its day.
+    assert "D1 · Queries" in flat(text) and f"Q{query.pk} · MAP, lowest" in flat(text)
+    assert flat(trial.QUERY_ANSWER) in flat(text)
+
+
+def test_negative_control_a_short_section_is_one_table_a_row(small_trial, role_users):
+    p1 = small_trial["participants"][0]
+    context = casebook.casebook_context(p1, user=role_users["data_manager"])
+    assert all(len(s.rows) < casebook.GRID_FROM_ROWS for s in context["sections"])
+    assert all(not section.grids for section in context["sections"])
+    text = flat(pdftotext(download(role_users["data_manager"], p1.code)))
+    assert "D1 · Queries" not in text and f"Q{small_trial['queries'][0].pk} · MAP" in text

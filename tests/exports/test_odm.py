@@ -315,3 +315,39 @@ def test_an_odm_library_reads_the_file_back(odm_export, tmp_path):
     keys = {subject.SubjectKey for subject in clinical.SubjectData}
     assert {"11-001", "11-002", "16-001"} <= keys
     assert reader.MetaDataVersion().StudyEventDef[0].OID == "SE.SCREENING"
+
+
+TRICKY = "a & b < c > d \"e\" 'f'\n\tg\r\nh « é » \x07"
+
+
+def test_text_values_come_back_exactly_from_the_file(tmp_path):
+    """SubjectData is written as text (ADR 0036): markup characters, quotes and the white
+    space a parser would normalise in an attribute are escaped; XML-invalid ones dropped."""
+    spec = d.outcomes_dataset()
+    columns = spec.columns(blinded=True)
+
+    def rows() -> Any:
+        yield [{"participant": TRICKY, "site": TRICKY}.get(v.name) for v in columns]
+
+    (path,) = write("odm", [Dataset(spec, True, rows)], tmp_path)
+    tree = etree.parse(str(path))
+    schema().assertValid(tree)
+    expected = odm.odm_value(TRICKY)
+    assert expected == TRICKY.replace("\x07", "")  # the control character is dropped
+    (subject,) = tree.findall(".//odm:SubjectData", NS)
+    assert subject.get("SubjectKey") == expected
+    values = {
+        item.get("ItemOID"): item.get("Value") for item in subject.iter(f"{{{odm.NS}}}ItemData")
+    }
+    assert values["IT.outcomes.participant"] == expected
+    assert values["IT.outcomes.site"] == expected
+
+
+def test_negative_control_unescaped_white_space_would_not_come_back(tmp_path):
+    """Without the escapes of tabs and line breaks, a parser reads them back as spaces:
+    the test above would see it."""
+    markup_only = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", "\x07": None})
+    raw = f'<x xmlns="{odm.NS}" v="{TRICKY.translate(markup_only)}"/>'
+    assert etree.fromstring(raw.encode()).get("v") != odm.odm_value(TRICKY)
+    escaped = f'<x xmlns="{odm.NS}" v="{odm._attr(odm.odm_value(TRICKY))}"/>'
+    assert etree.fromstring(escaped.encode()).get("v") == odm.odm_value(TRICKY)
