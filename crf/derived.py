@@ -23,8 +23,7 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
-from crf.schedule import d0_from_randomized_at
-from platinium.lib.study_time import paris_date, study_day
+from platinium.lib.study_time import d0_from_randomized_at, paris_date, study_day
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from crf.schedule import d0_from_randomized_at
-from platinium.lib.study_time import paris_date
+from platinium.lib.study_time import d0_from_randomized_at, paris_date
 
 
 @dataclass(frozen=True)

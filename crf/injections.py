@@ -18,13 +18,17 @@ from crf.schedule import (
     FIRST_INJECTION_DAY,
     LAST_INJECTION_DAY,
     MAX_INJECTIONS,
-    STUDY_DAY_ORIGIN,
-    StudyDayOrigin,
-    d0_from_randomized_at,
     gettext_noop,
     injection_visit,
 )
-from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date, study_day
+from platinium.lib.study_time import (
+    STUDY_DAY_ORIGIN,
+    STUDY_TIME_ZONE,
+    StudyDayOrigin,
+    d0_from_randomized_at,
+    paris_date,
+    study_day,
+)
 
 MIN_INTERVAL = timedelta(hours=24)  # hard: < 24 h between two injections [INF]
 SHORT_INTERVAL = timedelta(hours=36)  # soft: 24 h to < 36 h (planned 48 h) [INF]

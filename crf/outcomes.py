@@ -13,8 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from crf.injections import Injection
-from crf.schedule import LAST_STUDY_DAY, d0_from_randomized_at
-from platinium.lib.study_time import paris_date, study_day
+from crf.schedule import LAST_STUDY_DAY
+from platinium.lib.study_time import d0_from_randomized_at, paris_date, study_day
 
 # [INF] Day-10 immune restoration, mirror of inclusion criterion I4 (crf-spec.md §2.7).
 MHLA_DR_RESTORED_MIN_ABC = 8000  # mHLA-DR ≥ 8000 AB/C

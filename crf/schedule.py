@@ -1,8 +1,9 @@
 """The PLATINIUM visit schedule as data, and the forms expected for a participant.
 
 Pure module: no Django import, so the CRF models, views, exports and tests share
-one definition. Every [INF] choice of crf-spec.md §0.1 and §1 (study-day origin,
-windows, planned injection days, data-entry grace) lives here and nowhere else.
+one definition. Every [INF] choice of crf-spec.md §0.1 and §1 (windows, planned injection
+days, data-entry grace) lives here and nowhere else; the study-day origin lives with the
+other instant-to-study-date rules in platinium/lib/study_time.py.
 """
 
 from __future__ import annotations
@@ -12,26 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date, study_day
+from platinium.lib.study_time import STUDY_TIME_ZONE, study_day
 
 
 def gettext_noop(message: str) -> str:
     """Mark a string for translation without translating it (makemessages extracts it)."""
     return message
 
-
-class StudyDayOrigin(StrEnum):
-    """crf-spec.md §0.1: which calendar date is numbered day 0."""
-
-    # D0 = the Paris date of randomisation, first injection on D1 (the proposed default).
-    D0_IS_RANDOMISATION_DAY = "D0_IS_RANDOMISATION_DAY"
-    # Alternative used by some French protocols: D1 = the day of randomisation.
-    D1_IS_RANDOMISATION_DAY = "D1_IS_RANDOMISATION_DAY"
-
-
-# [INF] Sponsor open question 1 (crf-spec.md §8). Changing this setting renumbers every
-# study day through d0_from_randomized_at(); stored timestamps never change.
-STUDY_DAY_ORIGIN = StudyDayOrigin.D0_IS_RANDOMISATION_DAY
 
 # [INF] Last study day of the follow-up (D90) and of the daily ICU forms.
 LAST_STUDY_DAY = 90
@@ -40,19 +28,6 @@ LAST_STUDY_DAY = 90
 # still missing this many days after the day (or event) they describe.
 DAILY_ENTRY_GRACE_DAYS = 3
 EVENT_ENTRY_GRACE_DAYS = 7
-
-
-def d0_from_randomized_at(
-    randomized_at: datetime, origin: StudyDayOrigin = STUDY_DAY_ORIGIN
-) -> date:
-    """The calendar date numbered day 0, from the aware randomisation timestamp (T_R).
-
-    Conversion goes through the Paris wall clock, so a DST change never shifts the day.
-    """
-    randomisation_date = paris_date(randomized_at)
-    if origin is StudyDayOrigin.D1_IS_RANDOMISATION_DAY:
-        return randomisation_date - timedelta(days=1)
-    return randomisation_date
 
 
 def study_date(d0: date, day: int) -> date:

@@ -38,11 +38,10 @@ from crf.schedule import (
     ExpectedForm,
     FormStatus,
     VisitKind,
-    d0_from_randomized_at,
     expected_forms,
     study_date,
 )
-from platinium.lib.study_time import paris_date, study_day
+from platinium.lib.study_time import d0_from_randomized_at, paris_date, study_day
 
 if TYPE_CHECKING:
     from accounts.types import User

@@ -24,8 +24,7 @@ from typing import Any
 
 from crf import services
 from crf.models import AdverseEvent, IcuStay
-from crf.schedule import d0_from_randomized_at
-from platinium.lib.study_time import STUDY_TIME_ZONE, paris_date
+from platinium.lib.study_time import STUDY_TIME_ZONE, d0_from_randomized_at, paris_date
 
 D = Decimal
 INJECTION_DAYS = (1, 3, 5, 7, 9)

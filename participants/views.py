@@ -10,10 +10,9 @@ from django.utils import timezone
 from accounts.access import has_capability
 from accounts.decorators import capability_required
 from accounts.roles import Capability as C
-from crf.schedule import d0_from_randomized_at
 from participants.models import Participant
 from platinium.lib.paging import page_of
-from platinium.lib.study_time import paris_date, study_day
+from platinium.lib.study_time import d0_from_randomized_at, paris_date, study_day
 
 # `?sort=` → ordering; the code breaks ties so that pages never overlap.
 SORTS = {

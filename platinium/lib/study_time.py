@@ -11,7 +11,8 @@ other Paris-date helper in product code.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -37,3 +38,30 @@ def paris_today(now: datetime | None = None) -> date:
 def study_day(d0: date, on: date) -> int:
     """Study day of a calendar date: (date − D0) in days (crf-spec.md §0.1)."""
     return (on - d0).days
+
+
+class StudyDayOrigin(StrEnum):
+    """crf-spec.md §0.1: which calendar date is numbered day 0."""
+
+    # D0 = the Paris date of randomisation, first injection on D1 (the proposed default).
+    D0_IS_RANDOMISATION_DAY = "D0_IS_RANDOMISATION_DAY"
+    # Alternative used by some French protocols: D1 = the day of randomisation.
+    D1_IS_RANDOMISATION_DAY = "D1_IS_RANDOMISATION_DAY"
+
+
+# [INF] Sponsor open question 1 (crf-spec.md §8). Changing this setting renumbers every
+# study day through d0_from_randomized_at(); stored timestamps never change.
+STUDY_DAY_ORIGIN = StudyDayOrigin.D0_IS_RANDOMISATION_DAY
+
+
+def d0_from_randomized_at(
+    randomized_at: datetime, origin: StudyDayOrigin = STUDY_DAY_ORIGIN
+) -> date:
+    """The calendar date numbered day 0, from the aware randomisation timestamp (T_R).
+
+    Conversion goes through the Paris wall clock, so a DST change never shifts the day.
+    """
+    randomisation_date = paris_date(randomized_at)
+    if origin is StudyDayOrigin.D1_IS_RANDOMISATION_DAY:
+        return randomisation_date - timedelta(days=1)
+    return randomisation_date

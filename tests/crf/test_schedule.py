@@ -10,15 +10,13 @@ from crf.schedule import (
     ClinicalState,
     ExpectedForm,
     FormStatus,
-    StudyDayOrigin,
     VisitKind,
-    d0_from_randomized_at,
     expected_forms,
     injection_visit,
     study_date,
     study_day_start,
 )
-from platinium.lib.study_time import study_day
+from platinium.lib.study_time import StudyDayOrigin, d0_from_randomized_at, study_day
 
 D0 = date(2025, 9, 1)  # D30 = 2025-10-01, D60 = 2025-10-31, D90 = 2025-11-30
 

@@ -27,10 +27,9 @@ from crf.models import (
     SecondaryInfection,
     StudyDrugAdministration,
 )
-from crf.schedule import d0_from_randomized_at
 from demo.clock import real_now
 from participants.models import Participant
-from platinium.lib.study_time import paris_date
+from platinium.lib.study_time import d0_from_randomized_at, paris_date
 from randomization.models import Allocation, Kit
 
 pytestmark = pytest.mark.django_db
