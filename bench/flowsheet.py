@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.common import expect_status, measure
+from platinium.lib.study_time import paris_today
 
 GOAL_P95_MS = 100
 DAYS = 46
@@ -31,7 +32,7 @@ def _stay() -> Any:
     from tests.randomization.factories import make_randomized_participant
 
     coordinator = make_user_with_role("bench-flow-coordinator", "coordinator", "11")
-    d0 = timezone.localdate() - timedelta(days=DAYS - 1)
+    d0 = paris_today(timezone.now()) - timedelta(days=DAYS - 1)
     participant = make_randomized_participant(
         Site.objects.get(code="11"), randomized_at=paris(d0, 10)
     )

@@ -169,7 +169,9 @@ class SiteUser(TrialUser):
         reason = self.token()
         data.update(temperature_max_c=value, reason_for_change=reason)
         with self.post(form.action, data, "daily grid: save row") as response:
-            if self.outcome(response, re.escape(grid) + "$", "daily grid") == "saved":
+            # The flowsheet comes back on the week of the saved day, focused on the next one.
+            back = re.escape(grid) + r"(\?[^#]*)?(#.*)?$"
+            if self.outcome(response, back, "daily grid") == "saved":
                 record(
                     "daily",
                     code=code,
