@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from crf.models import DailyFollowUp
+
 WEEK = 7
 
 # (key, heading, rows); a row is the items shown side by side in one cell of a day.
@@ -82,12 +84,7 @@ GROUPS: tuple[tuple[str, Any, tuple[tuple[str, ...], ...]], ...] = (
 # The daily SOFA at the top: total first, then its six components.
 SOFA_ROWS = (
     "sofa_total",
-    "sofa_respiration",
-    "sofa_coagulation",
-    "sofa_liver",
-    "sofa_cardiovascular",
-    "sofa_cns",
-    "sofa_renal",
+    *(name for name in DailyFollowUp.SOFA_FIELDS if name != "sofa_total"),
 )
 
 
