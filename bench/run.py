@@ -59,6 +59,7 @@ OPTIONAL_SCENARIOS = (
     "crf",
     "flowsheet",
     "exports",
+    "export_scaling",
     "review",
     "status",
     "load",

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,9 @@ from crf.models.base import CrfRecord
 from crf.models.infection import CarbapenemaseType, MarkerResult
 from crf.services.core import data_fields
 
+# The empty choice of every CRF select: nothing picked yet.
+NOT_ANSWERED = "—"
+
 
 class YesNoSelect(forms.NullBooleanSelect):
     """Yes / No / not answered. NullBooleanSelect renders a saved True as the selected
@@ -29,7 +33,7 @@ class YesNoSelect(forms.NullBooleanSelect):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
-        self.choices = [("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]
+        self.choices = [("unknown", NOT_ANSWERED), ("true", _("Yes")), ("false", _("No"))]
 
 
 def _widget(field: models.Field) -> forms.Widget | None:
@@ -136,7 +140,22 @@ def form_class(definition: CrfDefinition) -> type[CrfForm]:
                 widget=forms.CheckboxSelectMultiple,
             )
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
-    return type(f"{model.__name__}Form", (CrfForm,), attrs)
+    built = type(f"{model.__name__}Form", (CrfForm,), attrs)
+    for field in built.base_fields.values():
+        _name_the_empty_choice(field)
+    return built
+
+
+def _name_the_empty_choice(field: forms.Field) -> None:
+    """The empty choice of a select reads "—", as the Yes/No selects, not Django's
+    "---------" (a unit not yet picked, a category left for later)."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label is not None:
+            field.empty_label = NOT_ANSWERED
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] == "" and choices[0][1] == BLANK_CHOICE_DASH[0][1]:
+            field.choices = [("", NOT_ANSWERED), *choices[1:]]
 
 
 class MicroorganismForm(forms.Form):
