@@ -14,7 +14,7 @@ help:
 	@echo "make run    - the app with demo data on http://127.0.0.1:$(PORT) (PORT=8100 for another port; embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test   - lint + migrations check + the whole test suite"
 	@echo "make bench  - latency benchmarks, written to bench/results.json"
-	@echo "make load   - a trial day under gunicorn (SIZE=326 DURATION=600), to bench/results.json"
+	@echo "make load   - a trial day under gunicorn, then each page alone (SIZE=326 DURATION=600 PAGES=yes), to bench/results.json"
 	@echo "make fuzz   - 10,000 generated hostile submissions over every form"
 
 $(PY):
@@ -61,13 +61,15 @@ bench: install
 
 # A trial day from outside: gunicorn (2 workers) on a copy of a SIZE-participant synthetic trial
 # (built once into a template database), 23 sites x 3 users + monitor + data manager driven
-# by locust over loopback for DURATION seconds; then 0 lost writes is checked.
+# by locust over loopback for DURATION seconds; then each page alone on the same gunicorn
+# (issue #13's method, 3 rounds, ~2 min; PAGES=no skips it); then 0 lost writes is checked.
 SIZE ?= 326
 DURATION ?= 600
 WAIT ?= 5,15
+PAGES ?= yes
 load: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m bench.loadtest.scenario \
-		--size $(SIZE) --duration $(DURATION) --wait $(WAIT)
+		--size $(SIZE) --duration $(DURATION) --wait $(WAIT) $(if $(filter no 0 false,$(PAGES)),--no-pages)
 
 # 10,000 generated hostile submissions over every form (make test runs 300 fixed ones).
 fuzz: install

@@ -1,5 +1,6 @@
 """Load scenario of `make bench`: the trial day of bench/loadtest, short (DURATION seconds)
-on the 326-participant trial, against gunicorn over loopback. `make load` runs it longer
+on the 326-participant trial, against gunicorn over loopback, then each page alone on the
+same gunicorn (bench/loadtest/pages.py, under "pages_alone"). `make load` runs it longer
 and on other sizes; the figures of each size are kept side by side under "load"."""
 
 from __future__ import annotations

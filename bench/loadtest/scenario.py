@@ -1,5 +1,6 @@
 """Run the trial day: gunicorn (2 workers) on a copy of the trial, locust headless over
-loopback, then the lost-write check; per-page figures to bench/results.json["load"].
+loopback, then each page alone on the same gunicorn (pages.py, unless --no-pages), then
+the lost-write check; per-page figures to bench/results.json["load"].
 
     python -m bench.loadtest.scenario --size 326 --duration 600   (make load)
 """
@@ -20,6 +21,7 @@ from typing import Any
 import psycopg2
 
 from bench.loadtest.check import CHECKS, lost_writes
+from bench.loadtest.pages import PhaseError, Plan, measure_pages, pages_table
 from bench.loadtest.population import (
     DATA_MANAGER,
     LOAD_PASSWORD,
@@ -116,17 +118,25 @@ def run_load(
     work: Path,
     wait: str = "5,15",
     sites: list[str] | None = None,
+    pages_alone: Plan | None = Plan(),  # noqa: B008 (frozen)
 ) -> dict[str, Any]:
-    """One load run against `database_url` (a copy: it is written to)."""
+    """One load run against `database_url` (a copy: it is written to): the trial day, then
+    each page alone (`pages_alone`; None skips it) on the same gunicorn."""
     work.mkdir(parents=True, exist_ok=True)
     users = accounts(database_url, sites)
     (work / "accounts.json").write_text(json.dumps(users))
     (work / "events.jsonl").write_text("")
     load_before = os.getloadavg()
     started = time.monotonic()
+    phase: dict[str, Any] | None = None
     with gunicorn_serving(database_url, work / "gunicorn.log") as (base, _process):
         _locust(base, work, len(users) + 1, duration, wait)
-    seconds = time.monotonic() - started
+        seconds = time.monotonic() - started
+        if pages_alone is not None:
+            try:
+                phase = measure_pages(base, database_url, plan=pages_alone)
+            except PhaseError as error:
+                phase = {"failed": True, "failures": [str(error)], "pages": {}}
     events = [json.loads(line) for line in (work / "events.jsonl").read_text().splitlines()]
     acks = [e for e in events if e["kind"] in CHECKS]
     problems = lost_writes(acks, database_url)
@@ -139,6 +149,7 @@ def run_load(
         "duration_s": duration,
         "think_time_s": wait,
         "wall_seconds": round(seconds, 1),
+        **({"pages_alone": phase} if phase is not None else {}),
         "pages": pages,
         "main_pages_ratio_to_login": {
             name: {k: pages[name].get(f"ratio_{k}_to_login") for k in ("p50", "p99")}
@@ -171,16 +182,30 @@ def table(result: dict[str, Any]) -> str:
         f"{result['saves']}, lost writes {result['lost_writes']}, "
         f"load average {result['load_average_before']} -> {result['load_average_after']}"
     )
+    phase = result.get("pages_alone")
+    if phase and phase.get("pages"):
+        lines.append(pages_table(phase))
+    elif phase:
+        lines += [f"pages alone FAILED: {f}" for f in phase["failures"]]
     return "\n".join(lines)
 
 
-def measure(size: int, duration: int, *, wait: str = "5,15", workers: int = 2) -> dict[str, Any]:
+def measure(
+    size: int,
+    duration: int,
+    *,
+    wait: str = "5,15",
+    workers: int = 2,
+    pages_alone: Plan | None = Plan(),  # noqa: B008 (frozen)
+) -> dict[str, Any]:
     """The trial of `size` participants (template built once), one run on a fresh copy."""
     from bench.loadtest.database import fresh_database
 
     database_url, built = fresh_database(size, workers=workers)
     with tempfile.TemporaryDirectory(prefix="platinium-load-") as folder:
-        result = run_load(database_url, duration=duration, work=Path(folder), wait=wait)
+        result = run_load(
+            database_url, duration=duration, work=Path(folder), wait=wait, pages_alone=pages_alone
+        )
     return {"participants": size, "template_build_seconds": round(built, 1), **result}
 
 
@@ -199,11 +224,22 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=600)
     parser.add_argument("--wait", default="5,15", help="think time, min,max seconds")
     parser.add_argument("--workers", type=int, default=2, help="processes building the trial")
+    parser.add_argument("--no-pages", action="store_true", help="skip the pages-alone phase")
+    parser.add_argument("--pages-requests", type=int, default=Plan.requests)
+    parser.add_argument("--pages-rounds", type=int, default=Plan.rounds)
+    parser.add_argument("--pages-seconds", type=float, default=Plan.seconds)
     args = parser.parse_args()
-    result = measure(args.size, args.duration, wait=args.wait, workers=args.workers)
+    plan = Plan(requests=args.pages_requests, rounds=args.pages_rounds, seconds=args.pages_seconds)
+    result = measure(
+        args.size,
+        args.duration,
+        wait=args.wait,
+        workers=args.workers,
+        pages_alone=None if args.no_pages else plan,
+    )
     save(args.size, result)
     print(table(result))
-    if result["errors"] or result["lost_writes"]:
+    if result["errors"] or result["lost_writes"] or result.get("pages_alone", {}).get("failed"):
         sys.exit(1)
 
 

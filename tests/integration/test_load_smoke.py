@@ -1,7 +1,8 @@
 """The load scenario of `make load` (bench/loadtest), small and short: a 5-participant
-trial served by gunicorn, the site users, monitor and data manager of its sites for 20 s.
-No error, every acknowledged save in the database with its audit trail; and the lost-write
-check does report a save that is not there (negative control)."""
+trial served by gunicorn, the site users, monitor and data manager of its sites for 20 s,
+then each page alone very briefly (test_load_pages.py tests that phase). No error, every
+acknowledged save in the database with its audit trail; and the lost-write check does
+report a save that is not there (negative control)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from django.db import connection
 
 from bench.loadtest.check import lost_writes
+from bench.loadtest.pages import Plan
 from bench.loadtest.population import build, participant_sites
 from bench.loadtest.scenario import run_load, table
 from tests.gunicorn import database_url
@@ -26,7 +28,14 @@ def _url() -> str:
 def test_a_short_trial_day_loses_no_write_and_fails_no_request(tmp_path: Path) -> None:
     build(5)
     connection.close()  # the served database is written by gunicorn from now on
-    result = run_load(_url(), duration=20, work=tmp_path, wait="0.5,1.5", sites=participant_sites())
+    result = run_load(
+        _url(),
+        duration=20,
+        work=tmp_path,
+        wait="0.5,1.5",
+        sites=participant_sites(),
+        pages_alone=Plan(requests=4, rounds=1, warmup=0),
+    )
     print(table(result))
 
     assert result["errors"] == 0, result["failures"]
@@ -36,6 +45,8 @@ def test_a_short_trial_day_loses_no_write_and_fails_no_request(tmp_path: Path) -
     assert result["saves"].get("screening", 0) >= 1, result["saves"]
     for page in ("login page", "daily grid", "participant page"):
         assert result["pages"][page]["requests"] > 0
+    assert not result["pages_alone"]["failed"], result["pages_alone"]["failures"]
+    assert result["pages_alone"]["pages"]["daily grid"]["requests"] > 0
 
     # Negative control: a save acknowledged but stored with another value, one without its
     # audit event, one that never reached the database: each is reported.
