@@ -15,7 +15,8 @@ from django.db.models import Count, Model, QuerySet
 from crf.models import DataQuery
 
 
-def _shown() -> Any:
+def shown_queries() -> Any:
+    """Unresolved queries shown to the site (day-10 biology ones wait for the lock)."""
     return DataQuery.objects.unresolved().exclude(model_label=HIDDEN_UNTIL_LOCK)
 
 
@@ -23,7 +24,7 @@ HIDDEN_UNTIL_LOCK = "crf.d10biology"
 
 
 def open_query_count(participant: Any) -> int:
-    return _shown().filter(participant=participant).count()
+    return shown_queries().filter(participant=participant).count()
 
 
 def has_open_queries(participant: Any) -> bool:
@@ -33,7 +34,7 @@ def has_open_queries(participant: Any) -> bool:
 def open_queries_by_participant(participants: QuerySet[Any]) -> dict[int, int]:
     """participant id → number of unresolved queries, in one query (absent means 0)."""
     rows = (
-        _shown()
+        shown_queries()
         .filter(participant__in=participants.values("pk"))
         .values("participant_id")
         .annotate(n=Count("id"))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crf import timeline
 from crf.definitions import by_schedule_code
-from crf.open_queries import _shown
+from crf.open_queries import shown_queries
 from crf.schedule import VISITS, VisitKind
 from participants.models import Lock, Participant
 
@@ -105,7 +105,7 @@ def unresolved_queries(participant_ids: list[int]) -> set[tuple[str, int]]:
     if not participant_ids:
         return set()
     return set(
-        _shown()
+        shown_queries()
         .filter(participant__in=participant_ids)
         .order_by()
         .values_list("model_label", "object_id")

@@ -123,6 +123,7 @@ def site_rows(user: User) -> list[dict[str, Any]]:
                 "code": site.code,
                 "name": str(site),
                 "randomized": randomized.get(site.pk, 0),
+                # In AGE_BANDS order: the template writes the cells in this order.
                 "queries": {key: bands.get(key, 0) for key, _label in AGE_BANDS},
                 "queries_total": sum(bands.values()),
                 "sdv_verified": progress.verified,

@@ -7,14 +7,16 @@ another digest and the casebook is shown "to re-sign" — never silently.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import models
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db import connection, models
+from django.db.models import CharField, Count, Func, OuterRef, Subquery, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from crf.definitions import CRF_MODELS
@@ -45,19 +47,18 @@ def open_queries_block(participant: Participant) -> bool:
     return has_open_queries(participant)
 
 
+def _row_key() -> Any:
+    """'pk:version' of one casebook row: what the digest binds a signature to."""
+    return Concat(Cast("pk", CharField()), Value(":"), Cast("version", CharField()))
+
+
 def _versions(model: type[models.Model], path: str) -> Subquery:
     """'pk:version,…' of the participant's (OuterRef) rows of one model, in pk order."""
     rows = model._default_manager.filter(**{path: OuterRef("pk")}).order_by()
     listed = (
         rows.annotate(group=Value(1))
         .values("group")
-        .annotate(
-            listed=StringAgg(
-                Concat(Cast("pk", CharField()), Value(":"), Cast("version", CharField())),
-                delimiter=",",
-                order_by="pk",
-            )
-        )
+        .annotate(listed=StringAgg(_row_key(), delimiter=",", order_by="pk"))
         .values("listed")
     )
     return Subquery(listed, output_field=CharField())
@@ -81,11 +82,28 @@ def with_casebook_state(participants: models.QuerySet[Any]) -> models.QuerySet[A
 
 
 def digest_of(annotated: Any) -> str:
+    """SHA-256 (hex) of one "label=pk:version,…" line per CASEBOOK model, joined by
+    newlines; `casebook_digest_sql` is the same digest computed by PostgreSQL."""
     lines = [
         f"{model._meta.label_lower}={getattr(annotated, f'casebook_{i}') or ''}"
         for i, (model, _path) in enumerate(CASEBOOK)
     ]
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def casebook_digest_sql() -> Func:
+    """`digest_of` in SQL, byte for byte: encode(sha256(convert_to(lines, 'UTF8')), 'hex')
+    over the participant's (OuterRef or row) casebook, from the same CASEBOOK listing."""
+    parts: list[Any] = []
+    for i, (model, path) in enumerate(CASEBOOK):
+        if i:
+            parts.append(Value("\n"))
+        parts.append(Value(f"{model._meta.label_lower}="))
+        parts.append(Coalesce(_versions(model, path), Value(""), output_field=TextField()))
+    text = Concat(*parts, output_field=TextField())
+    utf8 = Func(text, Value("UTF8"), function="convert_to", output_field=models.BinaryField())
+    hashed = Func(utf8, function="sha256", output_field=models.BinaryField())
+    return Func(hashed, Value("hex"), function="encode", output_field=CharField())
 
 
 def casebook_digest(participant: Participant) -> str:
@@ -109,15 +127,46 @@ def is_signed() -> models.Exists:
     return models.Exists(CasebookSignature.objects.filter(participant=OuterRef("pk")))
 
 
+def _newest_signature_digest() -> Subquery:
+    newest = CasebookSignature.objects.filter(participant=OuterRef("pk")).order_by(
+        "-signed_at", "-id"
+    )
+    return Subquery(newest.values("digest")[:1])
+
+
+@functools.cache
+def _stale_signature_sql() -> tuple[str, tuple[Any, ...]]:
+    """SQL text and parameters of "the newest signature's digest differs from the casebook's
+    digest now", about the outer query's participant row; compiled once per process (the
+    ORM would otherwise compile one subquery per CASEBOOK model on every request). Nothing
+    in it depends on the request; `to_resign_by_site` uses it on Participant's own table."""
+    query = (
+        Participant.objects.annotate(
+            digest=casebook_digest_sql(), signed_digest=_newest_signature_digest()
+        )
+    ).query
+    compiler = query.get_compiler(connection=connection)
+    digest_sql, digest_params = compiler.compile(query.annotations["digest"])
+    signed_sql, signed_params = compiler.compile(query.annotations["signed_digest"])
+    return f"({digest_sql}) <> ({signed_sql})", (*digest_params, *signed_params)
+
+
 def to_resign_by_site(participants: models.QuerySet[Participant]) -> dict[int, int]:
-    """Casebooks to re-sign per site. Only a signed casebook can be "to re-sign", so the
-    casebook state (every form's row versions) is computed for those alone."""
-    signed = participants.filter(is_signed()).order_by().only("pk", "site")
-    counts: dict[int, int] = {}
-    for participant in with_casebook_state(signed):
-        if signature_status_of(participant).state == TO_RESIGN:
-            counts[participant.site_id] = counts.get(participant.site_id, 0) + 1
-    return counts
+    """Casebooks to re-sign per site, in one statement: PostgreSQL computes each signed
+    casebook's digest (`casebook_digest_sql`), compares it with the newest signature's and
+    counts the differing ones per site. Only a signed casebook can be "to re-sign"."""
+    sql, params = _stale_signature_sql()
+    # The ORM's own compiled SQL, parameters apart: no outside input in the text.
+    is_stale = RawSQL(sql, params, output_field=models.BooleanField())  # noqa: S611
+    stale = (
+        participants.filter(is_signed())
+        .alias(stale=is_stale)
+        .filter(stale=True)
+        .order_by()
+        .values("site")
+        .annotate(n=Count("pk"))
+    )
+    return {row["site"]: row["n"] for row in stale}
 
 
 def signature_status_of(annotated: Any) -> SignatureStatus:

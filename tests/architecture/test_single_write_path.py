@@ -81,6 +81,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("exports/jobs.py", "?", "delete"): (
         "deletes an expired export archive from the file storage, not a database row"
     ),
+    ("monitoring/sdv.py", "SQL", "cursor"): (
+        "SDV progress per site: a SELECT the ORM compiled once (reads only)"
+    ),
+    ("monitoring/sdv.py", "SQL", "execute"): (
+        "SDV progress per site: a SELECT the ORM compiled once (reads only)"
+    ),
     ("audit/dbroles.py", "SQL", "cursor"): "GRANT/REVOKE of the application role: no data",
     ("audit/dbroles.py", "SQL", "execute"): "GRANT/REVOKE of the application role: no data",
     ("demo/trial.py", "SQL", "cursor"): "SET synchronous_commit for the demo builder session",

@@ -270,4 +270,30 @@ def test_negative_control_a_site_aggregate_ignoring_the_version_is_caught(
         return Exists(Verification.objects.filter(model_label=form.label, object_id=OuterRef("pk")))
 
     monkeypatch.setattr(sdv, "current_verification", any_version)
-    assert sdv.progress_by_site(site_ids)[site11.pk].verified == 11 + 5  # the correction is missed
+    sdv._progress_sql.cache_clear()  # compiled once per process: recompile with the patch
+    try:
+        assert sdv.progress_by_site(site_ids)[site11.pk].verified == 11 + 5  # correction missed
+    finally:
+        sdv._progress_sql.cache_clear()
+
+
+def test_the_per_site_progress_is_compiled_once_and_reads_the_data_every_time(
+    site11, site16, role_users, client_for, monkeypatch
+):
+    site_ids = _verified_correction_and_other_site(site11, site16, role_users, client_for)
+    sdv._progress_sql.cache_clear()
+    assert sdv.progress_by_site(site_ids)[site11.pk].verified == 11
+
+    more = with_critical_rows(site11, role_users["coordinator"])
+    _verify_row(client_for("monitor"), more, _injection(more))
+
+    def compiled_again(form: Any) -> Any:
+        raise AssertionError("the SDV progress was compiled again")
+
+    monkeypatch.setattr(sdv, "current_verification", compiled_again)
+    assert sdv.progress_by_site(list(reversed(site_ids)))[site11.pk].verified == 11 + 5
+    # Negative control: without the cache the patched plan would be compiled again.
+    sdv._progress_sql.cache_clear()
+    with pytest.raises(AssertionError, match="compiled again"):
+        sdv.progress_by_site(site_ids)
+    sdv._progress_sql.cache_clear()
