@@ -1,12 +1,22 @@
 """Throw-away databases of the load runs: a template built once per trial size, copied
 for each run (a run writes; the next one starts from the same trial).
 
+How a template is built (docs/decisions/0040-building-the-big-trial.md):
+- the schema: `migrate` runs once per migration state into a schema database
+  (`<stem>_schema_<fingerprint>`), which every template is then copied from;
+- the trial: every participant is added through the real services (demo.trial) into a
+  copy of the schema database;
+- while a template is built its commits are asynchronous (`ALTER DATABASE … SET
+  synchronous_commit = off`: a throw-away database), reset before it is marked complete.
+
 Names derive from DATABASE_URL's database (e.g. platinium_load → platinium_load_tpl_326,
-platinium_load_run_326), never the real or the pytest one.
+platinium_load_run_326), never the real or the pytest one. A template is marked complete
+with the schema fingerprint it was built on: a migration change rebuilds it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -41,9 +51,32 @@ def _admin() -> psycopg2.extensions.connection:
     return connection
 
 
+def _stem() -> str:
+    return urllib.parse.urlsplit(base_url()).path.lstrip("/") or "platinium_load"
+
+
 def _names(size: int) -> tuple[str, str]:
-    stem = urllib.parse.urlsplit(base_url()).path.lstrip("/") or "platinium_load"
+    stem = _stem()
     return f"{stem}_tpl_{size}", f"{stem}_run_{size}"
+
+
+def schema_fingerprint(root: Path = ROOT) -> str:
+    """What the migrated schema depends on: every migration file of the project and the
+    pinned requirements (third-party migrations). Same fingerprint, same schema."""
+    digest = hashlib.sha256()
+    files = sorted(
+        path
+        for path in root.glob("*/migrations/*.py")
+        if not path.relative_to(root).parts[0].startswith(".")
+    )
+    for path in [*files, root / "requirements.txt"]:
+        if path.exists():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _marker(fingerprint: str) -> str:
+    return f"{COMPLETE} {fingerprint}"
 
 
 def _django(args: list[str], database: str) -> None:
@@ -57,29 +90,53 @@ def _django(args: list[str], database: str) -> None:
     subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True)
 
 
-def _template_ready(cursor: psycopg2.extensions.cursor, name: str) -> bool:
+def _template_ready(cursor: psycopg2.extensions.cursor, name: str, fingerprint: str) -> bool:
     cursor.execute(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
     )
     row = cursor.fetchone()
-    return row is not None and row[0] == COMPLETE
+    return row is not None and row[0] == _marker(fingerprint)
+
+
+def _schema(cursor: psycopg2.extensions.cursor, fingerprint: str) -> str:
+    """The migrated, empty database of this migration state (migrated once, then copied)."""
+    name = f"{_stem()}_schema_{fingerprint}"
+    if not _template_ready(cursor, name, fingerprint):
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        _django(["manage.py", "migrate", "-v0"], name)
+        cursor.execute(f'ALTER DATABASE "{name}" RESET synchronous_commit')
+        cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS '{_marker(fingerprint)}'")
+    return name
+
+
+def _template(cursor: psycopg2.extensions.cursor, size: int, *, workers: int) -> str:
+    """The complete template of `size` participants, built if missing (module docstring)."""
+    template, _run = _names(size)
+    fingerprint = schema_fingerprint()
+    if _template_ready(cursor, template, fingerprint):
+        return template
+    schema = _schema(cursor, fingerprint)
+    cursor.execute(f'DROP DATABASE IF EXISTS "{template}"')
+    cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{schema}"')
+    cursor.execute(f'ALTER DATABASE "{template}" SET synchronous_commit = off')
+    _django(["-m", "bench.loadtest.population", str(size), str(workers)], template)
+    cursor.execute(f'ALTER DATABASE "{template}" RESET synchronous_commit')
+    cursor.execute(f"COMMENT ON DATABASE \"{template}\" IS '{_marker(fingerprint)}'")
+    return template
 
 
 def fresh_database(size: int, *, workers: int = 2) -> tuple[str, float]:
     """A new copy of the `size`-participant trial; (its URL, seconds spent building the
     template, 0 when it existed)."""
     template, run = _names(size)
-    built = 0.0
     admin = _admin()
+    started = time.monotonic()
     with admin.cursor() as cursor:
-        if not _template_ready(cursor, template):
-            started = time.monotonic()
-            cursor.execute(f'DROP DATABASE IF EXISTS "{template}"')
-            cursor.execute(f'CREATE DATABASE "{template}"')
-            _django(["manage.py", "migrate", "-v0"], template)
-            _django(["-m", "bench.loadtest.population", str(size), str(workers)], template)
-            cursor.execute(f"COMMENT ON DATABASE \"{template}\" IS '{COMPLETE}'")
-            built = time.monotonic() - started
+        was_ready = _template_ready(cursor, template, schema_fingerprint())
+        _template(cursor, size, workers=workers)
+        built = 0.0 if was_ready else time.monotonic() - started
         cursor.execute(f'DROP DATABASE IF EXISTS "{run}"')
         cursor.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
     admin.close()

@@ -72,7 +72,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("bench/loadtest/check.py", "SQL", "execute"): "the lost-write check: SELECTs only",
     ("bench/loadtest/scenario.py", "SQL", "cursor"): "reads the active sites' codes only",
     ("bench/loadtest/database.py", "SQL", "execute"): (
-        "CREATE/DROP/COMMENT of the load test's throw-away databases: no row of data"
+        "CREATE/DROP/COMMENT/ALTER … SET of the load test's throw-away databases: no row of data"
     ),
     ("bench/exports.py", "SQL", "cursor"): "COPY … TO STDOUT, the export baseline (reads only)",
     ("exports/services.py", "SQL", "cursor"): (
