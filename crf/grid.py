@@ -49,9 +49,7 @@ if TYPE_CHECKING:
 def icu_days(participant: Participant, user: User) -> dict[date, int]:
     """The calendar days the schedule expects a daily form for (D0 → ICU discharge), with
     their study day."""
-    course = load_course(
-        participant, user, kit_codes=False, definitions=CLINICAL_STATE_DEFINITIONS
-    )
+    course = load_course(participant, user, kit_codes=False, definitions=CLINICAL_STATE_DEFINITIONS)
     state = clinical_state(course)
     if state is None:
         return {}

@@ -16,11 +16,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from crf import grid, participant_views, timeline
 from crf.models import DailyFollowUp
+from crf.schedule import expected_forms
 from crf.services import save_adverse_event, save_daily, save_icu_stay
 from participants import views as participant_list_views
+from platinium.lib.study_time import paris_date
 from tests.crf.helpers import ae_data, d0_of, daily_data, paris, randomized
 from tests.randomization.factories import make_participants
 
@@ -61,9 +64,7 @@ def _grid(participant: Any) -> str:
     return reverse("crf:daily_grid", args=[participant.code])
 
 
-def test_the_participant_page_reads_as_many_queries_for_a_long_course(
-    short_and_long, client_for
-):
+def test_the_participant_page_reads_as_many_queries_for_a_long_course(short_and_long, client_for):
     short, long = short_and_long
     for role in ("investigator", "data_manager"):
         client = client_for(role)
@@ -123,9 +124,7 @@ def one_then_many(site11):
     return grow
 
 
-def test_the_participant_list_reads_as_many_queries_for_more_than_a_page(
-    one_then_many, client_for
-):
+def test_the_participant_list_reads_as_many_queries_for_more_than_a_page(one_then_many, client_for):
     site_list, all_sites = reverse("participants:list"), reverse("participants:list") + "?all=1"
     investigator, data_manager = client_for("investigator"), client_for("data_manager")
     before = (_queries(investigator, site_list), _queries(data_manager, all_sites))
@@ -178,11 +177,6 @@ def _stay_and_death(participant: Any, user: Any) -> None:
 def _days_from_the_whole_course(participant: Any, user: Any) -> dict:
     state = timeline.clinical_state(timeline.load_course(participant, user, kit_codes=False))
     assert state is not None
-    from crf.schedule import expected_forms
-    from django.utils import timezone
-
-    from platinium.lib.study_time import paris_date
-
     today = paris_date(timezone.now())
     return {f.target_date: f.study_day for f in expected_forms(state, today) if f.code == "DAILY"}
 
