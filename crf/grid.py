@@ -35,7 +35,7 @@ from crf.models import Baseline, DailyFollowUp
 from crf.open_queries import open_queries_by_row
 from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
-from crf.timeline import clinical_state, load_course
+from crf.timeline import CLINICAL_STATE_DEFINITIONS, clinical_state, load_course
 from crf.views import integrity_message
 from crf.widget_html import widget_html
 from participants import locks
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 def icu_days(participant: Participant, user: User) -> dict[date, int]:
     """The calendar days the schedule expects a daily form for (D0 → ICU discharge), with
     their study day."""
-    state = clinical_state(load_course(participant, user, kit_codes=False))
+    course = load_course(participant, user, kit_codes=False, definitions=CLINICAL_STATE_DEFINITIONS)
+    state = clinical_state(course)
     if state is None:
         return {}
     today = paris_date(timezone.now())
@@ -148,15 +149,18 @@ def _columns(
     queries: dict[int, dict[str, int]],
 ) -> list[dict]:
     columns = []
+    names: dict[str, str] = {}  # field → its capitalised label, the same every day
     for day in shown:
         instance = existing.get(day)
         label = study_day_label(instance.study_day if instance else study_days.get(day))
         form = None
         if editable:
             form = bound.get(day) or _row_form(day, instance)
-            for field in form.fields.values():
+            for name, field in form.fields.items():
+                if name not in names:
+                    names[name] = capfirst(field.label or "")
                 # The accessible name of every input: "PaO₂ (…), J3".
-                field.widget.attrs["aria-label"] = f"{capfirst(field.label or '')}, {label}"
+                field.widget.attrs["aria-label"] = f"{names[name]}, {label}"
         row_queries = queries.get(getattr(instance, "pk", None), {})
         columns.append(
             {

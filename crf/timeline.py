@@ -155,12 +155,20 @@ class Course:
         return self.rows["PROTOCOL_DEVIATION"]
 
 
-def load_course(participant: Any, user: User, *, kit_codes: bool = True) -> Course:
-    """Everything of the participant page in 3 queries (2 without kit codes)."""
+def load_course(
+    participant: Any,
+    user: User,
+    *,
+    kit_codes: bool = True,
+    definitions: tuple[CrfDefinition, ...] = DEFINITIONS,
+) -> Course:
+    """Everything of the participant page in 3 queries (2 without kit codes); only the
+    rows of `definitions` (the others stay empty), e.g. CLINICAL_STATE_DEFINITIONS when
+    only `clinical_state` is wanted."""
     from randomization.selectors import kit_codes_for, randomized_at
 
     rows = _empty_rows()
-    for _pid, code, data in _rows_query(participant, user):
+    for _pid, code, data in _rows_query(participant, user, definitions):
         rows[code].append(_from_json(_MODEL_OF[code], data))
     _sort(rows)
     return Course(
@@ -196,6 +204,15 @@ SCHEDULE_DEFINITIONS: tuple[CrfDefinition, ...] = tuple(
 
 
 DAILY = by_schedule_code("DAILY")
+
+# What `clinical_state` reads: the ICU stays, death, end of study and hospital discharge.
+# The flowsheet needs only these to know its ICU days: compiling and reading the other
+# forms (the daily rows above all) was a third of its time (issue #13).
+CLINICAL_STATE_DEFINITIONS: tuple[CrfDefinition, ...] = tuple(
+    d
+    for d in DEFINITIONS
+    if d.code in {"ICU_DISCHARGE", "DEATH", "END_OF_STUDY", "HOSPITAL_DISCHARGE"}
+)
 
 
 def load_courses(participants: QuerySet[Any], user: User) -> list[Course]:
