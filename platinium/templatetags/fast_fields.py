@@ -61,12 +61,14 @@ def _errors_and_help(field: BoundField, auto_id: str) -> str:
     errors = ""
     if field.errors:
         items = "".join(
-            f'\n        <p id="error_{n}_{auto_id}"><strong>{conditional_escape(error)}'
+            f'\n        <p id="error_{n}_{auto_id}"><strong>{conditional_escape(str(error))}'
             "</strong></p>\n    "
             for n, error in enumerate(field.errors, start=1)
         )
         field_id = conditional_escape(getattr(field.errors, "field_id", ""))
-        errors = f'\n    <div id="{field_id}_error" class="invalid-feedback">\n    {items}\n    </div>\n'
+        errors = (
+            f'\n    <div id="{field_id}_error" class="invalid-feedback">\n    {items}\n    </div>\n'
+        )
     help_text = ""
     if field.help_text:
         id_attr = f'id="{auto_id}_helptext" ' if auto_id else ""
@@ -83,30 +85,34 @@ def render_plain(field: BoundField) -> str:
     wrapper = f"mb-3 {conditional_escape(css_classes)}" if css_classes else "mb-3"
     label = ""
     if field.label:
-        for_attr = (
-            f'for="{conditional_escape(field.id_for_label)}"' if field.id_for_label else ""
-        )
+        for_attr = f'for="{conditional_escape(field.id_for_label)}"' if field.id_for_label else ""
         star = '<span class="asteriskField">*</span>' if required else ""
         label = (
             "\n            \n            <label\n                "
             f'{for_attr} class="form-label{" requiredField" if required else ""}">\n'
-            f"                {conditional_escape(field.label)}{star}\n            </label>\n        "
+            f"                {conditional_escape(field.label)}{star}"
+            "\n            </label>\n        "
         )
     invalid = " is-invalid" if field.errors else ""
     if isinstance(field.field.widget, forms.Select):
         widget = (
             "\n                        \n                            "
-            f"{_widget(field, 'form-select' + invalid)}\n                        \n                    "
+            f"{_widget(field, 'form-select' + invalid)}"
+            "\n                        \n                    "
         )
     else:
-        widget = f"\n                        {_widget(field, 'form-control' + invalid)}\n                    "
+        widget = (
+            f"\n                        {_widget(field, 'form-control' + invalid)}"
+            "\n                    "
+        )
     body = (
         "\n            \n                \n                    "
         f"{widget}\n                    \n                        "
         f"{_errors_and_help(field, auto_id)}\n                    \n                \n            "
     )
     return (
-        f'\n\n\n    \n    <div id="div_{auto_id}" class="{wrapper}">\n        {label}\n\n        \n\n'
+        f'\n\n\n    \n    <div id="div_{auto_id}" class="{wrapper}">'
+        f"\n        {label}\n\n        \n\n"
         f"        {body}\n        \n        \n    </div>\n    \n\n"
     )
 
