@@ -92,8 +92,11 @@ def consort_counts(screenings: Any) -> dict[str, Any]:
         eligible=Count("pk", filter=Q(status=Screening.Status.ELIGIBLE)),
         enrolled=Count("pk", filter=Q(status=Screening.Status.ENROLLED)),
     )
-    failures = screenings.filter(status=Screening.Status.NOT_ELIGIBLE).values_list(
-        "failed_codes", flat=True
+    # No ORDER BY: the default ordering (site code) would join the sites and sort for nothing.
+    failures = (
+        screenings.filter(status=Screening.Status.NOT_ELIGIBLE)
+        .order_by()
+        .values_list("failed_codes", flat=True)
     )
     by_code: dict[str, int] = dict.fromkeys(CRITERION_CODES, 0)
     inclusion_failed = exclusion_met = 0

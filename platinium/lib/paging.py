@@ -22,7 +22,10 @@ def page_of(
 
 class BoundedPaginator(Paginator):
     """Counts at most `bound` + 1 rows (`SELECT count(*) FROM (… LIMIT bound + 1)`), so a
-    page of a big table never counts the whole table; `more` says the bound was passed."""
+    page of a big table never counts the whole table; `more` says the bound was passed.
+    The count drops the list's ORDER BY: how many rows pass the bound does not depend on
+    their order, and with it PostgreSQL sorts the whole table to keep the first rows
+    (issue #13: the audit log's count grew with the audit table)."""
 
     def __init__(self, rows: Any, per_page: int, *, bound: int) -> None:
         super().__init__(rows, per_page)
@@ -30,7 +33,8 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.bound + 1].count()  # type: ignore[attr-defined]  # a QuerySet
+        rows = self.object_list.order_by()  # type: ignore[attr-defined]  # a QuerySet
+        return int(rows[: self.bound + 1].count())
 
     @property
     def more(self) -> bool:

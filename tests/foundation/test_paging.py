@@ -188,6 +188,35 @@ def test_audit_log_counts_at_most_its_bound_and_lists_actions_without_reading_th
     assert "r9<" in html and "r4<" in html and "r3<" not in html and "r10<" not in html
 
 
+def _sorted_counts(sql: list[str]) -> list[str]:
+    """A bounded COUNT over the audit table that sorts the rows it counts (issue #13)."""
+    return [
+        s
+        for s in sql
+        if '"audit_auditevent"' in s and "COUNT(" in s.upper() and "ORDER BY" in s.upper()
+    ]
+
+
+def test_audit_log_count_does_not_sort_the_table(client_for) -> None:
+    AuditEvent.objects.create(action="bulk_event", actor_username="x")
+    _html, sql = _audit_log_sql(client_for("data_manager"))
+    assert [s for s in sql if "COUNT(" in s.upper() and '"audit_auditevent"' in s]
+    assert _sorted_counts(sql) == []
+
+
+def test_negative_control_a_sorted_bounded_count_is_caught(client_for, monkeypatch) -> None:
+    from platinium.lib import paging
+
+    monkeypatch.setattr(
+        paging.BoundedPaginator,
+        "count",
+        property(lambda self: self.object_list[: self.bound + 1].count()),
+    )
+    AuditEvent.objects.create(action="bulk_event", actor_username="x")
+    _html, sql = _audit_log_sql(client_for("data_manager"))
+    assert _sorted_counts(sql)
+
+
 def test_audit_log_filters_a_family_of_actions(client_for) -> None:
     AuditEvent.objects.create(action="crf.dailyfollowup.create", target_repr="in-family")
     AuditEvent.objects.create(action="eligibility.enrolled", target_repr="out-of-family")
