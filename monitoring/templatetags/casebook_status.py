@@ -2,7 +2,7 @@
 
 crf sits below monitoring (import-linter), so crf's participant page loads this tag
 library instead of importing monitoring (docs/decisions/0014-sdv-and-signature.md).
-One query whatever the casebook's size.
+One query whatever the casebook's size, compiled once per process (monitoring/casebook_state.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django import template
 from accounts.access import has_capability
 from accounts.roles import Capability as C
 from monitoring import sdv, signing
+from monitoring.casebook_state import casebook_state
 from participants.models import Participant
 
 register = template.Library()
@@ -22,9 +23,7 @@ register = template.Library()
 @register.inclusion_tag("monitoring/_casebook_status.html", takes_context=True)
 def casebook_status(context: dict[str, Any], participant: Participant) -> dict[str, Any]:
     user = context["request"].user
-    annotated = sdv.with_sdv_counts(
-        signing.with_casebook_state(Participant.objects.filter(pk=participant.pk))
-    ).get()
+    annotated = casebook_state(participant)
     return {
         "participant": participant,
         "progress": sdv.progress_of(annotated),

@@ -71,6 +71,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("bench/loadtest/check.py", "SQL", "cursor"): "the lost-write check: SELECTs only",
     ("bench/loadtest/check.py", "SQL", "execute"): "the lost-write check: SELECTs only",
     ("bench/loadtest/scenario.py", "SQL", "cursor"): "reads the active sites' codes only",
+    ("bench/loadtest/pages.py", "SQL", "cursor"): "reads the busiest site's code only",
+    ("bench/loadtest/pages.py", "SQL", "execute"): "reads the busiest site's code only",
     ("bench/loadtest/database.py", "SQL", "execute"): (
         "CREATE/DROP/COMMENT/ALTER … SET of the load test's throw-away databases: no row of data"
     ),
@@ -80,6 +82,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ),
     ("exports/jobs.py", "?", "delete"): (
         "deletes an expired export archive from the file storage, not a database row"
+    ),
+    ("monitoring/casebook_state.py", "Participant", "raw"): (
+        "the participant page's casebook state: a SELECT the ORM compiled once (reads only)"
     ),
     ("monitoring/sdv.py", "SQL", "cursor"): (
         "SDV progress per site: a SELECT the ORM compiled once (reads only)"
