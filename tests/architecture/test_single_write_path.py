@@ -86,6 +86,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("monitoring/casebook_state.py", "Participant", "raw"): (
         "the participant page's casebook state: a SELECT the ORM compiled once (reads only)"
     ),
+    ("crf/timeline.py", "SQL", "cursor"): (
+        "one participant's course: a SELECT the ORM compiled once (reads only)"
+    ),
+    ("crf/timeline.py", "SQL", "execute"): (
+        "one participant's course: a SELECT the ORM compiled once (reads only)"
+    ),
     ("monitoring/sdv.py", "SQL", "cursor"): (
         "SDV progress per site: a SELECT the ORM compiled once (reads only)"
     ),

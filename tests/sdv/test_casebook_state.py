@@ -12,6 +12,7 @@ from monitoring import casebook_state as cs
 from monitoring import sdv, signing
 from monitoring.services import sign_casebook
 from participants.models import Participant
+from platinium.lib.compiled import PLACEHOLDER
 from tests.crf.helpers import randomized
 from tests.sdv.helpers import with_critical_rows
 from tests.sdv.test_signature_digest import _correct_injection
@@ -99,7 +100,7 @@ def test_a_second_placeholder_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(
         cs,
         "annotated_query",
-        lambda: original().annotate(twice=Value(cs._PLACEHOLDER, output_field=IntegerField())),
+        lambda: original().annotate(twice=Value(PLACEHOLDER, output_field=IntegerField())),
     )
     with pytest.raises(ImproperlyConfigured):
         cs._compiled()
