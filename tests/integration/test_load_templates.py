@@ -44,10 +44,12 @@ def test_the_fingerprint_follows_the_migrations_and_nothing_else(tmp_path: Path)
 @pytest.fixture
 def stem(monkeypatch: pytest.MonkeyPatch, django_db_blocker: object) -> Iterator[str]:
     """Throw-away names of this test only (dropped afterwards)."""
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        url = database_url(connection.settings_dict)
     name = f"{connection.settings_dict['NAME']}_lt"
-    monkeypatch.setenv("DATABASE_URL", url.rsplit("/", 1)[0] + "/" + name)
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        # TCP, or the embedded server's socket directory as ?host= (CI): the name is
+        # the URL's path either way, never cut out of the text.
+        url = database_url({**connection.settings_dict, "NAME": name})
+    monkeypatch.setenv("DATABASE_URL", url)
     yield name
     admin = database._admin()
     with admin.cursor() as cursor:
