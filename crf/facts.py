@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from platinium.lib.compiled import PLACEHOLDER, CompiledQuery, compile_query
 from platinium.lib.study_time import d0_from_randomized_at, paris_date
 
 
@@ -45,31 +47,58 @@ class ParticipantFacts:
         return None if self.d0 is None else (on - self.d0).days
 
 
-def participant_facts(participant: Any, *, now: datetime | None = None) -> ParticipantFacts:
-    from crf.models import Baseline, Death, IcuStay
-    from randomization.selectors import randomized_at
+def facts_query(participant_id: Any) -> Any:
+    """The participant's facts as one row (values_list): randomization time, death,
+    ICU stays (three arrays in stay number order), baseline weight and sex; entered-in-error
+    forms excluded. `.first()` on an unordered QuerySet is the lowest id: so here."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef, Subquery
 
+    from crf.models import Baseline, Death, IcuStay
+    from participants.models import Participant
+    from randomization.models import Allocation
+
+    mine = {"participant": OuterRef("pk")}
+    death = Death.objects.current().filter(**mine).order_by("pk")
+    baseline = Baseline.objects.current().filter(**mine).order_by("pk")
+    stays = IcuStay.objects.current().filter(**mine).order_by("stay_number")
+    return (
+        Participant.objects.filter(pk=participant_id)
+        .annotate(
+            f_randomized_at=Subquery(Allocation.objects.filter(**mine).values("randomized_at")[:1]),
+            f_death_date=Subquery(death.values("death_date")[:1]),
+            f_death_at=Subquery(death.values("death_at")[:1]),
+            f_stay_numbers=ArraySubquery(stays.values("stay_number")),
+            f_stays_admitted=ArraySubquery(stays.values("admitted_at")),
+            f_stays_discharged=ArraySubquery(stays.values("discharged_at")),
+            f_weight_kg=Subquery(baseline.values("weight_kg")[:1]),
+            f_sex=Subquery(baseline.values("sex")[:1]),
+        )
+        .values_list(
+            "f_randomized_at",
+            "f_death_date",
+            "f_death_at",
+            "f_stay_numbers",
+            "f_stays_admitted",
+            "f_stays_discharged",
+            "f_weight_kg",
+            "f_sex",
+        )
+    )
+
+
+@functools.cache
+def _compiled_facts() -> CompiledQuery:
+    # Every CRF save reads the facts: one SELECT, compiled once per process (ADR 0045).
+    return compile_query(facts_query(PLACEHOLDER))
+
+
+def participant_facts(participant: Any, *, now: datetime | None = None) -> ParticipantFacts:
     now = now or timezone.now()
-    t_r = randomized_at(participant)
-    death_date, death_at = (
-        Death.objects.current()
-        .filter(participant=participant)
-        .values_list("death_date", "death_at")
-        .first()
-    ) or (None, None)
-    stays = tuple(
-        IcuStay.objects.current()
-        .filter(participant=participant)
-        .order_by("stay_number")
-        .values_list("stay_number", "admitted_at", "discharged_at")
-    )
-    baseline = (
-        Baseline.objects.current()
-        .filter(participant=participant)
-        .values("weight_kg", "sex")
-        .first()
-        or {}
-    )
+    found = _compiled_facts().rows(participant.pk)
+    if not found:
+        raise ValueError(f"no participant {participant.pk}")
+    t_r, death_date, death_at, numbers, admitted, discharged, weight_kg, sex = found[0]
     return ParticipantFacts(
         randomized_at=t_r,
         d0=d0_from_randomized_at(t_r) if t_r else None,
@@ -77,8 +106,8 @@ def participant_facts(participant: Any, *, now: datetime | None = None) -> Parti
         today=paris_date(now),
         death_date=death_date,
         death_at=death_at,
-        icu_stays=stays,
-        weight_kg=baseline.get("weight_kg"),
-        sex=baseline.get("sex") or "",
+        icu_stays=tuple(zip(numbers, admitted, discharged, strict=True)),
+        weight_kg=weight_kg,
+        sex=sex or "",
         participant_id=participant.pk,
     )

@@ -9,6 +9,7 @@ before the service's transaction (accounts.reauth).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,13 @@ from accounts.roles import Capability
 from audit.services import record
 from participants.lock_guard import guard_specs
 from participants.models import Lock, Participant
+from platinium.lib.compiled import (
+    PLACEHOLDER,
+    SECOND_PLACEHOLDER,
+    TEXT_PLACEHOLDER,
+    CompiledQuery,
+    compile_query,
+)
 
 if TYPE_CHECKING:
     from accounts.types import User
@@ -59,18 +67,35 @@ def form_label(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
+def refusing_locks(participant_id: Any, model_label: Any, object_id: Any) -> models.QuerySet[Lock]:
+    """The locks in force that can refuse a write: the database's, the participant's
+    casebook's, the form's."""
+    return Lock.objects.current().filter(
+        models.Q(level=Level.DATABASE)
+        | models.Q(level=Level.CASEBOOK, participant_id=participant_id)
+        | models.Q(level=Level.FORM, model_label=model_label, object_id=object_id)
+    )
+
+
+@functools.cache
+def _refusing() -> CompiledQuery:
+    # Every clinical save asks it: compiled once per process (ADR 0045).
+    return compile_query(
+        refusing_locks(PLACEHOLDER, TEXT_PLACEHOLDER, SECOND_PLACEHOLDER),
+        expected=3,
+        placeholders=(PLACEHOLDER, TEXT_PLACEHOLDER, SECOND_PLACEHOLDER),
+    )
+
+
 def lock_refusing(
     participant: Participant | int | None, form: models.Model | None = None
 ) -> Lock | None:
     """The lock in force that refuses a write on this participant (and form), if any:
     the database lock first, then the casebook, then the form."""
     pid = participant.pk if isinstance(participant, Participant) else participant
-    condition = models.Q(level=Level.DATABASE)
-    if pid is not None:
-        condition |= models.Q(level=Level.CASEBOOK, participant_id=pid)
-    if form is not None and form.pk is not None:
-        condition |= models.Q(level=Level.FORM, model_label=form_label(form), object_id=form.pk)
-    found = list(Lock.objects.current().filter(condition))
+    label, form_id = (form_label(form), form.pk) if form is not None else (None, None)
+    # None binds NULL: "= NULL" holds for no row (no casebook, no form asked).
+    found = _refusing().instances(pid, label, form_id)
     order: dict[str, int] = {Level.DATABASE: 0, Level.CASEBOOK: 1, Level.FORM: 2}
     return min(found, key=lambda lock: order[lock.level]) if found else None
 

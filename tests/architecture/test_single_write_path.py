@@ -86,6 +86,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("monitoring/casebook_state.py", "Participant", "raw"): (
         "the participant page's casebook state: a SELECT the ORM compiled once (reads only)"
     ),
+    ("platinium/lib/compiled.py", "SQL", "cursor"): (
+        "runs a SELECT the ORM compiled once (a save: participant row, locks in force, facts)"
+    ),
+    ("platinium/lib/compiled.py", "SQL", "execute"): (
+        "runs a SELECT the ORM compiled once (a save: participant row, locks in force, facts)"
+    ),
     ("crf/timeline.py", "SQL", "cursor"): (
         "one participant's course: a SELECT the ORM compiled once (reads only)"
     ),
