@@ -59,13 +59,15 @@ def facts_query(participant_id: Any) -> Any:
     from randomization.models import Allocation
 
     mine = {"participant": OuterRef("pk")}
+    randomized = Allocation.objects.filter(**mine).order_by()
     death = Death.objects.current().filter(**mine).order_by("pk")
     baseline = Baseline.objects.current().filter(**mine).order_by("pk")
     stays = IcuStay.objects.current().filter(**mine).order_by("stay_number")
     return (
         Participant.objects.filter(pk=participant_id)
+        .order_by()  # one row: no join to the sites for the default ordering
         .annotate(
-            f_randomized_at=Subquery(Allocation.objects.filter(**mine).values("randomized_at")[:1]),
+            f_randomized_at=Subquery(randomized.values("randomized_at")[:1]),
             f_death_date=Subquery(death.values("death_date")[:1]),
             f_death_at=Subquery(death.values("death_at")[:1]),
             f_stay_numbers=ArraySubquery(stays.values("stay_number")),

@@ -15,6 +15,8 @@ what the QuerySet would have returned: converted values, or model instances with
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
 
 PLACEHOLDER = -739_104_281
 SECOND_PLACEHOLDER = -739_104_282
@@ -89,8 +91,9 @@ class CompiledQuery:
     def rows(self, *values: Any) -> list[list[Any]]:
         """The rows, each value converted by the same converters the ORM applies."""
         connection = connections[self.db]
+        params = self.compiled.bind(*values)
         with connection.cursor() as cursor:
-            cursor.execute(self.compiled.sql, self.compiled.bind(*values))
+            _run(connection, cursor, self.compiled.sql, params)
             found = [list(row) for row in cursor.fetchall()]
         for row in found:
             for position, functions, expression in self.converters:
@@ -114,6 +117,61 @@ class CompiledQuery:
         return out
 
 
+_DJANGO_PARAMETER = re.compile(r"%[s%]")
+
+
+def server_text(sql: str) -> str:
+    """Django's SQL (psycopg2 style: %s parameters, %% for a percent sign) as PostgreSQL's
+    own: $1, $2… and %."""
+    counter = iter(range(1, sql.count("%s") + 1))
+    return _DJANGO_PARAMETER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
+
+
+@dataclass
+class _Prepared:
+    """The statements prepared on one driver connection (a server session): `known` are
+    there; `unsure` were sent with a first EXECUTE that failed (the PREPARE may or may not
+    have been kept), so the server is asked before preparing them again."""
+
+    raw: Any
+    known: set[str]
+    unsure: set[str]
+
+
+def _registry(connection: Any) -> _Prepared:
+    registry = getattr(connection, "_platinium_prepared", None)
+    if registry is None or registry.raw is not connection.connection:
+        registry = _Prepared(connection.connection, set(), set())
+        connection._platinium_prepared = registry
+    return registry
+
+
+def _run(connection: Any, cursor: Any, sql: str, params: list[Any]) -> None:
+    """Run `sql` as an EXECUTE of a statement PREPAREd once per database connection
+    (PostgreSQL then skips parsing and planning; ADR 0045); the PREPARE goes with the first
+    EXECUTE, in the same round trip."""
+    name = "platinium_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    execute = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    registry = _registry(connection)
+    if name in registry.unsure:
+        cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+        if cursor.fetchone() is not None:
+            registry.known.add(name)
+        registry.unsure.discard(name)
+    if name in registry.known:
+        cursor.execute(execute, params)
+        return
+    # psycopg2 reads %s and %% in the whole text: the PREPARE's own percent signs doubled.
+    try:
+        cursor.execute(
+            f"PREPARE {name} AS {server_text(sql).replace('%', '%%')}; {execute}", params
+        )
+    except Exception:
+        registry.unsure.add(name)
+        raise
+    registry.known.add(name)
+
+
 def compile_query(
     queryset: QuerySet[Any], *, expected: int = 1, placeholders: Sequence[Any] = (PLACEHOLDER,)
 ) -> CompiledQuery:
@@ -121,8 +179,9 @@ def compile_query(
     Annotations on model queries, prefetches and extra() are not supported (refused)."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
+    instances = queryset._iterable_class is ModelIterable  # else values_list(): rows
     if getattr(queryset, "_prefetch_related_lookups", ()) or (
-        compiler.annotation_col_map and compiler.klass_info
+        instances and compiler.annotation_col_map
     ):
         raise ImproperlyConfigured("compiled SQL: annotations and prefetches are not read back")
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
@@ -134,7 +193,7 @@ def compile_query(
     model = init_list = None
     columns = (0, 0)
     populators: list[Any] = []
-    if klass_info is not None:  # a model query (values_list() has none)
+    if instances and klass_info is not None:
         model = klass_info["model"]
         select_fields = klass_info["select_fields"]
         columns = (select_fields[0], select_fields[-1] + 1)
