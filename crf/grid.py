@@ -8,6 +8,7 @@ crf.services.save_daily (rules, audit, optimistic lock), so a day never waits fo
 from __future__ import annotations
 
 import copy
+import functools
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -158,9 +159,11 @@ def _columns(
     # what its own form would render (crf.widget_html.unbound_html), without building ~45
     # fields per day (tests/crf/test_grid_cells.py compares both). Built by _row_form, so
     # the attrs it gives every widget are the prototype's too (each day overrides `form`).
-    prototype = _row_form(date.min, None) if editable else None
+    # Its fields are only read (labels stay lazy: translated in the request's language).
+    prototype = _prototype() if editable else None
     fast = prototype is not None and _lends_fields(prototype)
     names: dict[str, str] = {}  # field → its capitalised label, the same every day
+    options: dict[tuple[Any, ...], str | None] = {}  # a select's options by value (unbound_html)
     for day in shown:
         instance = existing.get(day)
         label = study_day_label(instance.study_day if instance else study_days.get(day))
@@ -174,7 +177,7 @@ def _columns(
                 if name not in names:
                     names[name] = str(capfirst(field.label or ""))
             if form is None:
-                inputs, hidden = _unbound_day(prototype, day, instance, label, names)
+                inputs, hidden = _unbound_day(prototype, day, instance, label, names, options)
             else:
                 for name, field in form.fields.items():
                     # The accessible name of every input: "PaO₂ (…), J3".
@@ -199,6 +202,13 @@ def _columns(
     return columns
 
 
+@functools.cache
+def _prototype() -> Any:
+    """The unbound form whose fields render every unbound day (built once per process: a
+    form definition, no data; crf.forms.form_class is built once too)."""
+    return _row_form(date.min, None)
+
+
 def _lends_fields(prototype: Any) -> bool:
     """Whether unbound days may be rendered from the prototype's fields (no localized
     field: Django's as_widget changes a localized field's widget before rendering it)."""
@@ -206,7 +216,12 @@ def _lends_fields(prototype: Any) -> bool:
 
 
 def _unbound_day(
-    prototype: Any, day: date, instance: DailyFollowUp | None, label: str, names: dict[str, str]
+    prototype: Any,
+    day: date,
+    instance: DailyFollowUp | None,
+    label: str,
+    names: dict[str, str],
+    options: dict[tuple[Any, ...], str | None] | None = None,
 ) -> tuple[dict[str, str], str]:
     """The inputs and hidden fields `_row_form(day, instance)` would render, with the
     accessible names `_columns` gives them."""
@@ -228,7 +243,7 @@ def _unbound_day(
             "class": "form-control form-control-sm",
             "aria-label": f"{names[name]}, {label}",
         }
-        html = unbound_html(prototype, name, initial, auto_id, extra)
+        html = unbound_html(prototype, name, initial, auto_id, extra, options)
         if field.widget.is_hidden:
             hidden.append(html)
         else:

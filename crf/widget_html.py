@@ -42,12 +42,32 @@ def _known(widget: forms.Widget) -> tuple[bool, bool]:
     return plain_input, single_select
 
 
-def _markup(widget: forms.Widget, name: str, value: Any, attrs: dict[str, Any]) -> SafeString:
+def _markup(
+    widget: forms.Widget,
+    name: str,
+    value: Any,
+    attrs: dict[str, Any],
+    options: dict[tuple[Any, ...], str | None] | None = None,
+) -> SafeString:
     """`widget.render(name, value, attrs)` (Django's default form renderer), faster for
-    plain inputs and single selects without option groups."""
+    plain inputs and single selects without option groups. `options`, when given, keeps
+    each select's options by (name, value) for the caller's widgets: a select's options
+    depend on its choices and value only (Select.option_inherits_attrs is False)."""
     plain_input, single_select = _known(widget)
     if not (plain_input or single_select):
         return widget.render(name, value, attrs)
+    if single_select and options is not None:
+        key = (name, type(value), str(value))
+        if key not in options:
+            optgroups = widget.get_context(name, value, attrs)["widget"]["optgroups"]
+            grouped = any(group is not None for group, _options, _index in optgroups)
+            options[key] = None if grouped else _options(optgroups)
+        if options[key] is None:
+            return widget.render(name, value, attrs)
+        return mark_safe(  # noqa: S308 (every value escaped)
+            f'<select name="{escape(name)}"{_attrs(widget.build_attrs(widget.attrs, attrs))}>'
+            f"{options[key]}</select>"
+        )
     context = widget.get_context(name, value, attrs)["widget"]
     if single_select:
         if any(group is not None for group, _options, _index in context["optgroups"]):
@@ -77,13 +97,19 @@ def widget_html(bound: forms.BoundField) -> SafeString:
 
 
 def unbound_html(
-    form: forms.BaseForm, name: str, initial: dict[str, Any], auto_id: str, extra: dict[str, Any]
+    form: forms.BaseForm,
+    name: str,
+    initial: dict[str, Any],
+    auto_id: str,
+    extra: dict[str, Any],
+    options: dict[tuple[Any, ...], str | None] | None = None,
 ) -> SafeString:
     """What `form[name].as_widget()` renders for an unbound form of the same class whose
     `initial` is `initial`, whose `auto_id` is `auto_id` and whose widget attrs were
     updated with `extra`, without building that form: `form` (unbound, no prefix, no
     errors) only lends its fields, which are read, never changed. The attrs are built in
-    BoundField.build_widget_attrs's order; tests/crf/test_grid_cells.py compares both."""
+    BoundField.build_widget_attrs's order; tests/crf/test_grid_cells.py compares both.
+    `options`: a dict the caller keeps while `form`'s fields stay the same (see _markup)."""
     field = form.fields[name]
     widget = field.widget
     value = initial.get(name, field.initial)
@@ -103,4 +129,5 @@ def unbound_html(
         attrs["aria-describedby"] = f"{element_id}_helptext"
     if element_id and "id" not in widget.attrs and "id" not in extra:
         attrs.setdefault("id", element_id)
-    return _markup(widget, name, field.prepare_value(value), {**widget.attrs, **extra, **attrs})
+    prepared = field.prepare_value(value)
+    return _markup(widget, name, prepared, {**widget.attrs, **extra, **attrs}, options)
