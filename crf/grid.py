@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -251,6 +252,14 @@ def _unbound_day(
     return inputs, "".join(hidden)
 
 
+def _row(name: str, label: Any, cells: str) -> str:
+    """One line of the flowsheet, as the template's loop wrote it (tests/crf/test_grid_cells.py
+    compares both): ~45 lines a page, each a dozen template lookups."""
+    return format_html(
+        '<tr data-row="{}"><th scope="row" class="flow-label">{}</th>{}</tr>\n', name, label, cells
+    )
+
+
 def _groups(columns: list[dict]) -> list[dict]:
     """The body of the flowsheet: per organ system, per variable, one cell per day."""
     out = []
@@ -263,32 +272,35 @@ def _groups(columns: list[dict]) -> list[dict]:
                 else _text_cell(col["day"], names, col["instance"], col["queries"])
                 for col in columns
             ]
-            lines.append(
-                {
-                    "label": capfirst(DailyFollowUp._meta.get_field(names[0]).verbose_name),
-                    "name": names[0],
-                    "cells": mark_safe("".join(cells)),  # noqa: S308 (built by format_html)
-                }
-            )
-        out.append({"key": key, "heading": heading, "rows": lines})
+            label = capfirst(DailyFollowUp._meta.get_field(names[0]).verbose_name)
+            lines.append(_row(names[0], label, mark_safe("".join(cells))))  # noqa: S308 (format_html)
+        out.append({"key": key, "heading": heading, "rows": mark_safe("".join(lines))})  # noqa: S308
     return out
 
 
-def _sofa_rows(columns: list[dict]) -> list[dict]:
-    return [
-        {
-            "name": name,
-            "label": DailyFollowUp._meta.get_field(name).verbose_name,
-            "cells": [
-                (
-                    f"sofa-{name}-{col['day'].isoformat()}",
-                    getattr(col["instance"], name, None) if col["instance"] else None,
-                )
-                for col in columns
-            ],
-        }
-        for name in flowsheet.SOFA_ROWS
-    ]
+def _sofa_cell(cell_id: str, value: Any) -> str:
+    # As {{ value|default_if_none:"—" }}: localized, escaped.
+    return format_html(
+        '<td id="{}" class="flow-sofa-cell">{}</td>',
+        cell_id,
+        "—" if value is None else localize(value),
+    )
+
+
+def _sofa_rows(columns: list[dict]) -> str:
+    """The daily SOFA and its components, a line each, one cell per day."""
+    lines = []
+    for name in flowsheet.SOFA_ROWS:
+        cells = "".join(
+            _sofa_cell(
+                f"sofa-{name}-{col['day'].isoformat()}",
+                getattr(col["instance"], name, None) if col["instance"] else None,
+            )
+            for col in columns
+        )
+        label = capfirst(DailyFollowUp._meta.get_field(name).verbose_name)
+        lines.append(_row(name, label, mark_safe(cells)))  # noqa: S308 (format_html)
+    return mark_safe("".join(lines))  # noqa: S308 (format_html)
 
 
 def _render(

@@ -15,12 +15,14 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from crf import grid
+from crf import flowsheet, grid
 from crf.models import DailyFollowUp
 from crf.services import save_daily
 from crf.widget_html import unbound_html
@@ -159,3 +161,72 @@ def test_the_page_is_the_page_of_a_form_per_day(
     original = grid._unbound_day
     monkeypatch.setattr(grid, "_unbound_day", lambda *a: (original(*a)[0], ""))
     assert _page(client, participant, week="1")[0] != per_day
+
+
+# The template's loops the flowsheet's lines replaced (crf/grid.py _row, _sofa_rows).
+TEMPLATE_LINES = (
+    "{% load i18n %}"
+    '{% for line in sofa_rows %}<tr data-row="{{ line.name }}"><th scope="row" '
+    'class="flow-label">{{ line.label|capfirst }}</th>{% for id, value in line.cells %}'
+    '<td id="{{ id }}" class="flow-sofa-cell">{{ value|default_if_none:"—" }}</td>{% endfor %}'
+    "</tr>\n{% endfor %}|"
+    '{% for line in rows %}<tr data-row="{{ line.name }}"><th scope="row" '
+    'class="flow-label">{{ line.label }}</th>{{ line.cells }}</tr>\n{% endfor %}'
+)
+
+
+def _by_the_template(columns: list[dict], sofa: Any = None) -> str:
+    sofa_rows = [
+        {
+            "name": name,
+            "label": DailyFollowUp._meta.get_field(name).verbose_name,
+            "cells": [
+                (
+                    f"sofa-{name}-{c['day'].isoformat()}",
+                    (sofa or getattr)(c["instance"], name, None),
+                )
+                for c in columns
+            ],
+        }
+        for name in flowsheet.SOFA_ROWS
+    ]
+    rows = [
+        {
+            "name": names[0],
+            "label": capfirst(DailyFollowUp._meta.get_field(names[0]).verbose_name),
+            "cells": mark_safe(
+                "".join(
+                    grid._input_cell(c, names)
+                    if c["editable"]
+                    else grid._text_cell(c["day"], names, c["instance"], c["queries"])
+                    for c in columns
+                )
+            ),
+        }
+        for _key, _heading, lines in flowsheet.GROUPS
+        for names in lines
+    ]
+    return Template(TEMPLATE_LINES).render(Context({"sofa_rows": sofa_rows, "rows": rows}))
+
+
+def _by_python(columns: list[dict]) -> str:
+    return f"{grid._sofa_rows(columns)}|{''.join(g['rows'] for g in grid._groups(columns))}"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("editable", [True, False], ids=["inputs", "read-only"])
+def test_the_lines_are_what_the_template_wrote(site11, role_users, language, editable):
+    participant = randomized(site11, days_ago=6)
+    rows = _saved_rows(participant, role_users["coordinator"])
+    existing = {row.day_date: row for row in rows}
+    shown = [d0_of(participant) + timedelta(days=n) for n in range(6)]  # 4 saved, 2 not
+    with translation.override(language):
+        columns = grid._columns(
+            shown, {}, existing, editable=editable, bound={}, queries={rows[1].pk: {"gcs": 2}}
+        )
+        expected = _by_the_template(columns)
+        assert _by_python(columns) == expected
+        assert expected.count("<tr") == len(flowsheet.SOFA_ROWS) + 36
+        # Negative control: a SOFA cell shown otherwise (0 for a missing score) differs.
+        zero = _by_the_template(columns, lambda i, n, d: getattr(i, n, None) or 0)
+        assert zero != expected
