@@ -18,8 +18,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "session_minutes": settings.SESSION_COOKIE_AGE // 60,
             "support_contact": settings.PLATINIUM_SUPPORT_CONTACT,
         }
-    current = request.current_site.get() if hasattr(request, "current_site") else None
-    sites = list(visible_sites(user)) if not has_capability(user, "manage_users") else []
+    sites = list(visible_sites(user)) if not has_capability(user, "manage_users") else None
+    # The current site picked from the visible sites just read (one query, not three).
+    current = request.current_site.get(sites) if hasattr(request, "current_site") else None
+    sites = sites or []
     return {
         "menu": menu_for(user),
         "current_site": current,

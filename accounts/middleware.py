@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -60,17 +61,32 @@ class LazySite:
         self._loaded = False
         self._site: Site | None = None
 
-    def get(self) -> Site | None:
+    def get(self, visible: list[Site] | None = None) -> Site | None:
+        """The current site; `visible`: `list(visible_sites(user))` when the caller has
+        read it already (the navigation), to pick from without another query."""
         if not self._loaded:
             self._loaded = True
             user = self._request.user
             if user.is_authenticated:
-                sites = visible_sites(user)
                 wanted = self._request.session.get(SESSION_SITE_KEY)
-                self._site = (sites.filter(pk=wanted).first() if wanted else None) or (
-                    sites.order_by("code").first()
-                )
+                if visible is not None:
+                    self._site = _pick(visible, wanted)
+                else:
+                    sites = visible_sites(user)
+                    self._site = (sites.filter(pk=wanted).first() if wanted else None) or (
+                        sites.order_by("code").first()
+                    )
         return self._site
+
+
+def _pick(visible: list[Site], wanted: Any) -> Site | None:
+    """What LazySite.get's two queries return, from the visible sites already read: the
+    wanted one if visible, else the first by code."""
+    if wanted:
+        chosen = next((s for s in visible if str(s.pk) == str(wanted)), None)
+        if chosen is not None:
+            return chosen
+    return min(visible, key=lambda s: s.code, default=None)
 
 
 SESSION_RENEWED_KEY = "renewed_at"

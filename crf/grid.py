@@ -8,15 +8,18 @@ crf.services.save_daily (rules, audit, optimistic lock), so a day never waits fo
 from __future__ import annotations
 
 import copy
+import functools
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db import IntegrityError
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -37,7 +40,7 @@ from crf.schedule import expected_forms
 from crf.templatetags.study_days import study_day_label
 from crf.timeline import CLINICAL_STATE_DEFINITIONS, clinical_state, load_course
 from crf.views import integrity_message
-from crf.widget_html import widget_html
+from crf.widget_html import unbound_html, widget_html
 from participants import locks
 from participants.models import Participant
 from platinium.lib.study_time import paris_date, paris_today
@@ -97,17 +100,21 @@ def _text_cell(day: date, names: tuple[str, ...], instance: Any, queries: dict[s
     return format_html('<td data-day="{}">{}</td>', day.isoformat(), inner)
 
 
-def _input_cell(form: Any, names: tuple[str, ...]) -> str:
-    parts = []
-    for name in names:
-        bound = form[name]
+def _input_cell(col: dict, names: tuple[str, ...]) -> str:
+    return mark_safe(f'<td class="flow-input">{"".join(col["inputs"][n] for n in names)}</td>')  # noqa: S308 (escaped parts)
+
+
+def _bound_inputs(form: Any) -> dict[str, str]:
+    """Every input of a day's form with its errors (the day posted back with errors)."""
+    inputs = {}
+    for bound in (form[name] for name in flowsheet.items()):
         errors = (
             format_html('<div class="text-danger small">{}</div>', " ".join(bound.errors))
             if bound.errors
             else ""
         )
-        parts.append(widget_html(bound) + errors)
-    return mark_safe(f'<td class="flow-input">{"".join(parts)}</td>')  # noqa: S308 (escaped parts)
+        inputs[bound.name] = widget_html(bound) + errors
+    return inputs
 
 
 def _input_value(raw: Any) -> str:
@@ -149,18 +156,35 @@ def _columns(
     queries: dict[int, dict[str, int]],
 ) -> list[dict]:
     columns = []
+    # One unbound form lends its fields to every day not posted back: a day's inputs are
+    # what its own form would render (crf.widget_html.unbound_html), without building ~45
+    # fields per day (tests/crf/test_grid_cells.py compares both). Built by _row_form, so
+    # the attrs it gives every widget are the prototype's too (each day overrides `form`).
+    # Its fields are only read (labels stay lazy: translated in the request's language).
+    prototype = _prototype() if editable else None
+    fast = prototype is not None and _lends_fields(prototype)
     names: dict[str, str] = {}  # field → its capitalised label, the same every day
+    options: dict[tuple[Any, ...], str | None] = {}  # a select's options by value (unbound_html)
     for day in shown:
         instance = existing.get(day)
         label = study_day_label(instance.study_day if instance else study_days.get(day))
-        form = None
+        form = bound.get(day)
+        inputs: dict[str, str] = {}
+        hidden = ""
         if editable:
-            form = bound.get(day) or _row_form(day, instance)
-            for name, field in form.fields.items():
+            if form is None and not fast:
+                form = _row_form(day, instance)
+            for name, field in (form or prototype).fields.items():
                 if name not in names:
-                    names[name] = capfirst(field.label or "")
-                # The accessible name of every input: "PaO₂ (…), J3".
-                field.widget.attrs["aria-label"] = f"{names[name]}, {label}"
+                    names[name] = str(capfirst(field.label or ""))
+            if form is None:
+                inputs, hidden = _unbound_day(prototype, day, instance, label, names, options)
+            else:
+                for name, field in form.fields.items():
+                    # The accessible name of every input: "PaO₂ (…), J3".
+                    field.widget.attrs["aria-label"] = f"{names[name]}, {label}"
+                inputs = _bound_inputs(form)
+                hidden = "".join(str(h) for h in form.hidden_fields())
         row_queries = queries.get(getattr(instance, "pk", None), {})
         columns.append(
             {
@@ -168,12 +192,72 @@ def _columns(
                 "id": f"row-{day.isoformat()}",
                 "label": label,
                 "instance": instance,
+                "editable": editable,
                 "form": form,
+                "inputs": inputs,
+                "hidden": mark_safe(hidden),  # noqa: S308 (widgets escape their values)
                 "open_queries": sum(row_queries.values()),
                 "queries": row_queries,
             }
         )
     return columns
+
+
+@functools.cache
+def _prototype() -> Any:
+    """The unbound form whose fields render every unbound day (built once per process: a
+    form definition, no data; crf.forms.form_class is built once too)."""
+    return _row_form(date.min, None)
+
+
+def _lends_fields(prototype: Any) -> bool:
+    """Whether unbound days may be rendered from the prototype's fields (no localized
+    field: Django's as_widget changes a localized field's widget before rendering it)."""
+    return not any(field.localize for field in prototype.fields.values())
+
+
+def _unbound_day(
+    prototype: Any,
+    day: date,
+    instance: DailyFollowUp | None,
+    label: str,
+    names: dict[str, str],
+    options: dict[tuple[Any, ...], str | None] | None = None,
+) -> tuple[dict[str, str], str]:
+    """The inputs and hidden fields `_row_form(day, instance)` would render, with the
+    accessible names `_columns` gives them."""
+    target = instance or DailyFollowUp(day_date=day)
+    opts = prototype._meta
+    initial = model_to_dict(target, opts.fields, opts.exclude)
+    if target.pk:
+        initial["expected_version"] = target.version
+    auto_id = f"id_{day.isoformat()}_%s"
+    form_id = f"row-{day.isoformat()}"
+    inputs: dict[str, str] = {}
+    hidden: list[str] = []
+    shown = set(flowsheet.items())
+    for name, field in prototype.fields.items():
+        if name not in shown and not field.widget.is_hidden:
+            continue  # the reason for change is typed in the grid's own row (template)
+        extra = {
+            "form": form_id,
+            "class": "form-control form-control-sm",
+            "aria-label": f"{names[name]}, {label}",
+        }
+        html = unbound_html(prototype, name, initial, auto_id, extra, options)
+        if field.widget.is_hidden:
+            hidden.append(html)
+        else:
+            inputs[name] = html
+    return inputs, "".join(hidden)
+
+
+def _row(name: str, label: Any, cells: str) -> str:
+    """One line of the flowsheet, as the template's loop wrote it (tests/crf/test_grid_cells.py
+    compares both): ~45 lines a page, each a dozen template lookups."""
+    return format_html(
+        '<tr data-row="{}"><th scope="row" class="flow-label">{}</th>{}</tr>\n', name, label, cells
+    )
 
 
 def _groups(columns: list[dict]) -> list[dict]:
@@ -183,37 +267,40 @@ def _groups(columns: list[dict]) -> list[dict]:
         lines = []
         for names in rows:
             cells = [
-                _input_cell(col["form"], names)
-                if col["form"] is not None
+                _input_cell(col, names)
+                if col["editable"]
                 else _text_cell(col["day"], names, col["instance"], col["queries"])
                 for col in columns
             ]
-            lines.append(
-                {
-                    "label": capfirst(DailyFollowUp._meta.get_field(names[0]).verbose_name),
-                    "name": names[0],
-                    "cells": mark_safe("".join(cells)),  # noqa: S308 (built by format_html)
-                }
-            )
-        out.append({"key": key, "heading": heading, "rows": lines})
+            label = capfirst(DailyFollowUp._meta.get_field(names[0]).verbose_name)
+            lines.append(_row(names[0], label, mark_safe("".join(cells))))  # noqa: S308 (format_html)
+        out.append({"key": key, "heading": heading, "rows": mark_safe("".join(lines))})  # noqa: S308
     return out
 
 
-def _sofa_rows(columns: list[dict]) -> list[dict]:
-    return [
-        {
-            "name": name,
-            "label": DailyFollowUp._meta.get_field(name).verbose_name,
-            "cells": [
-                (
-                    f"sofa-{name}-{col['day'].isoformat()}",
-                    getattr(col["instance"], name, None) if col["instance"] else None,
-                )
-                for col in columns
-            ],
-        }
-        for name in flowsheet.SOFA_ROWS
-    ]
+def _sofa_cell(cell_id: str, value: Any) -> str:
+    # As {{ value|default_if_none:"—" }}: localized, escaped.
+    return format_html(
+        '<td id="{}" class="flow-sofa-cell">{}</td>',
+        cell_id,
+        "—" if value is None else localize(value),
+    )
+
+
+def _sofa_rows(columns: list[dict]) -> str:
+    """The daily SOFA and its components, a line each, one cell per day."""
+    lines = []
+    for name in flowsheet.SOFA_ROWS:
+        cells = "".join(
+            _sofa_cell(
+                f"sofa-{name}-{col['day'].isoformat()}",
+                getattr(col["instance"], name, None) if col["instance"] else None,
+            )
+            for col in columns
+        )
+        label = capfirst(DailyFollowUp._meta.get_field(name).verbose_name)
+        lines.append(_row(name, label, mark_safe(cells)))  # noqa: S308 (format_html)
+    return mark_safe("".join(lines))  # noqa: S308 (format_html)
 
 
 def _render(

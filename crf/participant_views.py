@@ -21,6 +21,7 @@ from crf import timeline
 from crf.access import get_participant_for_user
 from crf.blinding import d10_results_visible
 from crf.definitions import DEFINITIONS
+from crf.timeline_html import timeline_rows
 from participants import locks
 from platinium.lib.study_time import paris_date
 
@@ -43,7 +44,7 @@ def participant_page(request: AuthenticatedRequest, code: str) -> HttpResponse:
     locked = lock is not None
     can_enter = has_capability(user, C.ENTER_CRF, site_id) and not locked
     can_enter_d10 = has_capability(user, C.ENTER_D10_BIOLOGY, site_id) and not locked
-    d10_readable = d10_results_visible(user)
+    d10_readable = d10_results_visible(user, database_lock=database_lock)
     can_lock = has_capability(user, C.LOCK, site_id)
     for item in line.items if line else []:
         item.url = _link(
@@ -57,6 +58,7 @@ def participant_page(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "participant": participant,
             "course": course,
             "timeline": line,
+            "timeline_rows": timeline_rows(line.days) if line else "",
             "summary": timeline.summary(course, line),
             "outcomes": timeline.derived_outcomes(course),
             "locked": locked,

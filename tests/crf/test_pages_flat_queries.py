@@ -99,13 +99,13 @@ def test_negative_control_a_query_per_day_on_the_flowsheet_is_caught(
     short_and_long, client_for, monkeypatch
 ):
     short, long = short_and_long
-    row_form = grid._row_form
+    unbound_day = grid._unbound_day  # each day's inputs (one form lends its fields)
 
-    def per_day(day: Any, instance: Any, data: Any = None) -> Any:
+    def per_day(prototype: Any, day: Any, *args: Any) -> Any:
         DailyFollowUp.objects.filter(day_date=day).exists()
-        return row_form(day, instance, data)
+        return unbound_day(prototype, day, *args)
 
-    monkeypatch.setattr(grid, "_row_form", per_day)
+    monkeypatch.setattr(grid, "_unbound_day", per_day)
     client = client_for("coordinator")
     assert _queries(client, _grid(short)) != _queries(client, _grid(long))
 

@@ -214,3 +214,40 @@ def test_query_count_does_not_grow_with_the_forms(
         save_adverse_event(participant, by=inv, data=ae_data())
     with django_assert_max_num_queries(15):
         assert _page(client, participant).status_code == 200
+
+
+def test_day10_link_follows_the_database_lock_the_page_already_read(
+    participant, role_users, client_for, monkeypatch
+):
+    """d10_results_visible takes the database lock the page read with the casebook lock
+    (participants.locks.current_for) instead of reading it again: the investigator (blinded
+    to day-10 results) gets the link once the database is locked, not before, not after it
+    is lifted. Negative control: a page that took any lock for the database lock shows the
+    link while only the casebook is locked."""
+    from crf import participant_views
+    from participants import locks
+
+    save_d10_biology(
+        participant,
+        by=role_users["data_manager"],
+        data={"sample_taken": True, "sampled_at": paris(d0_of(participant) + timedelta(days=10))},
+    )
+    link = reverse("crf:form_detail", args=[participant.code, "d10", D10Biology.objects.get().pk])
+    client, dm = client_for("investigator"), role_users["data_manager"]
+
+    def shown() -> bool:
+        return link in _page(client, participant).content.decode()
+
+    locks.lock_casebook(participant, by=dm, reason="reviewed")
+    assert not shown()
+    locks.lock_database(by=dm, reason="final")
+    assert shown()
+    locks.unlock_database(by=dm, reason="late query")
+    assert not shown()
+    current_for = locks.current_for
+    monkeypatch.setattr(
+        participant_views.locks,
+        "current_for",
+        lambda p: (current_for(p)[0] or current_for(p)[1], current_for(p)[1]),
+    )
+    assert shown()
