@@ -45,7 +45,7 @@ from crf.schedule import (
     expected_forms,
     study_date,
 )
-from platinium.lib.compiled import PLACEHOLDER, Compiled, compile_for
+from platinium.lib.compiled import PLACEHOLDER, Compiled, compile_for, execute
 from platinium.lib.study_time import d0_from_randomized_at, paris_date, study_day
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _participant_rows(
     if compiled is None:
         return []
     with connection.cursor() as cursor:  # a SELECT the ORM compiled; only the id is bound
-        cursor.execute(compiled.sql, compiled.bind(participant.pk))
+        execute(cursor, compiled, participant.pk)
         found = cursor.fetchall()
     return [
         (pid, code, data if isinstance(data, dict) else json.loads(data))

@@ -14,7 +14,7 @@ from typing import Any
 
 from monitoring import sdv, signing
 from participants.models import Participant
-from platinium.lib.compiled import PLACEHOLDER, Compiled, compile_for
+from platinium.lib.compiled import PLACEHOLDER, CompiledQuery, compile_query
 
 
 def annotated_query() -> Any:
@@ -25,13 +25,13 @@ def annotated_query() -> Any:
 
 
 @functools.cache
-def _compiled() -> Compiled:
-    return compile_for(annotated_query())
+def _compiled() -> CompiledQuery:
+    return compile_query(annotated_query())
 
 
 def casebook_state(participant: Participant) -> Participant:
     """The participant row annotated as `with_sdv_counts(with_casebook_state(…))` would,
     for `sdv.progress_of` and `signing.signature_status_of`."""
-    compiled = _compiled()
-    # A SELECT the ORM compiled itself; only the participant's id is bound.
-    return next(iter(Participant.objects.raw(compiled.sql, compiled.bind(participant.pk))))
+    # A SELECT the ORM compiled itself, prepared; only the participant's id is bound.
+    found: Participant = _compiled().instances(participant.pk)[0]
+    return found

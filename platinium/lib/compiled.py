@@ -87,6 +87,7 @@ class CompiledQuery:
     init_list: tuple[str, ...]
     model_columns: tuple[int, int]
     related_populators: tuple[Any, ...]
+    annotations: tuple[tuple[str, int], ...] = ()
 
     def rows(self, *values: Any) -> list[list[Any]]:
         """The rows, each value converted by the same converters the ORM applies."""
@@ -113,6 +114,8 @@ class CompiledQuery:
             obj = self.model.from_db(self.db, list(self.init_list), row[start:end])
             for populator in self.related_populators:
                 populator.populate(row, obj)
+            for name, position in self.annotations:
+                setattr(obj, name, row[position])
             out.append(obj)
         return out
 
@@ -172,18 +175,21 @@ def _run(connection: Any, cursor: Any, sql: str, params: list[Any]) -> None:
     registry.known.add(name)
 
 
+def execute(cursor: Any, compiled: Compiled, *values: Any) -> None:
+    """Run `compiled` with `values` bound on a Django cursor, as a prepared statement."""
+    _run(cursor.db, cursor, compiled.sql, compiled.bind(*values))
+
+
 def compile_query(
     queryset: QuerySet[Any], *, expected: int = 1, placeholders: Sequence[Any] = (PLACEHOLDER,)
 ) -> CompiledQuery:
-    """Compile `queryset` once: a model query (with `select_related`) or a values_list().
-    Annotations on model queries, prefetches and extra() are not supported (refused)."""
+    """Compile `queryset` once: a model query (with `select_related` and annotations) or a
+    values_list(). Prefetches are not supported (refused)."""
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     instances = queryset._iterable_class is ModelIterable  # else values_list(): rows
-    if getattr(queryset, "_prefetch_related_lookups", ()) or (
-        instances and compiler.annotation_col_map
-    ):
-        raise ImproperlyConfigured("compiled SQL: annotations and prefetches are not read back")
+    if getattr(queryset, "_prefetch_related_lookups", ()):
+        raise ImproperlyConfigured("compiled SQL: prefetches are not read back")
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     converters = tuple(
         (position, tuple(functions), expression)
@@ -207,4 +213,5 @@ def compile_query(
         init_list=tuple(init_list or ()),
         model_columns=columns,
         related_populators=tuple(populators),
+        annotations=tuple(compiler.annotation_col_map.items()) if instances else (),
     )

@@ -83,9 +83,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("exports/jobs.py", "?", "delete"): (
         "deletes an expired export archive from the file storage, not a database row"
     ),
-    ("monitoring/casebook_state.py", "Participant", "raw"): (
-        "the participant page's casebook state: a SELECT the ORM compiled once (reads only)"
-    ),
     ("platinium/lib/compiled.py", "SQL", "cursor"): (
         "runs a SELECT the ORM compiled once (a save: participant row, locks in force, facts)"
     ),
@@ -93,9 +90,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "runs a SELECT the ORM compiled once (a save: participant row, locks in force, facts)"
     ),
     ("crf/timeline.py", "SQL", "cursor"): (
-        "one participant's course: a SELECT the ORM compiled once (reads only)"
-    ),
-    ("crf/timeline.py", "SQL", "execute"): (
         "one participant's course: a SELECT the ORM compiled once (reads only)"
     ),
     ("monitoring/sdv.py", "SQL", "cursor"): (

@@ -214,7 +214,7 @@ def test_the_compiled_lock_is_the_orm_s_own_for_update(varied: list[Participant]
 
 def test_compile_query_refuses_what_it_cannot_read_back() -> None:
     with pytest.raises(ImproperlyConfigured):
-        compile_query(Participant.objects.filter(pk=PLACEHOLDER).annotate(n=models.Count("pk")))
+        compile_query(Participant.objects.filter(pk=PLACEHOLDER).prefetch_related("locks"))
     with pytest.raises(ImproperlyConfigured):
         twice = models.Q(pk=PLACEHOLDER) | models.Q(site_id=PLACEHOLDER)
         compile_for(Participant.objects.filter(twice))
