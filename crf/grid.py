@@ -194,6 +194,8 @@ def _columns(
                 "instance": instance,
                 "editable": editable,
                 "form": form,
+                # The form whose fields rendered the day's inputs (its own, or the prototype's).
+                "fields_from": form or prototype,
                 "inputs": inputs,
                 "hidden": mark_safe(hidden),  # noqa: S308 (widgets escape their values)
                 "open_queries": sum(row_queries.values()),
