@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts.access import has_capability, roles_of, visible_sites
-from accounts.middleware import session_seconds_left
+from accounts.access import has_capability, roles_of
+from accounts.middleware import LazySite, session_seconds_left
 from accounts.navigation import menu_for
 
 
@@ -18,10 +18,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "session_minutes": settings.SESSION_COOKIE_AGE // 60,
             "support_contact": settings.PLATINIUM_SUPPORT_CONTACT,
         }
-    sites = list(visible_sites(user)) if not has_capability(user, "manage_users") else None
-    # The current site picked from the visible sites just read (one query, not three).
-    current = request.current_site.get(sites) if hasattr(request, "current_site") else None
-    sites = sites or []
+    lazy = getattr(request, "current_site", None)
+    if lazy is None:  # a request built without the middleware
+        lazy = LazySite(request)
+    current = lazy.get()
+    sites = lazy.visible() if not has_capability(user, "manage_users") else []
     return {
         "menu": menu_for(user),
         "current_site": current,

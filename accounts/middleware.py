@@ -56,32 +56,34 @@ class CurrentSiteMiddleware:
 
 
 class LazySite:
+    """The current site: the one chosen in the session if the user still sees it, else the
+    first visible site by code. The visible sites are read once per request, for the site
+    and for the navigation's switcher."""
+
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
+        self._visible: list[Site] | None = None
         self._loaded = False
         self._site: Site | None = None
 
-    def get(self, visible: list[Site] | None = None) -> Site | None:
-        """The current site; `visible`: `list(visible_sites(user))` when the caller has
-        read it already (the navigation), to pick from without another query."""
+    def visible(self) -> list[Site]:
+        """The sites the user may pick (`visible_sites`), read once."""
+        if self._visible is None:
+            user = self._request.user
+            self._visible = list(visible_sites(user)) if user.is_authenticated else []
+        return self._visible
+
+    def get(self) -> Site | None:
         if not self._loaded:
             self._loaded = True
-            user = self._request.user
-            if user.is_authenticated:
+            if self._request.user.is_authenticated:
                 wanted = self._request.session.get(SESSION_SITE_KEY)
-                if visible is not None:
-                    self._site = _pick(visible, wanted)
-                else:
-                    sites = visible_sites(user)
-                    self._site = (sites.filter(pk=wanted).first() if wanted else None) or (
-                        sites.order_by("code").first()
-                    )
+                self._site = _pick(self.visible(), wanted)
         return self._site
 
 
 def _pick(visible: list[Site], wanted: Any) -> Site | None:
-    """What LazySite.get's two queries return, from the visible sites already read: the
-    wanted one if visible, else the first by code."""
+    """The wanted site if visible, else the first by code."""
     if wanted:
         chosen = next((s for s in visible if str(s.pk) == str(wanted)), None)
         if chosen is not None:

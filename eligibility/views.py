@@ -25,6 +25,7 @@ from eligibility import adapter
 from eligibility.case import CaseInputError
 from eligibility.criteria import CRITERIA, CRITERION_CODES
 from eligibility.forms import ConsentForm, EnrolForm, ScreeningForms
+from eligibility.log_html import screening_rows
 from eligibility.models import Consent, Screening
 from eligibility.models.choices import CONFIRMATION_STATEMENT
 from eligibility.services import (
@@ -116,10 +117,8 @@ def consort_counts(screenings: Any) -> dict[str, Any]:
 
 @capability_required(C.VIEW_CLINICAL_DATA)
 def screening_list(request: AuthenticatedRequest) -> HttpResponse:
-    screenings = Screening.objects.visible_to(request.user)
     site = request.current_site.get()
-    if site is not None:
-        screenings = screenings.at_site(site)
+    screenings = Screening.objects.visible_to(request.user, site)
     status = request.GET.get("status", "")
     if status in Screening.Status.values:
         screenings = screenings.filter(status=status)
@@ -133,11 +132,13 @@ def screening_list(request: AuthenticatedRequest) -> HttpResponse:
     if date_to:
         screenings = screenings.filter(evaluated_at__date__lte=date_to)
     rows = screenings.select_related("site", "participant").order_by("-seq", "-pk")
+    page = page_of(rows, request)
     return render(
         request,
         "eligibility/screening_list.html",
         {
-            "screenings": page_of(rows, request),
+            "screenings": page,
+            "screening_rows": screening_rows(page),
             "consort": consort_counts(screenings),
             "statuses": Screening.Status.choices,
             "status": status,

@@ -32,14 +32,13 @@ if TYPE_CHECKING:
 @capability_required(C.VIEW_PARTICIPANTS)
 def participant_list(request: AuthenticatedRequest) -> HttpResponse:
     """Search by code, filter by status, sort, 50 a page; every choice is in the URL."""
+    site = request.current_site.get()
+    one_site = site if request.GET.get("all") != "1" else None
     participants = (
-        Participant.objects.visible_to(request.user)
+        Participant.objects.visible_to(request.user, one_site)
         .select_related("site")
         .annotate(randomized_at=F("allocation__randomized_at"))
     )
-    site = request.current_site.get()
-    if site is not None and request.GET.get("all") != "1":
-        participants = participants.at_site(site)
     status = request.GET.get("status", "")
     if status in Participant.Status.values:
         participants = participants.filter(status=status)

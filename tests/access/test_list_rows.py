@@ -94,7 +94,7 @@ def test_negative_control_a_participant_list_without_its_site_filter_is_caught(
 ):
     build_world(role_users)
     # The mutation: the participant queryset forgets the user's sites.
-    monkeypatch.setattr(ParticipantQuerySet, "visible_to", lambda self, user: self.all())
+    monkeypatch.setattr(ParticipantQuerySet, "visible_to", lambda self, user, site=None: self.all())
     participant_list = [e for e in LIST_PAGES if e.name == "participants:list"]
     found = leaks(participant_list, role_users)
     found.pop(("*", "site11"))

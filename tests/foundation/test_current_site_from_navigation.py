@@ -1,8 +1,8 @@
-"""The navigation reads the user's visible sites once and picks the current site from
-them (accounts.middleware._pick) instead of two more queries: the same site as
-LazySite's own queries for every kind of user and every session choice (none, a visible
-site, a site the user no longer sees), and one query fewer on a page. Negative control:
-a pick that ignores the session's choice is caught."""
+"""The current site (accounts.middleware.LazySite) is the site chosen in the session if
+the user sees it, else the first visible site by code, for every kind of user and every
+session choice (none, a visible site, a site the user no longer sees); a view and the
+navigation read the visible sites once between them. Negative control: a pick that
+ignores the session's choice is caught."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from accounts import middleware
+from accounts.access import visible_sites
 from accounts.context_processors import navigation
 from accounts.roles import Role
 from sites.models import Site
@@ -50,22 +51,32 @@ def _choices() -> list[Any]:
     return [None, Site.objects.get(code="16").pk, Site.objects.get(code="01").pk]
 
 
-def test_the_navigation_picks_the_site_lazysite_would_query(users):
+def _rule(user: Any, wanted: Any) -> Any:
+    """The rule, from the database: the chosen site if visible, else the first by code."""
+    sites = visible_sites(user).order_by("code")
+    return (sites.filter(pk=wanted).first() if wanted else None) or sites.first()
+
+
+def test_the_current_site_is_the_chosen_visible_site_or_the_first_by_code(users):
     picked = set()
     for user in users:
         for wanted in _choices():
-            queried = _request(user, wanted).current_site.get()
-            assert navigation(_request(user, wanted))["current_site"] == queried, (user, wanted)
-            picked.add(getattr(queried, "code", None))
+            expected = _rule(user, wanted)
+            assert _request(user, wanted).current_site.get() == expected, (user, wanted)
+            assert navigation(_request(user, wanted))["current_site"] == expected
+            picked.add(getattr(expected, "code", None))
     assert {"11", "16", "01"} <= picked  # the first by code, a chosen site, all sites
 
 
-def test_the_navigation_reads_the_sites_once(users):
+def test_a_view_and_the_navigation_read_the_sites_once(users):
     two_sites = users[0]
+    request = _request(two_sites, None)
     with CaptureQueriesContext(connection) as queries:
-        navigation(_request(two_sites, None))
+        request.current_site.get()  # as a view does
+        context = navigation(request)
     sites = [q for q in queries if 'FROM "sites_site"' in q["sql"]]
-    assert len(sites) == 1  # was 2: the visible sites, then the first of them again
+    assert len(sites) == 1  # was 3: the chosen site, the first by code, the visible sites
+    assert [s.code for s in context["switchable_sites"]] == ["11", "16"]
 
 
 def test_negative_control_a_pick_that_ignores_the_choice_is_caught(users, monkeypatch):
@@ -73,5 +84,6 @@ def test_negative_control_a_pick_that_ignores_the_choice_is_caught(users, monkey
         middleware, "_pick", lambda visible, wanted: min(visible, key=lambda s: s.code)
     )
     two_sites, site16 = users[0], Site.objects.get(code="16")
-    assert _request(two_sites, site16.pk).current_site.get() == site16
+    assert _rule(two_sites, site16.pk) == site16
+    assert _request(two_sites, site16.pk).current_site.get() != site16
     assert navigation(_request(two_sites, site16.pk))["current_site"] != site16
