@@ -8,13 +8,24 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
+from eligibility.models import Screening
+
+# What the rows read (the log's query loads only these).
+COLUMNS = (
+    "number",
+    "evaluated_at",
+    "status",
+    "failed_codes",
+    "missing_codes",
+    "site__code",
+    "participant__code",
+)
 _MARK = 739_104_281_739
 
 
@@ -24,12 +35,15 @@ def _detail_url() -> tuple[str, str]:
     return before, after
 
 
-def _local(moment: datetime | None) -> datetime | None:
-    """As the template gives its `date` filter: the study's time zone."""
-    return localtime(moment) if moment is not None else None
+def _when(moment: datetime | None) -> str:
+    """As `date:"Y-m-d H:i"|default:"–"`, which the template gives local time."""
+    if moment is None:
+        return "–"
+    local = localtime(moment)
+    return f"{local.year:04d}-{local:%m-%d %H:%M}"
 
 
-def _row(screening: Any, url: tuple[str, str]) -> SafeString:
+def _row(screening: Any, url: tuple[str, str], labels: dict[str, str]) -> SafeString:
     participant = screening.participant
     return format_html(
         "<tr>\n"
@@ -44,9 +58,9 @@ def _row(screening: Any, url: tuple[str, str]) -> SafeString:
         url[1],
         screening.number,
         screening.site.code,
-        date_filter(_local(screening.evaluated_at), "Y-m-d H:i") or "–",
+        _when(screening.evaluated_at),
         screening.status,
-        screening.get_status_display(),
+        labels.get(screening.status, screening.status),
         ", ".join(screening.failed_codes),
         ", ".join(screening.missing_codes),
         participant.code if participant else "",
@@ -56,7 +70,9 @@ def _row(screening: Any, url: tuple[str, str]) -> SafeString:
 def screening_rows(screenings: Iterable[Any]) -> SafeString:
     """The table body's rows of a page of screenings (select_related site, participant)."""
     url = _detail_url()
-    rows = format_html_join("", "{}", ((_row(s, url),) for s in screenings))
+    # As get_status_display(), translated once a page rather than once a row.
+    labels = {value: str(label) for value, label in Screening.Status.choices}
+    rows = format_html_join("", "{}", ((_row(s, url, labels),) for s in screenings))
     if rows:
         return rows
     return format_html(

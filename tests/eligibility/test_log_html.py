@@ -48,6 +48,7 @@ def _screenings(site) -> list[Screening]:
     assert any(s.participant for s in rows) and any(not s.participant for s in rows)
     rows[0].evaluated_at = None
     rows[1].evaluated_at = LATE_EVENING_UTC
+    rows[3].evaluated_at = datetime(987, 7, 4, 8, 5, tzinfo=UTC)  # a short year, padded
     rows[2].number = "<b>&'\""  # escaped in both
     rows[2].failed_codes = ["I1", "<E2>"]
     return rows
@@ -62,6 +63,7 @@ def test_the_rows_are_what_the_template_wrote(site11, language):
         empty = Template(TEMPLATE_LOOP).render(Context({"screenings": []}))
         assert str(log_html.screening_rows([])) == empty
     assert "2026-03-02 00:30" in expected  # the late evening in Paris
+    assert "0987-07-04" in expected
     assert "&lt;b&gt;&amp;" in expected and "–" in expected
 
 
