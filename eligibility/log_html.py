@@ -5,16 +5,14 @@ issue #13). tests/eligibility/test_log_html.py compares both byte for byte."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
 from django.utils.translation import gettext
 
 from eligibility.models import Screening
+from platinium.lib.rows_html import url_parts, when_text
 
 # What the rows read (the log's query loads only these).
 COLUMNS = (
@@ -26,21 +24,6 @@ COLUMNS = (
     "site__code",
     "participant__code",
 )
-_MARK = 739_104_281_739
-
-
-def _detail_url() -> tuple[str, str]:
-    """The detail URL around its number (one reverse() for the page, not one a row)."""
-    before, _, after = reverse("eligibility:screening_detail", args=[_MARK]).partition(str(_MARK))
-    return before, after
-
-
-def _when(moment: datetime | None) -> str:
-    """As `date:"Y-m-d H:i"|default:"–"`, which the template gives local time."""
-    if moment is None:
-        return "–"
-    local = localtime(moment)
-    return f"{local.year:04d}-{local:%m-%d %H:%M}"
 
 
 def _row(screening: Any, url: tuple[str, str], labels: dict[str, str]) -> SafeString:
@@ -58,7 +41,7 @@ def _row(screening: Any, url: tuple[str, str], labels: dict[str, str]) -> SafeSt
         url[1],
         screening.number,
         screening.site.code,
-        _when(screening.evaluated_at),
+        when_text(screening.evaluated_at, blank="–"),
         screening.status,
         labels.get(screening.status, screening.status),
         ", ".join(screening.failed_codes),
@@ -69,7 +52,7 @@ def _row(screening: Any, url: tuple[str, str], labels: dict[str, str]) -> SafeSt
 
 def screening_rows(screenings: Iterable[Any]) -> SafeString:
     """The table body's rows of a page of screenings (select_related site, participant)."""
-    url = _detail_url()
+    url = url_parts("eligibility:screening_detail")
     # As get_status_display(), translated once a page rather than once a row.
     labels = {value: str(label) for value, label in Screening.Status.choices}
     rows = format_html_join("", "{}", ((_row(s, url, labels),) for s in screenings))

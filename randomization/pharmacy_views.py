@@ -31,6 +31,7 @@ from randomization.forms import (
     ScanForm,
 )
 from randomization.models import Kit, KitEvent, Shipment
+from randomization.pharmacy_html import shipment_rows
 from randomization.services.allocation import RandomizationRefused
 from randomization.services.dispensing import (
     destroy_kit,
@@ -93,6 +94,7 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
     shipments = Shipment.objects.filter(site=site).order_by("-requested_at", "-number", "-pk")
     if show == "to_receive":
         shipments = shipments.to_receive()
+    shipment_page = page_of(shipments, request)
     return render(
         request,
         "randomization/pharmacy_home.html",
@@ -108,7 +110,8 @@ def pharmacy_home(request: AuthenticatedRequest) -> HttpResponse:
             "to_dispense": page_of(to_dispense, request, param="dispense_page"),
             "dispense_q": search,
             "dispense_sort": sort if sort in DISPENSE_SORTS else "",
-            "shipments": page_of(shipments, request),
+            "shipments": shipment_page,
+            "shipment_rows": shipment_rows(shipment_page),
             "show": show,
             "can_manage": has_capability(request.user, C.MANAGE_KITS, site),
             "action_form": KitActionForm(),

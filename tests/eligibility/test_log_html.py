@@ -14,6 +14,7 @@ from django.utils import translation
 
 from eligibility import log_html
 from eligibility.models import Screening
+from platinium.lib import rows_html
 from tests.eligibility.factories import make_enrolled_participant, make_screening
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_the_rows_are_what_the_template_wrote(site11, language):
 def test_negative_control_a_date_left_in_utc_reads_differently(site11, monkeypatch):
     rows = _screenings(site11)
     expected = Template(TEMPLATE_LOOP).render(Context({"screenings": rows}))
-    monkeypatch.setattr(log_html, "localtime", lambda value: value)
+    monkeypatch.setattr(rows_html, "localtime", lambda value: value)
     written = str(log_html.screening_rows(rows))
     assert written != expected
     assert "2026-03-01 23:30" in written
