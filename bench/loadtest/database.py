@@ -98,17 +98,28 @@ def _template_ready(cursor: psycopg2.extensions.cursor, name: str, fingerprint: 
     return row is not None and row[0] == _marker(fingerprint)
 
 
+def _build_once(
+    cursor: psycopg2.extensions.cursor, name: str, fingerprint: str, *, source: str, args: list[str]
+) -> str:
+    """`name`, a copy of `source` completed by the Django process `args` with asynchronous
+    commits, then marked complete; kept as it is when already complete for `fingerprint`."""
+    if _template_ready(cursor, name, fingerprint):
+        return name
+    cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    _django(args, name)
+    cursor.execute(f'ALTER DATABASE "{name}" RESET synchronous_commit')
+    cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS '{_marker(fingerprint)}'")
+    return name
+
+
 def _schema(cursor: psycopg2.extensions.cursor, fingerprint: str) -> str:
     """The migrated, empty database of this migration state (migrated once, then copied)."""
     name = f"{_stem()}_schema_{fingerprint}"
-    if not _template_ready(cursor, name, fingerprint):
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-        cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        _django(["manage.py", "migrate", "-v0"], name)
-        cursor.execute(f'ALTER DATABASE "{name}" RESET synchronous_commit')
-        cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS '{_marker(fingerprint)}'")
-    return name
+    return _build_once(
+        cursor, name, fingerprint, source="template1", args=["manage.py", "migrate", "-v0"]
+    )
 
 
 def _template(cursor: psycopg2.extensions.cursor, size: int, *, workers: int) -> str:
@@ -118,13 +129,8 @@ def _template(cursor: psycopg2.extensions.cursor, size: int, *, workers: int) ->
     if _template_ready(cursor, template, fingerprint):
         return template
     schema = _schema(cursor, fingerprint)
-    cursor.execute(f'DROP DATABASE IF EXISTS "{template}"')
-    cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{schema}"')
-    cursor.execute(f'ALTER DATABASE "{template}" SET synchronous_commit = off')
-    _django(["-m", "bench.loadtest.population", str(size), str(workers)], template)
-    cursor.execute(f'ALTER DATABASE "{template}" RESET synchronous_commit')
-    cursor.execute(f"COMMENT ON DATABASE \"{template}\" IS '{_marker(fingerprint)}'")
-    return template
+    population = ["-m", "bench.loadtest.population", str(size), str(workers)]
+    return _build_once(cursor, template, fingerprint, source=schema, args=population)
 
 
 def fresh_database(size: int, *, workers: int = 2) -> tuple[str, float]:
