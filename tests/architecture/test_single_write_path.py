@@ -89,12 +89,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("platinium/lib/compiled.py", "SQL", "execute"): (
         "runs a SELECT the ORM compiled once, prepared (the reads of a save and of the pages)"
     ),
-    ("monitoring/sdv.py", "SQL", "cursor"): (
-        "SDV progress per site: a SELECT the ORM compiled once (reads only)"
-    ),
-    ("monitoring/sdv.py", "SQL", "execute"): (
-        "SDV progress per site: a SELECT the ORM compiled once (reads only)"
-    ),
     ("audit/dbroles.py", "SQL", "cursor"): "GRANT/REVOKE of the application role: no data",
     ("audit/dbroles.py", "SQL", "execute"): "GRANT/REVOKE of the application role: no data",
     ("demo/trial.py", "SQL", "cursor"): "SET synchronous_commit for the demo builder session",
