@@ -10,15 +10,13 @@ Day-10 biology is read through `progress_visible_to` (status only, never a resul
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
 from django.db.models import (
     CharField,
     DateField,
@@ -45,7 +43,7 @@ from crf.schedule import (
     expected_forms,
     study_date,
 )
-from platinium.lib.compiled import PLACEHOLDER, Compiled, compile_for, execute
+from platinium.lib.compiled import PLACEHOLDER, CompiledQuery, compile_query
 from platinium.lib.study_time import d0_from_randomized_at, paris_date, study_day
 
 if TYPE_CHECKING:
@@ -94,28 +92,38 @@ def _rows_query(
     return parts[0].union(*parts[1:], all=True)
 
 
-# (forms, all sites?, site ids) → the compiled UNION of one participant's rows.
-_COMPILED_ROWS: dict[tuple[Any, ...], Compiled] = {}
-_COMPILED_ROWS_MAX = 256
+@dataclass(frozen=True)
+class _Scope:
+    """What the rows' SQL depends on besides the forms: the sites where the user may view
+    clinical data (`visible_to`). The user whose query is compiled first for a scope is
+    kept for that compilation only: it takes no part in the comparison."""
+
+    all_sites: bool
+    site_ids: tuple[int, ...]
+    user: Any = field(compare=False, repr=False)
 
 
-def compiled_rows(user: User, definitions: tuple[CrfDefinition, ...]) -> Compiled | None:
-    """`_rows_query` of one participant as SQL compiled once per process for each set of
-    forms and clinical scope (the ORM took about 9 ms to build and compile the 13-form UNION
-    on every participant page; ADR 0038). The query depends on the user only through
-    `visible_to`, i.e. the sites where they may view clinical data, which is the key.
-    None: the user sees no clinical data at all."""
+def _scope(user: User) -> _Scope | None:
+    """The user's clinical scope (None: the user sees no clinical data at all)."""
     all_sites, site_ids = capability_scope(user, Capability.VIEW_CLINICAL_DATA)
     if not all_sites and not site_ids:
         return None
-    key = (definitions, all_sites, tuple(sorted(site_ids)))
-    compiled = _COMPILED_ROWS.get(key)
-    if compiled is None:
-        if len(_COMPILED_ROWS) >= _COMPILED_ROWS_MAX:
-            _COMPILED_ROWS.clear()
-        query = _rows_query(PLACEHOLDER, user, definitions)
-        compiled = _COMPILED_ROWS[key] = compile_for(query, expected=len(definitions))
-    return compiled
+    return _Scope(all_sites, tuple(sorted(site_ids)), user)
+
+
+@lru_cache(maxsize=256)
+def _compiled_rows(definitions: tuple[CrfDefinition, ...], scope: _Scope) -> CompiledQuery:
+    query = _rows_query(PLACEHOLDER, scope.user, definitions)
+    return compile_query(query, expected=len(definitions))
+
+
+def compiled_rows(user: User, definitions: tuple[CrfDefinition, ...]) -> CompiledQuery | None:
+    """`_rows_query` of one participant, compiled once per process for each set of forms
+    and clinical scope and run as a prepared statement (the ORM took about 9 ms to build
+    and compile the 13-form UNION on every participant page; ADR 0038, ADR 0045). None:
+    the user sees no clinical data at all."""
+    scope = _scope(user)
+    return None if scope is None else _compiled_rows(definitions, scope)
 
 
 def _participant_rows(
@@ -124,13 +132,8 @@ def _participant_rows(
     compiled = compiled_rows(user, definitions)
     if compiled is None:
         return []
-    with connection.cursor() as cursor:  # a SELECT the ORM compiled; only the id is bound
-        execute(cursor, compiled, participant.pk)
-        found = cursor.fetchall()
-    return [
-        (pid, code, data if isinstance(data, dict) else json.loads(data))
-        for pid, code, data in found
-    ]
+    # The ORM's converters read the JSON back (JSONField): a dict per row, as iterating.
+    return [(pid, code, data) for pid, code, data in compiled.rows(participant.pk)]
 
 
 @cache

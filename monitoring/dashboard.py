@@ -109,9 +109,8 @@ def site_rows(user: User) -> list[dict[str, Any]]:
         .annotate(n=Count("pk")),
         key="participant__site",
     )
-    in_scope = Participant.objects.filter(site__in=ids).order_by()
     sdv_progress = sdv.progress_by_site(ids)
-    to_resign = signing.to_resign_by_site(in_scope)
+    to_resign = signing.to_resign_by_site(Q(site__in=sorted(ids)))
     deviations = deviation_counts(ids)
     rows = []
     for site in sites:

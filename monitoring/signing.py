@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection, models
-from django.db.models import CharField, Count, Func, OuterRef, Subquery, TextField, Value
-from django.db.models.expressions import RawSQL
+from django.core.exceptions import EmptyResultSet
+from django.db import models
+from django.db.models import CharField, Count, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from crf.definitions import CRF_MODELS
@@ -24,6 +25,7 @@ from crf.open_queries import has_open_queries
 from eligibility.models import Consent, Screening
 from monitoring.models import CasebookSignature
 from participants.models import Participant
+from platinium.lib.compiled import CompiledQuery, compile_query
 
 # 21 CFR 11.50(a)(3): the meaning of the signature, shown and stored with it.
 MEANING = _("I confirm that the data of this casebook are accurate and complete.")
@@ -134,39 +136,46 @@ def _newest_signature_digest() -> Subquery:
     return Subquery(newest.values("digest")[:1])
 
 
-@functools.cache
-def _stale_signature_sql() -> tuple[str, tuple[Any, ...]]:
-    """SQL text and parameters of "the newest signature's digest differs from the casebook's
-    digest now", about the outer query's participant row; compiled once per process (the
-    ORM would otherwise compile one subquery per CASEBOOK model on every request). Nothing
-    in it depends on the request; `to_resign_by_site` uses it on Participant's own table."""
-    query = (
-        Participant.objects.annotate(
-            digest=casebook_digest_sql(), signed_digest=_newest_signature_digest()
-        )
-    ).query
-    compiler = query.get_compiler(connection=connection)
-    digest_sql, digest_params = compiler.compile(query.annotations["digest"])
-    signed_sql, signed_params = compiler.compile(query.annotations["signed_digest"])
-    return f"({digest_sql}) <> ({signed_sql})", (*digest_params, *signed_params)
+def stale_signature() -> Q:
+    """The newest signature's digest differs from the casebook's digest now (`digest_of`
+    computed by PostgreSQL, `casebook_digest_sql`), about the participant row."""
+    return ~Q(Exact(casebook_digest_sql(), _newest_signature_digest()))
 
 
-def to_resign_by_site(participants: models.QuerySet[Participant]) -> dict[int, int]:
-    """Casebooks to re-sign per site, in one statement: PostgreSQL computes each signed
-    casebook's digest (`casebook_digest_sql`), compares it with the newest signature's and
-    counts the differing ones per site. Only a signed casebook can be "to re-sign"."""
-    sql, params = _stale_signature_sql()
-    # The ORM's own compiled SQL, parameters apart: no outside input in the text.
-    is_stale = RawSQL(sql, params, output_field=models.BooleanField())  # noqa: S611
-    stale = (
-        participants.filter(is_signed())
-        .alias(stale=is_stale)
-        .filter(stale=True)
+def to_resign_query(scope: Q) -> models.QuerySet[Any]:
+    """(site, signed casebooks to re-sign) among the participants matching `scope` (the ORM
+    form of `to_resign_by_site`)."""
+    return (
+        Participant.objects.filter(scope)
+        .filter(is_signed())
+        .filter(stale_signature())
         .order_by()
         .values("site")
         .annotate(n=Count("pk"))
+        .values_list("site", "n")
     )
-    return {row["site"]: row["n"] for row in stale}
+
+
+@functools.lru_cache(maxsize=64)
+def _to_resign_query(scope: Q) -> CompiledQuery | None:
+    """`to_resign_query`, compiled once per process and scope (the ORM would otherwise build
+    and compile one subquery per CASEBOOK model on every request) and run as a prepared
+    statement (ADR 0045). Nothing in it depends on the data. None: `scope` matches no
+    participant whatever the data."""
+    try:
+        return compile_query(to_resign_query(scope), expected=0)
+    except EmptyResultSet:  # e.g. Q(pk__in=[]): the ORM sends no query either
+        return None
+
+
+def to_resign_by_site(scope: Q) -> dict[int, int]:
+    """Casebooks to re-sign per site among the participants matching `scope` (a Q over
+    Participant's own fields, as `accounts.access.work_filter` gives: the cache key), in
+    one statement: PostgreSQL computes each signed casebook's digest, compares it with
+    the newest signature's and counts the differing ones per site. Only a signed casebook
+    can be "to re-sign"."""
+    compiled = _to_resign_query(scope)
+    return {} if compiled is None else dict(compiled.rows())
 
 
 def signature_status_of(annotated: Any) -> SignatureStatus:

@@ -66,4 +66,4 @@ def locks_in_force(user: Any) -> dict[str, int]:
 
 def casebooks_to_resign(scope: Q) -> int:
     """Signed casebooks whose data changed after the signature (monitoring/signing.py)."""
-    return sum(signing.to_resign_by_site(Participant.objects.filter(scope)).values())
+    return sum(signing.to_resign_by_site(scope).values())

@@ -32,6 +32,16 @@ SECOND_PLACEHOLDER = -739_104_282
 TEXT_PLACEHOLDER = "\x00platinium-placeholder"
 
 
+_DJANGO_PARAMETER = re.compile(r"%[s%]")
+
+
+def server_text(sql: str) -> str:
+    """Django's SQL (psycopg2 style: %s parameters, %% for a percent sign) as PostgreSQL's
+    own: $1, $2… and %."""
+    counter = iter(range(1, sql.count("%s") + 1))
+    return _DJANGO_PARAMETER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
+
+
 def _is_placeholder(value: Any, placeholder: Any) -> bool:
     return type(value) is type(placeholder) and value == placeholder
 
@@ -42,6 +52,11 @@ class Compiled:
     params: tuple[Any, ...]
     # (position in params, index of the bound value)
     slots: tuple[tuple[int, int], ...]
+    # The prepared statement (ADR 0045), named and written once, not on every call:
+    # its name, the EXECUTE that runs it and the PREPARE sent with the first EXECUTE.
+    name: str
+    execute_sql: str
+    prepare_sql: str
 
     def bind(self, *values: Any) -> list[Any]:
         """The parameters with the placeholders' values, in `placeholders` order."""
@@ -64,7 +79,13 @@ def _compiled(
         raise ImproperlyConfigured(
             f"compiled SQL: {len(slots)} placeholders where {expected} were expected"
         )
-    return Compiled(sql, tuple(params), slots)
+    name = "platinium_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    execute_sql = (
+        f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    )
+    # psycopg2 reads %s and %% in the whole text: the PREPARE's own percent signs doubled.
+    prepare_sql = f"PREPARE {name} AS {server_text(sql).replace('%', '%%')}; {execute_sql}"
+    return Compiled(sql, tuple(params), slots, name, execute_sql, prepare_sql)
 
 
 def compile_for(
@@ -94,7 +115,7 @@ class CompiledQuery:
         connection = connections[self.db]
         params = self.compiled.bind(*values)
         with connection.cursor() as cursor:
-            _run(connection, cursor, self.compiled.sql, params)
+            _run(connection, cursor, self.compiled, params)
             found = [list(row) for row in cursor.fetchall()]
         for row in found:
             for position, functions, expression in self.converters:
@@ -120,16 +141,6 @@ class CompiledQuery:
         return out
 
 
-_DJANGO_PARAMETER = re.compile(r"%[s%]")
-
-
-def server_text(sql: str) -> str:
-    """Django's SQL (psycopg2 style: %s parameters, %% for a percent sign) as PostgreSQL's
-    own: $1, $2… and %."""
-    counter = iter(range(1, sql.count("%s") + 1))
-    return _DJANGO_PARAMETER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
-
-
 @dataclass
 class _Prepared:
     """The statements prepared on one driver connection (a server session): `known` are
@@ -149,12 +160,11 @@ def _registry(connection: Any) -> _Prepared:
     return registry
 
 
-def _run(connection: Any, cursor: Any, sql: str, params: list[Any]) -> None:
-    """Run `sql` as an EXECUTE of a statement PREPAREd once per database connection
+def _run(connection: Any, cursor: Any, compiled: Compiled, params: list[Any]) -> None:
+    """Run `compiled` as an EXECUTE of a statement PREPAREd once per database connection
     (PostgreSQL then skips parsing and planning; ADR 0045); the PREPARE goes with the first
     EXECUTE, in the same round trip."""
-    name = "platinium_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
-    execute = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    name = compiled.name
     registry = _registry(connection)
     if name in registry.unsure:
         cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
@@ -162,13 +172,10 @@ def _run(connection: Any, cursor: Any, sql: str, params: list[Any]) -> None:
             registry.known.add(name)
         registry.unsure.discard(name)
     if name in registry.known:
-        cursor.execute(execute, params)
+        cursor.execute(compiled.execute_sql, params)
         return
-    # psycopg2 reads %s and %% in the whole text: the PREPARE's own percent signs doubled.
     try:
-        cursor.execute(
-            f"PREPARE {name} AS {server_text(sql).replace('%', '%%')}; {execute}", params
-        )
+        cursor.execute(compiled.prepare_sql, params)
     except Exception:
         registry.unsure.add(name)
         raise
@@ -177,7 +184,7 @@ def _run(connection: Any, cursor: Any, sql: str, params: list[Any]) -> None:
 
 def execute(cursor: Any, compiled: Compiled, *values: Any) -> None:
     """Run `compiled` with `values` bound on a Django cursor, as a prepared statement."""
-    _run(cursor.db, cursor, compiled.sql, compiled.bind(*values))
+    _run(cursor.db, cursor, compiled, compiled.bind(*values))
 
 
 def compile_query(

@@ -84,19 +84,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "deletes an expired export archive from the file storage, not a database row"
     ),
     ("platinium/lib/compiled.py", "SQL", "cursor"): (
-        "runs a SELECT the ORM compiled once (a save: participant row, locks in force, facts)"
+        "runs a SELECT the ORM compiled once, prepared (the reads of a save and of the pages)"
     ),
     ("platinium/lib/compiled.py", "SQL", "execute"): (
-        "runs a SELECT the ORM compiled once (a save: participant row, locks in force, facts)"
-    ),
-    ("crf/timeline.py", "SQL", "cursor"): (
-        "one participant's course: a SELECT the ORM compiled once (reads only)"
-    ),
-    ("monitoring/sdv.py", "SQL", "cursor"): (
-        "SDV progress per site: a SELECT the ORM compiled once (reads only)"
-    ),
-    ("monitoring/sdv.py", "SQL", "execute"): (
-        "SDV progress per site: a SELECT the ORM compiled once (reads only)"
+        "runs a SELECT the ORM compiled once, prepared (the reads of a save and of the pages)"
     ),
     ("audit/dbroles.py", "SQL", "cursor"): "GRANT/REVOKE of the application role: no data",
     ("audit/dbroles.py", "SQL", "execute"): "GRANT/REVOKE of the application role: no data",

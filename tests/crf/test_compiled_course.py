@@ -1,6 +1,7 @@
 """One participant's course (crf.timeline.load_course) from SQL compiled once per process
-per clinical scope: the same rows as the ORM's UNION for every role, and the scope is part
-of the cache key (a user of another site never gets SQL compiled for Limoges)."""
+per clinical scope and run prepared (compile_query, ADR 0045): the same rows as the ORM's
+UNION for every role, and the scope is part of the cache key (a user of another site never
+gets SQL compiled for Limoges)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    timeline._COMPILED_ROWS.clear()
+    timeline._compiled_rows.cache_clear()
     yield
-    timeline._COMPILED_ROWS.clear()
+    timeline._compiled_rows.cache_clear()
 
 
 def _as_text(rows: Any) -> list[tuple[int, str, str]]:
@@ -60,11 +61,14 @@ def test_another_sites_user_never_reuses_limoges_sql(
     assert _compiled(participant, nantes) == []
 
     # Negative control: a cache that ignored the scope would hand Nantes Limoges' SQL.
-    class ScopeBlind(dict):  # type: ignore[type-arg]
-        def get(self, key: Any, default: Any = None) -> Any:
-            return next((v for k, v in self.items() if k[0] == key[0]), default)
+    real_scope = timeline._scope
 
-    monkeypatch.setattr(timeline, "_COMPILED_ROWS", ScopeBlind())
+    def scope_blind(user: Any) -> Any:
+        scope = real_scope(user)
+        return None if scope is None else timeline._Scope(True, (), scope.user)
+
+    timeline._compiled_rows.cache_clear()
+    monkeypatch.setattr(timeline, "_scope", scope_blind)
     assert _compiled(participant, limoges)
     assert _compiled(participant, nantes) != []
 
@@ -84,3 +88,32 @@ def test_the_sql_is_compiled_once_per_scope(
     # Negative control: a new scope compiles.
     with pytest.raises(AssertionError, match="compiled again"):
         _compiled(participant, role_users["data_manager"])
+
+
+def test_the_rows_are_the_orms_values_typed_as_the_orm_types_them(
+    participant: Any, role_users: dict[str, Any]
+) -> None:
+    """Not only the same JSON: each row a (participant id, form code, dict) as iterating
+    the ORM's UNION gives it (the JSON read back by the ORM's converters)."""
+    user = role_users["investigator"]
+    compiled = sorted(timeline._participant_rows(participant, user, DEFINITIONS), key=repr)
+    orm = sorted(timeline._rows_query(participant, user, DEFINITIONS), key=repr)
+    assert compiled == orm
+    assert all(type(data) is dict for _pid, _code, data in compiled)
+
+
+def test_control_a_compiled_union_keeping_forms_in_error_is_caught(
+    participant: Any, role_users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative control: SQL compiled without `current()` (forms entered in error kept)
+    returns a row the ORM leaves out, and the comparison above sees it."""
+    from crf.models import AdverseEvent, CrfQuerySet, CrfStatus
+
+    AdverseEvent.objects.filter(participant=participant).update(status=CrfStatus.ENTERED_IN_ERROR)
+    user = role_users["investigator"]
+    monkeypatch.setattr(CrfQuerySet, "current", lambda self: self)
+    _compiled(participant, user)  # compiled (and cached) while `current()` keeps everything
+    monkeypatch.undo()
+    assert _compiled(participant, user) != _orm(participant, user)
+    timeline._compiled_rows.cache_clear()
+    assert _compiled(participant, user) == _orm(participant, user)

@@ -74,3 +74,21 @@ def test_control_without_asking_the_server_the_second_prepare_fails() -> None:
     with pytest.raises(DatabaseError) as refused, transaction.atomic():
         query.rows(10**9)
     assert isinstance(refused.value.__cause__, psycopg2.errors.DuplicatePreparedStatement)
+
+
+def test_the_statement_is_named_once_not_on_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name (a hash of the SQL), the EXECUTE and the PREPARE are written when the query
+    is compiled: running it hashes nothing."""
+    query = _query("code", "site")
+    query.rows(10**9)
+
+    def no_hashing(*args: object) -> None:
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(compiled.hashlib, "sha256", no_hashing)
+    with CaptureQueriesContext(connection) as run:
+        assert query.rows(10**9) == []
+    assert run.captured_queries[0]["sql"].startswith(f"EXECUTE {query.compiled.name}(")
+    # Negative control: compiling does hash (the patch is in force).
+    with pytest.raises(AssertionError, match="hashed again"):
+        _query("code", "site")

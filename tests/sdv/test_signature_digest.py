@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db.models import CharField, Value
+from django.db import connection
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.test.utils import CaptureQueriesContext
 
 from crf.models import AdverseEvent, StudyDrugAdministration
 from crf.services import save_adverse_event, save_injection
@@ -28,9 +30,9 @@ pytestmark = pytest.mark.django_db
 def _fresh_sql() -> Iterator[None]:
     """The compiled SQL is cached per process: each test (and its monkeypatches) starts
     from a fresh compilation and leaves none behind."""
-    signing._stale_signature_sql.cache_clear()
+    signing._to_resign_query.cache_clear()
     yield
-    signing._stale_signature_sql.cache_clear()
+    signing._to_resign_query.cache_clear()
 
 
 def reference_digest(participant: Participant) -> str:
@@ -164,11 +166,15 @@ def test_to_resign_by_site_is_the_per_participant_status(
     signed: list[Participant], site11: Any, site16: Any
 ) -> None:
     everyone = Participant.objects.all()
-    assert signing.to_resign_by_site(everyone) == _status_counts(everyone)
-    assert signing.to_resign_by_site(everyone) == {site11.pk: 1, site16.pk: 1}
+    assert signing.to_resign_by_site(Q()) == _status_counts(everyone)
+    assert signing.to_resign_by_site(Q()) == {site11.pk: 1, site16.pk: 1}
     only_11 = Participant.objects.filter(site=site11)
-    assert signing.to_resign_by_site(only_11) == _status_counts(only_11) == {site11.pk: 1}
-    assert signing.to_resign_by_site(Participant.objects.none()) == {}
+    assert signing.to_resign_by_site(Q(site=site11)) == _status_counts(only_11) == {site11.pk: 1}
+    both = Q(site__in=[site11.pk, site16.pk])
+    assert signing.to_resign_by_site(both) == _status_counts(everyone)
+    with CaptureQueriesContext(connection) as none:
+        assert signing.to_resign_by_site(Q(pk__in=[])) == {}  # no site: no query, as the ORM
+    assert none.captured_queries == []
 
 
 def test_negative_control_a_sql_digest_without_one_model_misses_a_correction(
@@ -179,38 +185,54 @@ def test_negative_control_a_sql_digest_without_one_model_misses_a_correction(
     casebook = tuple(entry for entry in signing.CASEBOOK if entry[0] is not AdverseEvent)
     monkeypatch.setattr(signing, "CASEBOOK", casebook)
     # Every casebook's digest now differs from its signature: the comparison catches it.
-    assert signing.to_resign_by_site(everyone) != expected
+    assert signing.to_resign_by_site(Q()) != expected
 
 
 def test_a_correction_changes_the_count_at_once(
     signed: list[Participant], site11: Any, role_users: dict[str, Any]
 ) -> None:
     """The SQL is compiled once, the data are read on every call."""
-    everyone = Participant.objects.all()
-    assert signing.to_resign_by_site(everyone)[site11.pk] == 1
+    assert signing.to_resign_by_site(Q())[site11.pk] == 1
     _correct_injection(signed[1], role_users["coordinator"])
-    assert signing.to_resign_by_site(everyone)[site11.pk] == 2
+    assert signing.to_resign_by_site(Q())[site11.pk] == 2
 
 
 def test_the_sql_is_compiled_once_per_process(
     signed: list[Participant], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    everyone = Participant.objects.all()
-    first = signing.to_resign_by_site(everyone)
+    first = signing.to_resign_by_site(Q())
 
     def compiled_again() -> Any:
         raise AssertionError("the casebook digest was compiled again")
 
     monkeypatch.setattr(signing, "casebook_digest_sql", compiled_again)
-    assert signing.to_resign_by_site(everyone) == first
+    assert signing.to_resign_by_site(Q()) == first
 
 
 def test_negative_control_without_the_cache_the_sql_is_compiled_again(
     signed: list[Participant], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    everyone = Participant.objects.all()
-    signing.to_resign_by_site(everyone)
+    signing.to_resign_by_site(Q())
     monkeypatch.setattr(signing, "casebook_digest_sql", lambda: 1 / 0)
-    signing._stale_signature_sql.cache_clear()
+    signing._to_resign_query.cache_clear()
     with pytest.raises(ZeroDivisionError):
-        signing.to_resign_by_site(everyone)
+        signing.to_resign_by_site(Q())
+
+
+def test_the_count_runs_as_a_prepared_statement_and_the_scope_is_the_key(
+    signed: list[Participant], site11: Any
+) -> None:
+    with CaptureQueriesContext(connection) as runs:
+        for _ in range(2):
+            signing.to_resign_by_site(Q(site=site11))
+    # Prepared by this call or an earlier test on the same connection, then executed.
+    sent = [query["sql"].split(" ", 1)[0] for query in runs.captured_queries]
+    assert sent in (["PREPARE", "EXECUTE"], ["EXECUTE", "EXECUTE"])
+    assert signing.to_resign_by_site(Q(site=site11)) != signing.to_resign_by_site(Q())
+    assert signing.to_resign_by_site(Q()) == dict(signing.to_resign_query(Q()))  # the ORM's
+
+    # Negative control: a cache blind to the scope would answer every scope with the SQL
+    # compiled first (here site 11's), which is not the count of every site.
+    site_11_sql = signing._to_resign_query(Q(site=site11))
+    assert site_11_sql is not None
+    assert dict(site_11_sql.rows()) != signing.to_resign_by_site(Q())
