@@ -46,6 +46,9 @@ def test_scans_answer_in_place_and_a_missing_kit_is_confirmed_before_it_is_lost(
     page.evaluate("window.notReloaded = true")
     scanned = page.locator("[data-count=scanned]")
     for n, kit in enumerate(kits[:3], start=1):
+        # As the pharmacist, scan once the field has the focus: htmx focuses the swapped
+        # form when it has taken it over (before that, Enter would post the page itself).
+        page.wait_for_function("document.activeElement?.name === 'kit_code'")
         field = page.locator("#scan-form input[name=kit_code]")
         field.fill(kit.code)
         field.press("Enter")
