@@ -1,6 +1,7 @@
 """Reads compiled once per process and prepared (ADR 0045) beyond the three of every save:
-a screening's rows (every screening save, enrolment and randomization re-evaluate them) and
-the other rows the injection, infection and adverse-event rules read. Each must return
+a screening's rows (every screening save, enrolment and randomization re-evaluate them),
+the other rows the injection, infection and adverse-event rules read, and the system
+queries of a row an update compares its edit checks with. Each must return
 what the ORM read it replaced returns, on a synthetic trial with voided screening rows,
 a screening without rows and forms entered in error; controls: the same reads without the
 "current rows" filter are caught."""
@@ -11,14 +12,26 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db.models import Model
+from django.db.models import Model, Value
 
-from crf.models import CrfStatus, SecondaryInfection, StudyDrugAdministration
+from crf.models import (
+    CrfStatus,
+    DataQuery,
+    QueryOrigin,
+    QueryStatus,
+    SecondaryInfection,
+    StudyDrugAdministration,
+)
 from crf.rules import context
 from eligibility import adapter
 from eligibility.models import Consent, MhlaDrResult, Screening, SofaDay
 from participants.models import Participant
-from platinium.lib.compiled import PLACEHOLDER, SECOND_PLACEHOLDER, compile_query
+from platinium.lib.compiled import (
+    PLACEHOLDER,
+    SECOND_PLACEHOLDER,
+    TEXT_PLACEHOLDER,
+    compile_query,
+)
 from platinium.lib.study_time import paris_date
 from tests.crf.trial import trial_326  # noqa: F401  (module fixture)
 
@@ -187,3 +200,48 @@ def test_control_other_rows_without_the_current_filter_are_caught(
     reference = _values(reference_others(StudyDrugAdministration, participant, None))
     assert _values(everything.instances(participant.pk, 0)) != reference
     assert _values(context.other_injections(participant, None, {})["others"]) == reference
+
+
+def reference_system_queries(obj: Model) -> list[Model]:
+    return list(DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED))
+
+
+def test_a_row_s_system_queries_equal_the_orm_read(trial_326: Any) -> None:  # noqa: F811
+    """What an update compares its edit checks with: the row's system queries not
+    cancelled, newest first; not another row's, not another form's row of the same id, not
+    a person's query. Control: the read without the cancelled filter is caught."""
+    from crf.models import DailyFollowUp
+    from crf.services.core import _compiled_system_queries
+
+    row = DailyFollowUp.objects.order_by("pk").first()
+    other = DailyFollowUp.objects.order_by("pk").last()
+
+    def query(obj: Model, label: str = "", **values: Any) -> None:
+        DataQuery.objects.create(
+            participant_id=obj.participant_id,
+            model_label=label or obj._meta.label_lower,
+            object_id=obj.pk,
+            field="gcs",
+            msgid="A check",
+            params={"limit": 3, "unit": "mmHg"},
+            **values,
+        )
+
+    query(row, origin=QueryOrigin.SYSTEM)
+    query(row, origin=QueryOrigin.SYSTEM, status=QueryStatus.ANSWERED)
+    query(row, origin=QueryOrigin.SYSTEM, status=QueryStatus.CANCELLED)
+    query(row, origin=QueryOrigin.MONITOR)
+    query(row, "crf.baseline", origin=QueryOrigin.SYSTEM)
+    query(other, origin=QueryOrigin.SYSTEM)
+    for obj in (row, other):
+        found = _compiled_system_queries().instances(obj.pk, obj._meta.label_lower)
+        assert _values(found) == _values(reference_system_queries(obj))
+    assert len(reference_system_queries(row)) == 2
+    everything = compile_query(
+        DataQuery.objects.filter(
+            model_label=TEXT_PLACEHOLDER, object_id=Value(PLACEHOLDER)
+        ).system(),
+        expected=2,
+        placeholders=(PLACEHOLDER, TEXT_PLACEHOLDER),
+    )
+    assert len(everything.instances(row.pk, row._meta.label_lower)) == 3
