@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -80,16 +80,37 @@ def quiet_notifications() -> Iterator[None]:
         yield
 
 
+@dataclass
+class CachedReads:
+    """What `cached_randomization_reads` read, per participant id, and the real reads."""
+
+    times: dict[int, datetime]
+    kits: dict[int, set[str]]
+    read_time: Callable[[Any], datetime | None]
+    read_kits: Callable[[Any], set[str]]
+
+    def stale(self) -> list[int]:
+        """The participants whose cached value is no longer what the database holds."""
+        return sorted(
+            {pk for pk, value in self.times.items() if self.read_time(pk) != value}
+            | {pk for pk, codes in self.kits.items() if self.read_kits(pk) != codes}
+        )
+
+
 @contextmanager
-def cached_randomization_reads() -> Iterator[None]:
-    """Every CRF save re-reads the participant's randomization time and kit codes (the
-    facts its rules need): two queries of about a dozen per form. Inside the builder they
-    cannot change once read (randomized_at is immutable, a database trigger; the builder
-    allocates no replacement kit and reads kit codes only after dispensing), so they are
-    read once per participant. The rules still receive exactly what the database holds."""
+def cached_randomization_reads() -> Iterator[CachedReads]:
+    """Every CRF save re-reads the participant's randomization time (is it randomized?)
+    and every study-drug save the kits dispensed to the participant (the only kits an
+    injection may name): a query each of about a dozen per form. While the courses are
+    written they cannot change once read: randomized_at is immutable (a database trigger),
+    and the builder dispenses every kit in `enrol_and_randomize`, before any course is
+    written, and dispenses no kit afterwards (the kit log is append-only). So they are
+    read once per participant; the rules still receive exactly what the database holds
+    (tests/demo/test_synthetic_trial.py)."""
     from randomization import selectors
 
-    real_randomized_at, real_kit_codes_for = selectors.randomized_at, selectors.kit_codes_for
+    real_randomized_at = selectors.randomized_at
+    real_dispensed = selectors.dispensed_kit_codes_for
     times: dict[int, datetime] = {}
     kits: dict[int, set[str]] = {}
 
@@ -101,16 +122,17 @@ def cached_randomization_reads() -> Iterator[None]:
             times[participant.pk] = value
         return times[participant.pk]
 
-    def kit_codes_for(participant: Any) -> set[str]:
-        if participant.pk not in kits:
-            kits[participant.pk] = real_kit_codes_for(participant)
-        return set(kits[participant.pk])
+    def dispensed_kit_codes_for(participant: Any) -> set[str]:
+        key = getattr(participant, "pk", participant)  # a participant or its id
+        if key not in kits:
+            kits[key] = real_dispensed(participant)
+        return set(kits[key])
 
     with (
         mock.patch.object(selectors, "randomized_at", randomized_at),
-        mock.patch.object(selectors, "kit_codes_for", kit_codes_for),
+        mock.patch.object(selectors, "dispensed_kit_codes_for", dispensed_kit_codes_for),
     ):
-        yield
+        yield CachedReads(times, kits, real_randomized_at, real_dispensed)
 
 
 @contextmanager
@@ -227,8 +249,14 @@ def deliver_shipments(site: Site, *, pharmacist: User, depot_user: User) -> int:
     from randomization.models import Kit, Shipment
     from randomization.services.supply import close_receipt, receive_kit, request_initial_supply
 
-    if not Shipment.objects.filter(site=site).exists():
+    # One read when there is nothing to do (most calls: every shipment delivered).
+    statuses = set(
+        Shipment.objects.filter(site=site).order_by().values_list("status", flat=True).distinct()
+    )
+    if not statuses:
         request_initial_supply(site, by=depot_user)
+    elif not statuses & {Shipment.Status.REQUESTED, Shipment.Status.IN_TRANSIT}:
+        return 0
     delivered = 0
     for shipment in Shipment.objects.filter(site=site, status=Shipment.Status.REQUESTED):
         _dispatch(shipment, depot_user)

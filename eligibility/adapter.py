@@ -9,6 +9,7 @@ ICU admission) are added here, in the same CaseInputError / SoftLimitWarning for
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -30,6 +32,7 @@ from eligibility.case import (
 from eligibility.criteria import CRITERIA_BY_CODE, INCLUSION_QUESTIONS, gettext_noop
 from eligibility.engine import EligibilityResult, evaluate
 from eligibility.models import ApacheIIValues
+from platinium.lib.compiled import PLACEHOLDER, CompiledQuery, compile_query
 from platinium.lib.study_time import paris_date
 
 # Every exclusion answer of the §6 JSON, including E13's and E19's supporting questions.
@@ -181,34 +184,58 @@ def _values(obj: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
-def data_from_screening(screening: Any) -> ScreeningData:
-    """The stored values of a screening (current rows only)."""
-    from eligibility.models import ApacheIIValues, ScreeningLabs
+def rows_queries(screening_id: Any) -> dict[str, QuerySet[Any]]:
+    """The reads of a screening's rows as the ORM writes them (current rows only, in each
+    model's order): one values_list per section, the row id first for the repeating ones."""
+    from eligibility.models import (
+        CorticosteroidCourse,
+        LymphocyteCount,
+        MhlaDrResult,
+        ScreeningLabs,
+        SofaDay,
+    )
 
-    try:
-        apache = _values(screening.apache_ii, APACHE_FIELDS)
-    except ApacheIIValues.DoesNotExist:
-        apache = {}
-    try:
-        labs = _values(screening.labs, LAB_FIELDS)
-    except ScreeningLabs.DoesNotExist:
-        labs = {}
+    mine = {"screening_id": screening_id}
+    return {
+        "apache_ii": ApacheIIValues.objects.filter(**mine).values_list(*APACHE_FIELDS),
+        "labs": ScreeningLabs.objects.filter(**mine).values_list(*LAB_FIELDS),
+        "sofa": SofaDay.objects.current().filter(**mine).values_list("pk", *SOFA_FIELDS),
+        "mhla_dr": MhlaDrResult.objects.current().filter(**mine).values_list("pk", *MHLA_DR_FIELDS),
+        "lymphocytes": LymphocyteCount.objects.current()
+        .filter(**mine)
+        .values_list("pk", *LYMPHOCYTE_FIELDS),
+        "corticosteroids": CorticosteroidCourse.objects.current()
+        .filter(**mine)
+        .values_list("pk", *COURSE_FIELDS),
+    }
+
+
+@functools.cache
+def _compiled_rows() -> dict[str, CompiledQuery]:
+    # Read on every screening save, enrolment and randomization: each read compiled once
+    # per process and prepared (ADR 0045).
+    return {name: compile_query(qs) for name, qs in rows_queries(PLACEHOLDER).items()}
+
+
+def data_from_screening(screening: Any) -> ScreeningData:
+    """The stored values of a screening (current rows only); the header from `screening`
+    itself, its rows from the database (six prepared reads)."""
+    found = {name: query.rows(screening.pk) for name, query in _compiled_rows().items()}
+
+    def one(name: str, names: tuple[str, ...]) -> dict[str, Any]:
+        return dict(zip(names, found[name][0], strict=True)) if found[name] else {}
+
+    def many(name: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [dict(zip(("id", *names), row, strict=True)) for row in found[name]]
+
     return ScreeningData(
         header=_values(screening, HEADER_FIELDS),
-        sofa=[{"id": r.pk, **_values(r, SOFA_FIELDS)} for r in screening.sofa_days.current()],
-        mhla_dr=[
-            {"id": r.pk, **_values(r, MHLA_DR_FIELDS)} for r in screening.mhla_dr_results.current()
-        ],
-        lymphocytes=[
-            {"id": r.pk, **_values(r, LYMPHOCYTE_FIELDS)}
-            for r in screening.lymphocyte_counts.current()
-        ],
-        apache_ii=apache,
-        labs=labs,
-        corticosteroids=[
-            {"id": r.pk, **_values(r, COURSE_FIELDS)}
-            for r in screening.corticosteroid_courses.current()
-        ],
+        sofa=many("sofa", SOFA_FIELDS),
+        mhla_dr=many("mhla_dr", MHLA_DR_FIELDS),
+        lymphocytes=many("lymphocytes", LYMPHOCYTE_FIELDS),
+        apache_ii=one("apache_ii", APACHE_FIELDS),
+        labs=one("labs", LAB_FIELDS),
+        corticosteroids=many("corticosteroids", COURSE_FIELDS),
     )
 
 

@@ -118,7 +118,7 @@ def create_screening(site: Any, *, by: User, data: ScreeningData | None = None) 
     claim(screening, by=by)
     record("eligibility.screening_created", target=screening, by=by)
     if data is not None:
-        _store(screening, data, by=by, evaluate=True)
+        _store(screening, data, by=by, evaluate=True, fresh=True)
         record("eligibility.screening_saved", target=screening, by=by, data=_summary(screening))
     return screening
 
@@ -222,12 +222,14 @@ def _store(
     by: User,
     expected_version: int | None = None,
     evaluate: bool = False,
+    fresh: bool = False,
 ) -> EligibilityResult | None:
     """Validate (CaseInputError), write the values, then evaluate what is stored.
 
     Returns None when the values are those already stored (unless `evaluate`, as on
     creation): nothing is written (no new version, no history row), so a page saved
-    unchanged leaves no trace."""
+    unchanged leaves no trace. `fresh`: the screening was inserted in this transaction,
+    so it has no rows yet and they are not read."""
     evaluate_data(data, screening.number)  # refuse impossible input before any write
     changed = False
     for name in HEADER_FIELDS:
@@ -236,10 +238,19 @@ def _store(
             value = ""
         changed |= getattr(screening, name) != value
         setattr(screening, name, value)
-    changed |= _store_rows(screening, SofaDay, "sofa_days", data.sofa, SOFA_FIELDS, key="icu_day")
-    changed |= _store_rows(screening, MhlaDrResult, "mhla_dr_results", data.mhla_dr, MHLA_DR_FIELDS)
     changed |= _store_rows(
-        screening, LymphocyteCount, "lymphocyte_counts", data.lymphocytes, LYMPHOCYTE_FIELDS
+        screening, SofaDay, "sofa_days", data.sofa, SOFA_FIELDS, key="icu_day", fresh=fresh
+    )
+    changed |= _store_rows(
+        screening, MhlaDrResult, "mhla_dr_results", data.mhla_dr, MHLA_DR_FIELDS, fresh=fresh
+    )
+    changed |= _store_rows(
+        screening,
+        LymphocyteCount,
+        "lymphocyte_counts",
+        data.lymphocytes,
+        LYMPHOCYTE_FIELDS,
+        fresh=fresh,
     )
     changed |= _store_rows(
         screening,
@@ -247,16 +258,15 @@ def _store(
         "corticosteroid_courses",
         data.corticosteroids if data.header.get("corticosteroids_given") else [],
         COURSE_FIELDS,
+        fresh=fresh,
     )
-    changed |= _store_one(screening, ApacheIIValues, data.apache_ii, APACHE_FIELDS)
-    changed |= _store_one(screening, ScreeningLabs, data.labs, LAB_FIELDS)
+    changed |= _store_one(screening, ApacheIIValues, data.apache_ii, APACHE_FIELDS, fresh=fresh)
+    changed |= _store_one(screening, ScreeningLabs, data.labs, LAB_FIELDS, fresh=fresh)
     if not changed and not evaluate:
         return None
 
-    stored = Screening.objects.get(pk=screening.pk)
-    for name in HEADER_FIELDS:
-        setattr(stored, name, getattr(screening, name))
-    result, warnings = evaluate_data(data_from_screening(stored), screening.number)
+    # The values as saved: the header set above on `screening`, its rows read back.
+    result, warnings = evaluate_data(data_from_screening(screening), screening.number)
     if not screening.is_enrolled:
         screening.status = result.status
     screening.failed_codes = list(result.failed)
@@ -283,10 +293,11 @@ def _store_rows(
     rows: list[dict[str, Any]],
     names: tuple[str, ...],
     key: str | None = None,
+    fresh: bool = False,
 ) -> bool:
     """Update rows by id (or by `key`), add new ones, void the rows no longer present.
-    True when a row was written."""
-    existing = {row.pk: row for row in getattr(screening, related).current()}
+    True when a row was written. `fresh`: a screening without rows yet (not read)."""
+    existing = {} if fresh else {row.pk: row for row in getattr(screening, related).current()}
     by_key = {getattr(row, key): row for row in existing.values()} if key else {}
     matched: list[tuple[Any, dict[str, Any]]] = []
     for values in rows:
@@ -318,15 +329,21 @@ def _store_rows(
 
 
 def _store_one(
-    screening: Screening, model: type[models.Model], values: dict[str, Any], names: tuple[str, ...]
+    screening: Screening,
+    model: type[models.Model],
+    values: dict[str, Any],
+    names: tuple[str, ...],
+    *,
+    fresh: bool = False,
 ) -> bool:
-    """Create or update the one row; True when it was written."""
+    """Create or update the one row; True when it was written. `fresh`: a screening
+    without rows yet (not read)."""
     defaults = {
         name: _clean(model, name, values.get(name))
         for name in names
         if not (name.endswith("unit") and not values.get(name))
     }
-    row = model._default_manager.filter(screening=screening).first()
+    row = None if fresh else model._default_manager.filter(screening=screening).first()
     if row is None:
         # A unit alone (the select's default) is not a value: no empty row is created.
         if any(v not in (None, "") for k, v in defaults.items() if not k.endswith("unit")):

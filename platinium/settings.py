@@ -11,6 +11,7 @@ from typing import Any
 
 import dj_database_url
 import pghistory
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
 
 from audit import triggers as audit_triggers
@@ -314,6 +315,9 @@ PGHISTORY_DEFAULT_TRACKERS = (
     audit_triggers.DeleteEvent(),
 )
 PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = True
+# pghistory's default encoder, given as the class: named by a string, it is imported again
+# for every SQL statement run inside a history context (every write of a service).
+PGHISTORY_JSON_ENCODER = DjangoJSONEncoder
 
 LOGGING = {
     "version": 1,

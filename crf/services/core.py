@@ -3,6 +3,7 @@ queries (edit checks), audit."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -32,6 +34,7 @@ from crf.rules.common import Finding, Severity, hard
 from participants.models import Participant
 from participants.services import ParticipantLocked as ParticipantLocked  # re-exported
 from participants.services import lock_for_write
+from platinium.lib.compiled import PLACEHOLDER, TEXT_PLACEHOLDER, CompiledQuery, compile_query
 
 if TYPE_CHECKING:
     from accounts.types import User
@@ -179,9 +182,7 @@ def sync_system_queries(
     considered (a re-run of one check leaves the others as they are). Returns (opened, closed).
     """
     if existing is None:
-        existing = list(
-            DataQuery.objects.system().for_object(obj).exclude(status=QueryStatus.CANCELLED)
-        )
+        existing = _compiled_system_queries().instances(obj.pk, obj._meta.label_lower)
     existing = [q for q in existing if scope is None or scope(q.field, q.msgid)]
     wanted = {(f.field, f.msgid, _key(f.params)): f for f in warnings}
     now = timezone.now()
@@ -218,6 +219,27 @@ def sync_system_queries(
         QueryMessage.objects.create(query=query, kind=MessageKind.RAISED, text=f.english, by=user)
         opened.append(query)
     return opened, closed
+
+
+def system_queries_query(object_id: Any, model_label: Any) -> QuerySet[DataQuery]:
+    """A row's system queries not cancelled: those `sync_system_queries` keeps in step.
+    (The id as a Value: the same `object_id = %s`, and the ORM does not refuse the negative
+    placeholder of a positive integer column as a query that can match nothing.)"""
+    return (
+        DataQuery.objects.filter(model_label=model_label, object_id=Value(object_id))
+        .system()
+        .exclude(status=QueryStatus.CANCELLED)
+    )
+
+
+@functools.cache
+def _compiled_system_queries() -> CompiledQuery:
+    # Read on every update of a form: compiled once per process and prepared (ADR 0045).
+    return compile_query(
+        system_queries_query(PLACEHOLDER, TEXT_PLACEHOLDER),
+        expected=2,
+        placeholders=(PLACEHOLDER, TEXT_PLACEHOLDER),
+    )
 
 
 def _as_text(obj: Any, field: str) -> str:

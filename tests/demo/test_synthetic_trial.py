@@ -237,3 +237,45 @@ def test_same_seed_gives_the_same_trial_and_a_second_run_adds_nothing():
     output = build(5, seed=3).getvalue()
     assert row_counts() == counts
     assert "0 participants" in output
+
+
+@pytest.mark.usefixtures("small_trial")
+def test_the_builder_s_cached_reads_are_what_the_database_holds():
+    """Read through the builder's caches as the CRF saves read them (the facts' dispensed
+    kits, the randomized check), each participant twice: every value is the database's.
+    Controls: a kit dispensed after the read, and a cached time altered, are caught."""
+    from crf.facts import participant_facts
+    from demo.trial import cached_randomization_reads
+    from randomization import selectors
+    from randomization.models import KitEvent
+
+    randomized = list(Participant.objects.filter(allocation__isnull=False).order_by("pk"))
+    with cached_randomization_reads() as cache:
+        for _twice in range(2):
+            for participant in randomized:
+                dispensed = set(
+                    KitEvent.objects.filter(
+                        participant=participant,
+                        to_status=Kit.Status.DISPENSED,
+                        kit__participant=participant,
+                    ).values_list("kit__code", flat=True)
+                )
+                assert dispensed
+                assert participant_facts(participant).kit_codes == dispensed
+                assert selectors.randomized_at(participant) == participant.allocation.randomized_at
+        assert sorted(cache.kits) == sorted(cache.times) == [p.pk for p in randomized]
+        assert cache.stale() == []
+
+        first = randomized[0]
+        with transaction.atomic():
+            spare = Kit.objects.exclude(participant=first).order_by("pk").first()
+            Kit.objects.filter(pk=spare.pk).update(participant=first)
+            KitEvent.objects.create(
+                kit=spare, to_status=Kit.Status.DISPENSED, participant=first, site=first.site
+            )
+            assert cache.stale() == [first.pk]
+            assert spare.code not in participant_facts(first).kit_codes  # the stale value
+            transaction.set_rollback(True)
+        assert cache.stale() == []
+        cache.times[first.pk] -= timedelta(minutes=1)
+        assert cache.stale() == [first.pk]
