@@ -75,8 +75,14 @@ def is_conditional(user: Visitor, capability: str) -> bool:
     )
 
 
-def site_filter(user: Visitor, capability: str, field: str = "site") -> Q:
-    """A Q object restricting `field` to the sites where the user holds `capability`."""
+def site_filter(
+    user: Visitor, capability: str, field: str = "site", site: Site | int | None = None
+) -> Q:
+    """A Q object restricting `field` to the sites where the user holds `capability`; with
+    `site`, to that site alone if the user holds it there (else nothing), as one condition:
+    the scope and the site as two made PostgreSQL misjudge the rows (issue #13)."""
+    if site is not None:
+        return Q(**{field: site}) if has_capability(user, capability, site) else Q(pk__in=[])
     all_sites, site_ids = capability_scope(user, capability)
     if all_sites:
         return Q()

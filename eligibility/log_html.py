@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from eligibility.models import Screening
-from platinium.lib.rows_html import url_parts, when_text
+from platinium.lib.rows_html import labels_of, rows_or_empty, url_parts, when_text
 
 # What the rows read (the log's query loads only these).
 COLUMNS = (
@@ -53,12 +53,7 @@ def _row(screening: Any, url: tuple[str, str], labels: dict[str, str]) -> SafeSt
 def screening_rows(screenings: Iterable[Any]) -> SafeString:
     """The table body's rows of a page of screenings (select_related site, participant)."""
     url = url_parts("eligibility:screening_detail")
-    # As get_status_display(), translated once a page rather than once a row.
-    labels = {value: str(label) for value, label in Screening.Status.choices}
-    rows = format_html_join("", "{}", ((_row(s, url, labels),) for s in screenings))
-    if rows:
-        return rows
-    return format_html(
-        '<tr><td colspan="7" class="text-muted">{}</td></tr>',
-        mark_safe(gettext("No screening yet.")),  # noqa: S308 (the catalogue's text, as the template)
+    labels = labels_of(Screening.Status.choices)
+    return rows_or_empty(
+        (_row(s, url, labels) for s in screenings), columns=7, empty=gettext("No screening yet.")
     )

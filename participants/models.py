@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import capability_scope, has_capability, site_filter
+from accounts.access import capability_scope, site_filter
 from accounts.roles import Capability
 from audit.versioning import VersionedModel
 
@@ -20,13 +20,8 @@ if TYPE_CHECKING:
 class ParticipantQuerySet(models.QuerySet["Participant"]):
     def visible_to(self, user: Visitor, site: Any = None) -> ParticipantQuerySet:
         """Object-level authorization: another site's participant is simply not there.
-        With `site`, that site's rows if the user may see them (else none), as one condition:
-        the scope and the site as two made PostgreSQL misjudge the rows (issue #13)."""
-        if site is None:
-            return self.filter(site_filter(user, Capability.VIEW_PARTICIPANTS))
-        if not has_capability(user, Capability.VIEW_PARTICIPANTS, site):
-            return self.none()
-        return self.filter(site=site)
+        With `site`, that site's rows only (none if the user may not see them there)."""
+        return self.filter(site_filter(user, Capability.VIEW_PARTICIPANTS, site=site))
 
     def to_randomize(self) -> ParticipantQuerySet:
         """Enrolled and not randomized yet (no allocation)."""

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from platinium.lib.rows_html import url_parts, when_text
+from platinium.lib.rows_html import labels_of, rows_or_empty, url_parts, when_text
 from randomization.models import Shipment
 
 
@@ -38,15 +38,10 @@ def _row(shipment: Any, url: tuple[str, str], labels: dict[str, dict[str, str]])
 def shipment_rows(shipments: Iterable[Any]) -> SafeString:
     """The shipments table's rows of a page of shipments."""
     url = url_parts("randomization:shipment_detail")
-    # As get_…_display(), translated once a page rather than once a row.
     labels = {
-        "reason": {value: str(label) for value, label in Shipment.Reason.choices},
-        "status": {value: str(label) for value, label in Shipment.Status.choices},
+        "reason": labels_of(Shipment.Reason.choices),
+        "status": labels_of(Shipment.Status.choices),
     }
-    rows = format_html_join("", "{}", ((_row(s, url, labels),) for s in shipments))
-    if rows:
-        return rows
-    return format_html(
-        '<tr><td colspan="5" class="text-muted">{}</td></tr>',
-        mark_safe(gettext("No shipment.")),  # noqa: S308 (the catalogue's text, as the template)
+    return rows_or_empty(
+        (_row(s, url, labels) for s in shipments), columns=5, empty=gettext("No shipment.")
     )

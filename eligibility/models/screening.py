@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import has_capability, site_filter
+from accounts.access import site_filter
 from accounts.roles import Capability
 from audit.versioning import VersionedModel
 from eligibility.models.choices import Contraception, Sex
@@ -29,13 +29,8 @@ def _yes_no(label: StrOrPromise) -> models.BooleanField:
 class ScreeningQuerySet(models.QuerySet["Screening"]):
     def visible_to(self, user: Visitor, site: Any = None) -> ScreeningQuerySet:
         """Reads: the sites where the user may see clinical data; another site's is absent.
-        With `site`, that site's rows if the user may see them (else none), as one condition:
-        the scope and the site as two made PostgreSQL misjudge the rows (issue #13)."""
-        if site is None:
-            return self.filter(site_filter(user, Capability.VIEW_CLINICAL_DATA))
-        if not has_capability(user, Capability.VIEW_CLINICAL_DATA, site):
-            return self.none()
-        return self.filter(site=site)
+        With `site`, that site's rows only (none if the user may not see them there)."""
+        return self.filter(site_filter(user, Capability.VIEW_CLINICAL_DATA, site=site))
 
     def to_finish(self) -> ScreeningQuerySet:
         """Screenings still open: a draft, an incomplete checklist, or eligible but not

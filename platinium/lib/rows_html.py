@@ -3,9 +3,13 @@ log, the pharmacy lists: issue #13), byte for byte as the template wrote them.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 _MARK = 739_104_281_739
@@ -26,3 +30,21 @@ def url_parts(name: str) -> tuple[str, str]:
     reverse() for a page of rows rather than one a row."""
     before, _, after = reverse(name, args=[_MARK]).partition(str(_MARK))
     return before, after
+
+
+def labels_of(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """As get_…_display(): each choice's label, translated once a page rather than a row."""
+    return {value: str(label) for value, label in choices}
+
+
+def rows_or_empty(rows: Iterable[SafeString], *, columns: int, empty: str) -> SafeString:
+    """The rows, or the `{% empty %}` row: `empty` (a translated literal of the template,
+    which `{% translate %}` does not escape) across `columns` columns."""
+    written = format_html_join("", "{}", ((row,) for row in rows))
+    if written:
+        return written
+    return format_html(
+        '<tr><td colspan="{}" class="text-muted">{}</td></tr>',
+        columns,
+        mark_safe(empty),  # noqa: S308 (the catalogue's text, as the template)
+    )
